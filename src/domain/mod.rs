@@ -1,0 +1,22 @@
+//! Pure domain rules of the service desk: tickets, their workflow, validation and search.
+//!
+//! Nothing here touches a browser, a clock or a random source: time and ids are arguments, so every rule
+//! is deterministic and tested natively with `cargo test`.
+
+pub mod document_id;
+pub mod profile;
+pub mod search;
+pub mod summary;
+pub mod ticket;
+pub mod time;
+
+pub use document_id::{BadDocumentId, DocumentId};
+pub use profile::{Profile, ProfileError};
+pub use search::{SearchText, TicketFilter};
+pub use summary::TicketSummary;
+pub use ticket::{
+    check_transition, validate_comment, CommentError,
+    Comment, DraftError, EventKind, Priority, Status, Ticket, TicketDraft, TicketEvent, TransitionError,
+    Visibility, MAX_COMMENT_BYTES, MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS,
+};
+pub use time::Timestamp;

@@ -1,0 +1,352 @@
+//! Tickets: what a request is, how it may move through its workflow, and what makes one valid.
+
+use super::{DocumentId, Timestamp};
+
+/// A title longer than this is refused; a list row cannot show more anyway.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Descriptions beyond this are refused: one ticket document must stay small enough to load instantly.
+pub const MAX_DESCRIPTION_BYTES: usize = 100 * 1024;
+/// The same bound for each comment.
+pub const MAX_COMMENT_BYTES: usize = 100 * 1024;
+
+/// Where a ticket stands in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    InProgress,
+    WaitingOnRequester,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::New, Status::InProgress, Status::WaitingOnRequester, Status::Resolved, Status::Closed];
+
+    /// The stable name stored in documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::InProgress => "in_progress",
+            Status::WaitingOnRequester => "waiting_on_requester",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The statuses a ticket may move to from this one. Resolved and closed tickets can only be reopened
+    /// (back to in progress); nothing returns to `New`, which means "nobody has looked at it yet".
+    pub fn next(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            New => &[InProgress, WaitingOnRequester, Resolved],
+            InProgress => &[WaitingOnRequester, Resolved],
+            WaitingOnRequester => &[InProgress, Resolved],
+            Resolved => &[Closed, InProgress],
+            Closed => &[InProgress],
+        }
+    }
+
+    pub fn can_move_to(self, to: Status) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// Still needs work from the serving side (counts towards backlog).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Closed)
+    }
+}
+
+/// How urgent a ticket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+/// Who may read a comment: everyone on the ticket, or only the serving side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// A reply the requester sees.
+    Public,
+    /// A note for the serving department only.
+    Internal,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Internal => "internal",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Visibility::Public, Visibility::Internal].into_iter().find(|v| v.as_str() == text)
+    }
+}
+
+/// A reply or an internal note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub at: Timestamp,
+    pub by: String,
+    pub body: String,
+    pub visibility: Visibility,
+}
+
+/// Something that happened to a ticket; the history is the list of these, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    pub at: Timestamp,
+    pub by: String,
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    Created,
+    StatusChanged { from: Status, to: Status },
+    Commented { visibility: Visibility },
+}
+
+/// A ticket as people see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: DocumentId,
+    pub title: String,
+    pub description: String,
+    pub requester: String,
+    /// The department that serves this request (its queue).
+    pub department: String,
+    pub category: String,
+    pub priority: Priority,
+    pub status: Status,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub comments: Vec<Comment>,
+    pub events: Vec<TicketEvent>,
+}
+
+impl Ticket {
+    /// When anything last happened to the ticket.
+    pub fn updated_at(&self) -> Timestamp {
+        self.events.iter().map(|e| e.at).max().unwrap_or(self.created_at).max(self.created_at)
+    }
+}
+
+/// What someone typed into the new-ticket form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketDraft {
+    pub title: String,
+    pub description: String,
+    pub requester: String,
+    pub department: String,
+    pub category: String,
+    pub priority: Priority,
+}
+
+/// One reason a draft cannot become a ticket. A form shows each next to its field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DraftError {
+    #[error("a title is required")]
+    TitleMissing,
+    #[error("the title is longer than {MAX_TITLE_CHARS} characters")]
+    TitleTooLong,
+    #[error("the description is larger than {MAX_DESCRIPTION_BYTES} bytes")]
+    DescriptionTooLarge,
+    #[error("a requester is required")]
+    RequesterMissing,
+    #[error("a serving department is required")]
+    DepartmentMissing,
+}
+
+impl TicketDraft {
+    /// Trims the fields and checks them, returning every problem at once so a form can show them together.
+    pub fn validate(&self) -> Result<TicketDraft, Vec<DraftError>> {
+        let title = self.title.trim();
+        let mut errors = Vec::new();
+        if title.is_empty() {
+            errors.push(DraftError::TitleMissing);
+        } else if title.chars().count() > MAX_TITLE_CHARS {
+            errors.push(DraftError::TitleTooLong);
+        }
+        if self.description.len() > MAX_DESCRIPTION_BYTES {
+            errors.push(DraftError::DescriptionTooLarge);
+        }
+        if self.requester.trim().is_empty() {
+            errors.push(DraftError::RequesterMissing);
+        }
+        if self.department.trim().is_empty() {
+            errors.push(DraftError::DepartmentMissing);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(TicketDraft {
+            title: title.to_string(),
+            description: self.description.trim_end().to_string(),
+            requester: self.requester.trim().to_string(),
+            department: self.department.trim().to_string(),
+            category: self.category.trim().to_string(),
+            priority: self.priority,
+        })
+    }
+}
+
+/// A status change the workflow does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a ticket cannot move from {} to {}", from.as_str(), to.as_str())]
+pub struct TransitionError {
+    pub from: Status,
+    pub to: Status,
+}
+
+/// Why a comment cannot be added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommentError {
+    #[error("a comment cannot be empty")]
+    Empty,
+    #[error("the comment is larger than {MAX_COMMENT_BYTES} bytes")]
+    TooLarge,
+}
+
+/// Trims a comment body and checks it.
+pub fn validate_comment(body: &str) -> Result<String, CommentError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(CommentError::Empty);
+    }
+    if body.len() > MAX_COMMENT_BYTES {
+        return Err(CommentError::TooLarge);
+    }
+    Ok(body.to_string())
+}
+
+/// Checks a status change against the workflow.
+pub fn check_transition(from: Status, to: Status) -> Result<(), TransitionError> {
+    if from.can_move_to(to) {
+        Ok(())
+    } else {
+        Err(TransitionError { from, to })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    fn draft() -> TicketDraft {
+        TicketDraft {
+            title: "  VPN 无法连接 ".into(),
+            description: "Since Monday.\n\n".into(),
+            requester: " 王芳 ".into(),
+            department: "IT".into(),
+            category: " Network ".into(),
+            priority: Priority::High,
+        }
+    }
+
+    #[test]
+    fn workflow_table() {
+        let allowed = [
+            (New, InProgress),
+            (New, WaitingOnRequester),
+            (New, Resolved),
+            (InProgress, WaitingOnRequester),
+            (InProgress, Resolved),
+            (WaitingOnRequester, InProgress),
+            (WaitingOnRequester, Resolved),
+            (Resolved, Closed),
+            (Resolved, InProgress),
+            (Closed, InProgress),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let expected = allowed.contains(&(from, to));
+                assert_eq!(from.can_move_to(to), expected, "{from:?} -> {to:?}");
+                assert_eq!(check_transition(from, to).is_ok(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Status::parse("bogus"), None);
+    }
+
+    #[test]
+    fn open_statuses() {
+        assert!(New.is_open() && InProgress.is_open() && WaitingOnRequester.is_open());
+        assert!(!Resolved.is_open() && !Closed.is_open());
+    }
+
+    #[test]
+    fn valid_draft_is_trimmed() {
+        let valid = draft().validate().unwrap();
+        assert_eq!(valid.title, "VPN 无法连接");
+        assert_eq!(valid.requester, "王芳");
+        assert_eq!(valid.category, "Network");
+        assert_eq!(valid.description, "Since Monday.");
+    }
+
+    #[test]
+    fn blank_title_and_missing_fields_are_all_reported() {
+        let bad = TicketDraft { title: " \t\n".into(), requester: "".into(), department: " ".into(), ..draft() };
+        assert_eq!(
+            bad.validate(),
+            Err(vec![DraftError::TitleMissing, DraftError::RequesterMissing, DraftError::DepartmentMissing])
+        );
+    }
+
+    #[test]
+    fn oversize_description_and_title_are_refused() {
+        let big = TicketDraft { description: "x".repeat(MAX_DESCRIPTION_BYTES + 1), ..draft() };
+        assert_eq!(big.validate(), Err(vec![DraftError::DescriptionTooLarge]));
+        let at_limit = TicketDraft { description: "x".repeat(MAX_DESCRIPTION_BYTES), ..draft() };
+        assert!(at_limit.validate().is_ok());
+        let long_title = TicketDraft { title: "长".repeat(MAX_TITLE_CHARS + 1), ..draft() };
+        assert_eq!(long_title.validate(), Err(vec![DraftError::TitleTooLong]));
+    }
+
+    #[test]
+    fn comments_are_trimmed_and_bounded() {
+        assert_eq!(validate_comment("  已处理 "), Ok("已处理".into()));
+        assert_eq!(validate_comment("   "), Err(CommentError::Empty));
+        assert_eq!(validate_comment(&"y".repeat(MAX_COMMENT_BYTES + 1)), Err(CommentError::TooLarge));
+    }
+}

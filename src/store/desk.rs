@@ -1,0 +1,306 @@
+//! The local desk: every open document of this device, the list index drawn from them, and the
+//! bookkeeping of what is durable. It does no IO itself; [`open_desk`] and [`load_ticket`] read from a
+//! [`ChunkStore`], and [`Desk::pending_writes`] hands out the writes a caller makes and confirms with
+//! [`Desk::saved`]. So the browser never holds a borrow of the desk while IndexedDB works.
+//!
+//! ```
+//! # futures::executor::block_on(async {
+//! use innerdesk::domain::*;
+//! use innerdesk::storage::{ChunkStore, MemoryStore};
+//! use innerdesk::store::desk::{open_desk, Desk};
+//! let store = MemoryStore::new();
+//! let mut next = 0u8;
+//! let mut new_id = || { next += 1; DocumentId::from_bytes([next; 16]) };
+//! let (mut desk, problems) = open_desk(&store, &mut new_id).await.unwrap();
+//! assert!(problems.is_empty());
+//! desk.set_profile(Profile::new("王芳", "财务部").unwrap()).unwrap();
+//! for plan in desk.pending_writes() {
+//!     store.write(plan.batch.clone()).await.unwrap();
+//!     desk.saved(plan);
+//! }
+//! let (reopened, _) = open_desk(&store, &mut new_id).await.unwrap();
+//! assert_eq!(reopened.profile().unwrap().name, "王芳");
+//! # });
+//! ```
+
+use super::{DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex};
+use crate::domain::{
+    DocumentId, DraftError, Profile, SearchText, Status, Ticket, TicketDraft, TicketSummary, Timestamp,
+    Visibility,
+};
+use crate::storage::{load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan};
+use std::collections::{BTreeSet, HashMap};
+
+/// The setting that names this device's desk document.
+const DESK_SETTING: &str = "desk";
+
+/// Something found wrong while opening, reported to the user; the rest of the desk still works.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("document {0} is damaged and was skipped")]
+    CorruptDocument(DocumentId),
+    #[error("part of document {0} is damaged; the rest was loaded")]
+    DamagedChunks(DocumentId),
+    #[error("{0} list entries are damaged and were skipped")]
+    DamagedRows(usize),
+}
+
+/// Why the desk could not be opened at all.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a ticket could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("the ticket is not valid")]
+    Invalid(Vec<DraftError>),
+    #[error("no profile yet")]
+    NoProfile,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// All documents this device has open.
+#[derive(Debug)]
+pub struct Desk {
+    tracker: SaveTracker,
+    docs: Documents,
+    /// Documents changed since they were last durable.
+    dirty: BTreeSet<DocumentId>,
+    /// List rows, newest activity first, with their folded search text.
+    rows: Vec<(TicketSummary, SearchText)>,
+}
+
+/// The open documents, by id.
+#[derive(Debug)]
+struct Documents {
+    desk_id: DocumentId,
+    desk: DeskDoc,
+    index_id: DocumentId,
+    index: TicketIndex,
+    tickets: HashMap<DocumentId, TicketDoc>,
+}
+
+impl Documents {
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut automerge::AutoCommit> {
+        if id == self.desk_id {
+            Some(self.desk.automerge_mut())
+        } else if id == self.index_id {
+            Some(self.index.automerge_mut())
+        } else {
+            self.tickets.get_mut(&id).map(TicketDoc::automerge_mut)
+        }
+    }
+}
+
+/// Opens this device's desk from storage, creating it on first use.
+pub async fn open_desk(
+    store: &impl ChunkStore,
+    new_id: &mut impl FnMut() -> DocumentId,
+) -> Result<(Desk, Vec<Problem>), OpenError> {
+    let mut problems = Vec::new();
+    let mut tracker = SaveTracker::new();
+    let existing = match store.setting(DESK_SETTING).await? {
+        Some(text) => text.parse::<DocumentId>().ok(),
+        None => None,
+    };
+    let mut dirty = BTreeSet::new();
+    let (desk_id, desk) = match existing {
+        Some(id) => match loaded(load_document(store, id).await, &mut tracker, &mut problems)? {
+            Some(doc) => (id, DeskDoc::from_automerge(doc)?),
+            None => fresh_desk(new_id, &mut dirty)?,
+        },
+        None => fresh_desk(new_id, &mut dirty)?,
+    };
+    let index_id = desk.ticket_index()?;
+    let index = match loaded(load_document(store, index_id).await, &mut tracker, &mut problems)? {
+        Some(doc) => TicketIndex::from_automerge(doc)?,
+        None => {
+            dirty.insert(index_id);
+            TicketIndex::create()?
+        }
+    };
+    let docs = Documents { desk_id, desk, index_id, index, tickets: HashMap::new() };
+    let mut desk = Desk { tracker, docs, dirty, rows: Vec::new() };
+    let unreadable = desk.rebuild_rows()?;
+    if unreadable > 0 {
+        problems.push(Problem::DamagedRows(unreadable));
+    }
+    if existing != Some(desk_id) {
+        store.set_setting(DESK_SETTING, &desk_id.to_string()).await?;
+    }
+    Ok((desk, problems))
+}
+
+fn fresh_desk(
+    new_id: &mut impl FnMut() -> DocumentId,
+    dirty: &mut BTreeSet<DocumentId>,
+) -> Result<(DocumentId, DeskDoc), StoreError> {
+    let desk_id = new_id();
+    let desk = DeskDoc::create(new_id())?;
+    dirty.insert(desk_id);
+    Ok((desk_id, desk))
+}
+
+/// Turns a load result into a document (or none), recording damage as a problem.
+fn loaded(
+    result: Result<Option<LoadedDocument>, LoadError>,
+    tracker: &mut SaveTracker,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<automerge::AutoCommit>, StorageError> {
+    match result {
+        Ok(Some(mut doc)) => {
+            if !doc.corrupt.is_empty() {
+                problems.push(Problem::DamagedChunks(doc.id));
+            }
+            tracker.loaded(&mut doc);
+            Ok(Some(doc.doc))
+        }
+        Ok(None) => Ok(None),
+        Err(LoadError::Corrupt(id)) => {
+            problems.push(Problem::CorruptDocument(id));
+            Ok(None)
+        }
+        Err(LoadError::Storage(e)) => Err(e),
+    }
+}
+
+/// Reads one ticket's document from storage (the list only needs the index; a ticket opens on demand).
+pub async fn load_ticket(store: &impl ChunkStore, id: DocumentId) -> Result<Option<LoadedDocument>, LoadError> {
+    load_document(store, id).await
+}
+
+impl Desk {
+    pub fn profile(&self) -> Option<Profile> {
+        self.docs.desk.profile().ok().flatten()
+    }
+
+    pub fn set_profile(&mut self, profile: Profile) -> Result<(), StoreError> {
+        self.docs.desk.set_profile(&profile)?;
+        self.dirty.insert(self.docs.desk_id);
+        Ok(())
+    }
+
+    /// Every list row, newest activity first.
+    pub fn rows(&self) -> &[(TicketSummary, SearchText)] {
+        &self.rows
+    }
+
+    /// The serving departments seen on tickets so far, for filters and suggestions.
+    pub fn departments(&self) -> Vec<String> {
+        let set: BTreeSet<&str> = self.rows.iter().map(|(s, _)| s.department.as_str()).collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+
+    /// Files a new ticket as the profile's person.
+    pub fn create_ticket(&mut self, id: DocumentId, draft: &TicketDraft, now: Timestamp) -> Result<(), CreateError> {
+        let by = self.profile().ok_or(CreateError::NoProfile)?.name;
+        let draft = draft.validate().map_err(CreateError::Invalid)?;
+        let doc = TicketDoc::create(id, &draft, &by, now)?;
+        self.docs.tickets.insert(id, doc);
+        self.ticket_changed(id)?;
+        Ok(())
+    }
+
+    /// A ticket whose document is open, or `None` if it must be loaded first.
+    pub fn ticket(&self, id: DocumentId) -> Option<Result<Ticket, StoreError>> {
+        self.docs.tickets.get(&id).map(TicketDoc::read)
+    }
+
+    pub fn summary(&self, id: DocumentId) -> Option<TicketSummary> {
+        self.rows.iter().find(|(s, _)| s.id == id).map(|(s, _)| s.clone())
+    }
+
+    /// Adds a ticket document read from storage. Damaged documents are refused with the reason.
+    pub fn insert_loaded(&mut self, mut loaded: LoadedDocument) -> Result<(), StoreError> {
+        let id = loaded.id;
+        self.tracker.loaded(&mut loaded);
+        let doc = TicketDoc::from_automerge(loaded.doc)?;
+        doc.read()?;
+        self.docs.tickets.insert(id, doc);
+        Ok(())
+    }
+
+    pub fn change_status(&mut self, id: DocumentId, to: Status, now: Timestamp) -> Result<(), TicketChangeError> {
+        let by = self.actor();
+        self.open_ticket(id)?.change_status(to, &by, now)?;
+        self.ticket_changed(id)?;
+        Ok(())
+    }
+
+    pub fn add_comment(
+        &mut self,
+        id: DocumentId,
+        body: &str,
+        visibility: Visibility,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
+        let by = self.actor();
+        self.open_ticket(id)?.add_comment(body, visibility, &by, now)?;
+        self.ticket_changed(id)?;
+        Ok(())
+    }
+
+    /// The writes that would make every changed document durable.
+    pub fn pending_writes(&mut self) -> Vec<WritePlan> {
+        let ids: Vec<DocumentId> = self.dirty.iter().copied().collect();
+        ids.into_iter()
+            .filter_map(|id| {
+                let plan = self.docs.get_mut(id).and_then(|doc| self.tracker.plan(id, doc));
+                if plan.is_none() {
+                    self.dirty.remove(&id);
+                }
+                plan
+            })
+            .collect()
+    }
+
+    /// Confirms a write from [`Self::pending_writes`]; the document stays dirty if it changed meanwhile.
+    pub fn saved(&mut self, plan: WritePlan) {
+        let id = plan.doc;
+        self.tracker.saved(plan);
+        let heads = self.docs.get_mut(id).map(|doc| doc.get_heads());
+        if heads.is_none_or(|h| self.tracker.is_durable_at(id, &h)) {
+            self.dirty.remove(&id);
+        }
+    }
+
+    /// Whether any change is not yet durable.
+    pub fn has_unsaved(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
+    fn actor(&self) -> String {
+        self.profile().map(|p| p.name).unwrap_or_default()
+    }
+
+    fn open_ticket(&mut self, id: DocumentId) -> Result<&mut TicketDoc, StoreError> {
+        self.docs.tickets.get_mut(&id).ok_or(StoreError::Missing("ticket"))
+    }
+
+    /// Rewrites a ticket's list row after any change to it.
+    fn ticket_changed(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        let summary = TicketSummary::from(&self.open_ticket(id)?.read()?);
+        self.docs.index.upsert(&summary)?;
+        self.dirty.insert(id);
+        self.dirty.insert(self.docs.index_id);
+        self.rows.retain(|(s, _)| s.id != id);
+        let text = SearchText::of(&summary);
+        let at = self.rows.partition_point(|(s, _)| s.updated_at > summary.updated_at);
+        self.rows.insert(at, (summary, text));
+        Ok(())
+    }
+
+    fn rebuild_rows(&mut self) -> Result<usize, StoreError> {
+        let read = self.docs.index.rows()?;
+        let mut rows: Vec<_> = read.rows.into_iter().map(|s| (SearchText::of(&s), s)).map(|(t, s)| (s, t)).collect();
+        rows.sort_by(|(a, _), (b, _)| b.updated_at.cmp(&a.updated_at));
+        self.rows = rows;
+        Ok(read.unreadable.len())
+    }
+}

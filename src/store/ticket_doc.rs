@@ -1,0 +1,316 @@
+//! One Automerge document per ticket: its fields, its comments and its append-only event history.
+//!
+//! ```
+//! use innerdesk::domain::*;
+//! use innerdesk::store::TicketDoc;
+//! let draft = TicketDraft {
+//!     title: "打印机卡纸".into(), description: "3 楼".into(), requester: "王芳".into(),
+//!     department: "IT".into(), category: "".into(), priority: Priority::Normal,
+//! };
+//! let id = DocumentId::from_bytes([1; 16]);
+//! let mut doc = TicketDoc::create(id, &draft, "王芳", Timestamp(1_000)).unwrap();
+//! doc.change_status(Status::InProgress, "Li Lei", Timestamp(2_000)).unwrap();
+//! assert_eq!(doc.read().unwrap().status, Status::InProgress);
+//! ```
+
+use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
+use super::StoreError;
+use crate::domain::{
+    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Status, Ticket,
+    TicketDraft, TicketEvent, Timestamp, TransitionError, Visibility,
+};
+use automerge::{transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
+
+const KIND: &str = "ticket";
+const SCHEMA: i64 = 1;
+
+/// A ticket's Automerge document.
+#[derive(Debug, Clone)]
+pub struct TicketDoc {
+    doc: AutoCommit,
+}
+
+/// Why a change to a ticket was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketChangeError {
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Comment(#[from] CommentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<automerge::AutomergeError> for TicketChangeError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl TicketDoc {
+    /// Creates the document for a new ticket from a draft that passed [`TicketDraft::validate`].
+    pub fn create(id: DocumentId, draft: &TicketDraft, by: &str, now: Timestamp) -> Result<Self, StoreError> {
+        let mut doc = AutoCommit::new();
+        write_header(&mut doc, KIND, SCHEMA)?;
+        doc.put(ROOT, "id", id.to_string())?;
+        doc.put(ROOT, "title", draft.title.as_str())?;
+        // Descriptions are co-edited prose, so they are Automerge text rather than a last-writer-wins string.
+        let description = doc.put_object(ROOT, "description", ObjType::Text)?;
+        doc.splice_text(&description, 0, 0, &draft.description)?;
+        doc.put(ROOT, "requester", draft.requester.as_str())?;
+        doc.put(ROOT, "department", draft.department.as_str())?;
+        doc.put(ROOT, "category", draft.category.as_str())?;
+        doc.put(ROOT, "priority", draft.priority.as_str())?;
+        doc.put(ROOT, "status", Status::New.as_str())?;
+        doc.put(ROOT, "created_at", ScalarValue::Timestamp(now.0))?;
+        doc.put(ROOT, "created_by", by)?;
+        doc.put_object(ROOT, "comments", ObjType::List)?;
+        let events = doc.put_object(ROOT, "events", ObjType::List)?;
+        append_event(&mut doc, &events, by, now, &EventKind::Created)?;
+        let mut ticket = Self { doc };
+        ticket.commit(now);
+        Ok(ticket)
+    }
+
+    /// Wraps a document loaded from storage or received from a peer, checking that it is a ticket.
+    pub fn from_automerge(doc: AutoCommit) -> Result<Self, StoreError> {
+        check_header(&doc, KIND, SCHEMA)?;
+        Ok(Self { doc })
+    }
+
+    pub fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    pub fn automerge_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    /// Reads the whole ticket.
+    pub fn read(&self) -> Result<Ticket, StoreError> {
+        let d = &self.doc;
+        let id_text = str_at(d, &ROOT, "id")?;
+        Ok(Ticket {
+            id: id_text.parse().map_err(|_| StoreError::Invalid("id"))?,
+            title: str_at(d, &ROOT, "title")?,
+            description: str_at(d, &ROOT, "description")?,
+            requester: str_at(d, &ROOT, "requester")?,
+            department: str_at(d, &ROOT, "department")?,
+            category: str_at(d, &ROOT, "category")?,
+            priority: parsed_at(d, &ROOT, "priority", crate::domain::Priority::parse)?,
+            status: self.status()?,
+            created_at: Timestamp(int_at(d, &ROOT, "created_at")?),
+            created_by: str_at(d, &ROOT, "created_by")?,
+            comments: self.comments()?,
+            events: self.events()?,
+        })
+    }
+
+    pub fn status(&self) -> Result<Status, StoreError> {
+        parsed_at(&self.doc, &ROOT, "status", Status::parse)
+    }
+
+    /// Moves the ticket along its workflow, recording who did it and when.
+    pub fn change_status(&mut self, to: Status, by: &str, now: Timestamp) -> Result<(), TicketChangeError> {
+        let from = self.status()?;
+        check_transition(from, to)?;
+        self.doc.put(ROOT, "status", to.as_str())?;
+        let events = obj_at(&self.doc, &ROOT, "events")?;
+        append_event(&mut self.doc, &events, by, now, &EventKind::StatusChanged { from, to })?;
+        self.commit(now);
+        Ok(())
+    }
+
+    /// Adds a public reply or an internal note.
+    pub fn add_comment(
+        &mut self,
+        body: &str,
+        visibility: Visibility,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
+        let body = validate_comment(body)?;
+        let comments = obj_at(&self.doc, &ROOT, "comments")?;
+        let comment = push_map(&mut self.doc, &comments)?;
+        self.doc.put(&comment, "at", ScalarValue::Timestamp(now.0))?;
+        self.doc.put(&comment, "by", by)?;
+        self.doc.put(&comment, "body", body)?;
+        self.doc.put(&comment, "visibility", visibility.as_str())?;
+        let events = obj_at(&self.doc, &ROOT, "events")?;
+        append_event(&mut self.doc, &events, by, now, &EventKind::Commented { visibility })?;
+        self.commit(now);
+        Ok(())
+    }
+
+    fn comments(&self) -> Result<Vec<Comment>, StoreError> {
+        let d = &self.doc;
+        let list = obj_at(d, &ROOT, "comments")?;
+        (0..d.length(&list))
+            .map(|i| {
+                let c = list_map(d, &list, i, "comments")?;
+                Ok(Comment {
+                    at: Timestamp(int_at(d, &c, "at")?),
+                    by: str_at(d, &c, "by")?,
+                    body: str_at(d, &c, "body")?,
+                    visibility: parsed_at(d, &c, "visibility", Visibility::parse)?,
+                })
+            })
+            .collect()
+    }
+
+    fn events(&self) -> Result<Vec<TicketEvent>, StoreError> {
+        let d = &self.doc;
+        let list = obj_at(d, &ROOT, "events")?;
+        let mut events = (0..d.length(&list))
+            .map(|i| read_event(d, &list_map(d, &list, i, "events")?))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Events made offline on two devices interleave by time once merged.
+        events.sort_by_key(|e| e.at);
+        Ok(events)
+    }
+
+    fn commit(&mut self, now: Timestamp) {
+        let options = automerge::transaction::CommitOptions::default().with_time(now.0 / 1000);
+        self.doc.commit_with(options);
+    }
+}
+
+fn list_map(doc: &AutoCommit, list: &ObjId, index: usize, name: &'static str) -> Result<ObjId, StoreError> {
+    match doc.get(list, index)? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(StoreError::Invalid(name)),
+    }
+}
+
+fn append_event(
+    doc: &mut AutoCommit,
+    events: &ObjId,
+    by: &str,
+    at: Timestamp,
+    kind: &EventKind,
+) -> Result<(), StoreError> {
+    let event = push_map(doc, events)?;
+    doc.put(&event, "at", ScalarValue::Timestamp(at.0))?;
+    doc.put(&event, "by", by)?;
+    match kind {
+        EventKind::Created => doc.put(&event, "kind", "created")?,
+        EventKind::StatusChanged { from, to } => {
+            doc.put(&event, "kind", "status_changed")?;
+            doc.put(&event, "from", from.as_str())?;
+            doc.put(&event, "to", to.as_str())?;
+        }
+        EventKind::Commented { visibility } => {
+            doc.put(&event, "kind", "commented")?;
+            doc.put(&event, "visibility", visibility.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+fn read_event(d: &AutoCommit, e: &ObjId) -> Result<TicketEvent, StoreError> {
+    let kind = match str_at(d, e, "kind")?.as_str() {
+        "created" => EventKind::Created,
+        "status_changed" => EventKind::StatusChanged {
+            from: parsed_at(d, e, "from", Status::parse)?,
+            to: parsed_at(d, e, "to", Status::parse)?,
+        },
+        "commented" => EventKind::Commented { visibility: parsed_at(d, e, "visibility", Visibility::parse)? },
+        _ => return Err(StoreError::Invalid("kind")),
+    };
+    Ok(TicketEvent { at: Timestamp(int_at(d, e, "at")?), by: str_at(d, e, "by")?, kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Priority;
+
+    fn draft() -> TicketDraft {
+        TicketDraft {
+            title: "报销系统登录失败".into(),
+            description: "Error 500 since this morning".into(),
+            requester: "王芳".into(),
+            department: "IT".into(),
+            category: "Access".into(),
+            priority: Priority::High,
+        }
+    }
+
+    fn new_ticket() -> TicketDoc {
+        TicketDoc::create(DocumentId::from_bytes([3; 16]), &draft(), "王芳", Timestamp(1_000)).unwrap()
+    }
+
+    #[test]
+    fn a_new_ticket_reads_back_what_was_filed() {
+        let t = new_ticket().read().unwrap();
+        assert_eq!(t.title, "报销系统登录失败");
+        assert_eq!(t.description, "Error 500 since this morning");
+        assert_eq!((t.status, t.priority), (Status::New, Priority::High));
+        assert_eq!(t.events, vec![TicketEvent { at: Timestamp(1_000), by: "王芳".into(), kind: EventKind::Created }]);
+    }
+
+    #[test]
+    fn survives_a_round_trip_through_bytes() {
+        let mut doc = new_ticket();
+        doc.change_status(Status::InProgress, "Li Lei", Timestamp(2_000)).unwrap();
+        doc.add_comment("Looking into it", Visibility::Public, "Li Lei", Timestamp(3_000)).unwrap();
+        doc.add_comment("DB pool exhausted", Visibility::Internal, "Li Lei", Timestamp(4_000)).unwrap();
+        let bytes = doc.automerge_mut().save();
+        let loaded = TicketDoc::from_automerge(AutoCommit::load(&bytes).unwrap()).unwrap();
+        let t = loaded.read().unwrap();
+        assert_eq!(t, doc.read().unwrap());
+        assert_eq!(t.comments.len(), 2);
+        assert_eq!(t.comments[1].visibility, Visibility::Internal);
+        assert_eq!(t.events.len(), 4);
+        assert_eq!(t.updated_at(), Timestamp(4_000));
+    }
+
+    #[test]
+    fn refuses_a_transition_the_workflow_forbids() {
+        let mut doc = new_ticket();
+        let err = doc.change_status(Status::Closed, "x", Timestamp(2)).unwrap_err();
+        assert!(matches!(err, TicketChangeError::Transition(_)));
+        assert_eq!(doc.read().unwrap().events.len(), 1, "a refused change records nothing");
+    }
+
+    #[test]
+    fn reopen_after_close() {
+        let mut doc = new_ticket();
+        doc.change_status(Status::Resolved, "a", Timestamp(2)).unwrap();
+        doc.change_status(Status::Closed, "a", Timestamp(3)).unwrap();
+        doc.change_status(Status::InProgress, "b", Timestamp(4)).unwrap();
+        assert_eq!(doc.status().unwrap(), Status::InProgress);
+    }
+
+    #[test]
+    fn empty_comment_is_refused() {
+        let mut doc = new_ticket();
+        assert!(matches!(
+            doc.add_comment("  ", Visibility::Public, "a", Timestamp(2)),
+            Err(TicketChangeError::Comment(CommentError::Empty))
+        ));
+    }
+
+    #[test]
+    fn offline_edits_on_two_devices_merge() {
+        let mut here = new_ticket();
+        let mut there = TicketDoc { doc: here.doc.fork() };
+        here.change_status(Status::InProgress, "agent", Timestamp(5_000)).unwrap();
+        there.add_comment("Any news?", Visibility::Public, "王芳", Timestamp(4_000)).unwrap();
+        here.automerge_mut().merge(there.automerge_mut()).unwrap();
+        let t = here.read().unwrap();
+        assert_eq!(t.status, Status::InProgress);
+        assert_eq!(t.comments.len(), 1);
+        let times: Vec<_> = t.events.iter().map(|e| e.at.0).collect();
+        assert_eq!(times, vec![1_000, 4_000, 5_000], "history is in time order after a merge");
+    }
+
+    #[test]
+    fn newer_schema_and_wrong_kind_are_refused() {
+        let mut doc = new_ticket();
+        doc.doc.put(ROOT, "schema", SCHEMA + 1).unwrap();
+        assert!(matches!(TicketDoc::from_automerge(doc.doc.clone()), Err(StoreError::NewerSchema(2))));
+        doc.doc.put(ROOT, "kind", "desk").unwrap();
+        assert!(matches!(TicketDoc::from_automerge(doc.doc), Err(StoreError::WrongKind { .. })));
+    }
+}

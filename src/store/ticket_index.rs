@@ -1,0 +1,129 @@
+//! Index documents: the summary of every ticket in a list, so drawing the list opens one document, not
+//! thousands.
+//!
+//! Each summary is one JSON string under the ticket's id. Summaries are derived data rewritten whole by
+//! whoever changes the ticket, so last-writer-wins per ticket is the right merge, and one scalar per row
+//! keeps a 10,000-ticket index quick to load.
+
+use super::fields::{check_header, obj_at, write_header};
+use super::StoreError;
+use crate::domain::{DocumentId, TicketSummary};
+use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef, ROOT};
+
+const KIND: &str = "ticket_index";
+const SCHEMA: i64 = 1;
+
+/// A ticket index document.
+#[derive(Debug, Clone)]
+pub struct TicketIndex {
+    doc: AutoCommit,
+}
+
+/// The rows of an index, with any that could not be read.
+#[derive(Debug, Default)]
+pub struct IndexRows {
+    pub rows: Vec<TicketSummary>,
+    /// Ids (as stored) of entries that did not parse; reported, not fatal.
+    pub unreadable: Vec<String>,
+}
+
+impl TicketIndex {
+    pub fn create() -> Result<Self, StoreError> {
+        let mut doc = AutoCommit::new();
+        write_header(&mut doc, KIND, SCHEMA)?;
+        doc.put_object(ROOT, "tickets", ObjType::Map)?;
+        doc.commit();
+        Ok(Self { doc })
+    }
+
+    pub fn from_automerge(doc: AutoCommit) -> Result<Self, StoreError> {
+        check_header(&doc, KIND, SCHEMA)?;
+        Ok(Self { doc })
+    }
+
+    pub fn automerge_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    /// Writes (or rewrites) one ticket's row.
+    pub fn upsert(&mut self, summary: &TicketSummary) -> Result<(), StoreError> {
+        let tickets = obj_at(&self.doc, &ROOT, "tickets")?;
+        let json = serde_json::to_string(summary).map_err(|_| StoreError::Invalid("summary"))?;
+        self.doc.put(&tickets, summary.id.to_string(), json)?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// Every row, in no particular order.
+    pub fn rows(&self) -> Result<IndexRows, StoreError> {
+        let tickets = obj_at(&self.doc, &ROOT, "tickets")?;
+        let mut out = IndexRows::default();
+        for item in self.doc.map_range(&tickets, ..) {
+            let parsed = match &item.value {
+                ValueRef::Scalar(ScalarValueRef::Str(json)) => serde_json::from_str::<TicketSummary>(json).ok(),
+                _ => None,
+            };
+            match parsed {
+                Some(row) if row.id.to_string() == item.key => out.rows.push(row),
+                _ => out.unreadable.push(item.key.to_string()),
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, id: DocumentId) -> Result<Option<TicketSummary>, StoreError> {
+        let tickets = obj_at(&self.doc, &ROOT, "tickets")?;
+        Ok(match self.doc.get(&tickets, id.to_string())? {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Str(json) => serde_json::from_str(json).ok(),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Priority, Status, Timestamp};
+
+    fn summary(n: u8, title: &str) -> TicketSummary {
+        TicketSummary {
+            id: DocumentId::from_bytes([n; 16]),
+            title: title.into(),
+            status: Status::New,
+            priority: Priority::Normal,
+            department: "IT".into(),
+            requester: "王芳".into(),
+            category: "".into(),
+            created_at: Timestamp(n.into()),
+            updated_at: Timestamp(n.into()),
+            comment_count: 0,
+        }
+    }
+
+    #[test]
+    fn rows_round_trip_and_upsert_replaces() {
+        let mut index = TicketIndex::create().unwrap();
+        index.upsert(&summary(1, "一")).unwrap();
+        index.upsert(&summary(2, "two")).unwrap();
+        index.upsert(&summary(1, "一 (edited)")).unwrap();
+        let loaded = TicketIndex::from_automerge(AutoCommit::load(&index.automerge_mut().save()).unwrap()).unwrap();
+        let mut rows = loaded.rows().unwrap().rows;
+        rows.sort_by_key(|r| r.created_at);
+        assert_eq!(rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["一 (edited)", "two"]);
+        assert_eq!(loaded.get(DocumentId::from_bytes([2; 16])).unwrap().unwrap().title, "two");
+    }
+
+    #[test]
+    fn a_damaged_row_is_reported_not_fatal() {
+        let mut index = TicketIndex::create().unwrap();
+        index.upsert(&summary(1, "ok")).unwrap();
+        let tickets = obj_at(&index.doc, &ROOT, "tickets").unwrap();
+        index.doc.put(&tickets, "garbage", "{not json").unwrap();
+        let rows = index.rows().unwrap();
+        assert_eq!(rows.rows.len(), 1);
+        assert_eq!(rows.unreadable, vec!["garbage".to_string()]);
+    }
+}

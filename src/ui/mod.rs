@@ -1,0 +1,2 @@
+//! The Leptos user interface.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
