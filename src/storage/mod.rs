@@ -4,6 +4,7 @@
 //!
 //! Keys follow automerge-repo's layout: `[document id, "snapshot" | "incremental", name]`.
 
+pub mod browser;
 pub mod documents;
 pub mod indexeddb;
 pub mod memory;

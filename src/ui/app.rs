@@ -1,0 +1,84 @@
+//! The root component: opens the desk, then lays out header, banners and the current page.
+
+use super::banner::Banners;
+use super::header::Header;
+use super::i18n::*;
+use super::labels::locale_tag;
+use super::profile_form::ProfileForm;
+use super::route::{use_route, Route};
+use super::state::AppState;
+use super::ticket_detail::TicketDetail;
+use super::ticket_form::TicketForm;
+use super::ticket_list::TicketList;
+use leptos::prelude::*;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let opened = LocalResource::new(AppState::open);
+    view! {
+        <I18nContextProvider>
+            <LangAttribute/>
+            {move || match opened.get() {
+                Some(state) => view! { <Shell state/> }.into_any(),
+                None => view! { <p class="booting" aria-busy="true">"Innerdesk…"</p> }.into_any(),
+            }}
+        </I18nContextProvider>
+    }
+}
+
+/// Keeps `<html lang>` in step with the chosen language, for screen readers and fonts.
+#[component]
+fn LangAttribute() -> impl IntoView {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let tag = locale_tag(i18n.get_locale());
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("lang", tag);
+        }
+        document().set_title(&format!("{} · {}", td_string!(i18n.get_locale(), app_name), td_string!(i18n.get_locale(), tagline)));
+    });
+}
+
+#[component]
+fn Shell(state: AppState) -> impl IntoView {
+    provide_context(state);
+    let i18n = use_i18n();
+    let route = use_route();
+    let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
+    warn_before_closing_with_unsaved_changes(state);
+    let focus_main = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        if let Some(main) = document().get_element_by_id("main") {
+            let _ = main.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
+    };
+    view! {
+        <a class="skip-link" href="#/" on:click=focus_main>{t!(i18n, skip_to_content)}</a>
+        <Header/>
+        <Banners/>
+        <main id="main" tabindex="-1">
+            {move || {
+                if !has_profile.get() {
+                    return view! { <ProfileForm first_visit=true/> }.into_any();
+                }
+                match route.get() {
+                    Route::Tickets => view! { <TicketList/> }.into_any(),
+                    Route::NewTicket => view! { <TicketForm/> }.into_any(),
+                    Route::Ticket(id) => view! { <TicketDetail id/> }.into_any(),
+                    Route::Profile => view! { <ProfileForm first_visit=false/> }.into_any(),
+                }
+            }}
+        </main>
+    }
+}
+
+fn warn_before_closing_with_unsaved_changes(state: AppState) {
+    let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if state.has_unsaved() {
+            ev.prevent_default();
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
+use wasm_bindgen::JsCast;

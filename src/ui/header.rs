@@ -1,0 +1,54 @@
+//! The top bar: name, navigation, save status, language switch and profile.
+
+use super::i18n::*;
+use super::route::Route;
+use super::state::{AppState, SaveState};
+use leptos::prelude::*;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let switch_language = move |_| {
+        let next = match i18n.get_locale() {
+            Locale::en => Locale::zh_CN,
+            Locale::zh_CN => Locale::en,
+        };
+        i18n.set_locale(next);
+    };
+    let profile_name = Memo::new(move |_| state.read(|d| d.profile().map(|p| p.name)));
+    let save_text = move || match state.save.get() {
+        SaveState::Saved => t_string!(i18n, save.saved),
+        SaveState::Saving => t_string!(i18n, save.saving),
+        SaveState::Failed(_) => t_string!(i18n, save.failed),
+    };
+    let save_class = move || match state.save.get() {
+        SaveState::Saved => "save-status saved",
+        SaveState::Saving => "save-status saving",
+        SaveState::Failed(_) => "save-status failed",
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href=Route::Tickets.href()>
+                <img src="icon.svg" alt="" width="28" height="28"/>
+                <span class="brand-name">{t!(i18n, app_name)}</span>
+            </a>
+            <nav aria-label=move || t_string!(i18n, nav.main)>
+                <a href=Route::Tickets.href()>{t!(i18n, nav.tickets)}</a>
+                <a class="primary-link" href=Route::NewTicket.href()>{t!(i18n, nav.new_ticket)}</a>
+            </nav>
+            <p class=save_class role="status" aria-live="polite" data-save=move || format!("{:?}", state.save.get())>
+                {save_text}
+            </p>
+            <div class="topbar-end">
+                <button type="button" class="lang" on:click=switch_language
+                    aria-label=move || t_string!(i18n, language.switch_label)>
+                    {t!(i18n, language.switch_to_other)}
+                </button>
+                {move || profile_name.get().map(|name| view! {
+                    <a class="profile-link" href=Route::Profile.href() title=move || t_string!(i18n, nav.profile)>{name}</a>
+                })}
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,75 @@
+//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/profile`), so the page works from any static host and
+//! offline without server-side rewrites.
+
+use crate::domain::DocumentId;
+use leptos::prelude::*;
+
+/// Where the user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Tickets,
+    NewTicket,
+    Ticket(DocumentId),
+    Profile,
+}
+
+impl Route {
+    pub fn parse(hash: &str) -> Self {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        match path.split_once('/') {
+            Some(("t", id)) => id.parse().map(Route::Ticket).unwrap_or(Route::Tickets),
+            _ => match path {
+                "new" => Route::NewTicket,
+                "profile" => Route::Profile,
+                _ => Route::Tickets,
+            },
+        }
+    }
+
+    pub fn href(self) -> String {
+        match self {
+            Route::Tickets => "#/".into(),
+            Route::NewTicket => "#/new".into(),
+            Route::Ticket(id) => format!("#/t/{id}"),
+            Route::Profile => "#/profile".into(),
+        }
+    }
+}
+
+fn current() -> Route {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    Route::parse(&hash)
+}
+
+/// The current route, following `hashchange`.
+pub fn use_route() -> ReadSignal<Route> {
+    let (route, set_route) = signal(current());
+    let handle = window_event_listener(leptos::ev::hashchange, move |_| {
+        set_route.set(current());
+        // A new page starts at the top, as a full navigation would.
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    });
+    on_cleanup(move || handle.remove());
+    route
+}
+
+/// Goes to a route (adds a history entry, so Back works).
+pub fn navigate(to: Route) {
+    let _ = window().location().set_hash(&to.href());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_route_and_falls_back_to_the_list() {
+        let id = DocumentId::from_bytes([8; 16]);
+        for route in [Route::Tickets, Route::NewTicket, Route::Ticket(id), Route::Profile] {
+            assert_eq!(Route::parse(&route.href()), route);
+        }
+        assert_eq!(Route::parse(""), Route::Tickets);
+        assert_eq!(Route::parse("#/t/not-an-id"), Route::Tickets);
+        assert_eq!(Route::parse("#/elsewhere"), Route::Tickets);
+    }
+}

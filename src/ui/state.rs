@@ -1,0 +1,218 @@
+//! The page's state: the local [`Desk`] and its store, plus the signals components read. Actions
+//! change the desk in memory at once, then [`AppState::persist`] makes them durable; the indicator says
+//! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
+
+use crate::domain::{DocumentId, Profile, Status, TicketDraft, Timestamp, Visibility};
+use crate::storage::browser::BrowserStore;
+use crate::storage::{ChunkStore, StorageError};
+use crate::store::desk::{load_ticket, open_desk, CreateError, Desk, Problem};
+use crate::store::TicketChangeError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// How long to wait before retrying a failed save.
+const RETRY_MS: u32 = 3_000;
+
+/// Whether every change is durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    Failed(StorageError),
+}
+
+/// Something the user should know about storage, shown in a banner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    StorageUnavailable,
+    Damaged(Vec<Problem>),
+}
+
+struct Inner {
+    desk: RefCell<Desk>,
+    store: BrowserStore,
+    flushing: Cell<bool>,
+    flush_again: Cell<bool>,
+    retry_scheduled: Cell<bool>,
+}
+
+/// Shared by every component through context. `Copy`: every field is a handle.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    inner: StoredValue<Rc<Inner>, LocalStorage>,
+    /// Bumped whenever desk data changes; readers of the desk track it.
+    pub version: RwSignal<u64>,
+    pub save: RwSignal<SaveState>,
+    pub notices: RwSignal<Vec<Notice>>,
+}
+
+/// The current wall-clock time, the only place the page reads the clock for domain actions.
+pub fn now() -> Timestamp {
+    Timestamp(js_sys::Date::now() as i64)
+}
+
+/// A fresh random document id.
+pub fn new_id() -> DocumentId {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the browser's crypto.getRandomValues is available");
+    DocumentId::from_bytes(bytes)
+}
+
+impl AppState {
+    /// Opens storage and the desk. Never fails: a broken store falls back to memory with a notice.
+    pub async fn open() -> Self {
+        let (store, unavailable) = BrowserStore::open().await;
+        let mut notices = Vec::new();
+        if unavailable.is_some() {
+            notices.push(Notice::StorageUnavailable);
+        }
+        let (desk, problems) = match open_desk(&store, &mut new_id).await {
+            Ok(opened) => opened,
+            Err(_) => {
+                // The database opened but cannot be read: work in memory rather than not at all.
+                notices.push(Notice::StorageUnavailable);
+                let memory = BrowserStore::Memory(Default::default());
+                let opened = open_desk(&memory, &mut new_id).await.expect("a memory store always opens");
+                return Self::assemble(memory, opened.0, notices);
+            }
+        };
+        if !problems.is_empty() {
+            notices.push(Notice::Damaged(problems));
+        }
+        let state = Self::assemble(store, desk, notices);
+        state.persist(); // a brand-new desk is written at once
+        state
+    }
+
+    fn assemble(store: BrowserStore, desk: Desk, notices: Vec<Notice>) -> Self {
+        let inner = Inner {
+            desk: RefCell::new(desk),
+            store,
+            flushing: Cell::new(false),
+            flush_again: Cell::new(false),
+            retry_scheduled: Cell::new(false),
+        };
+        Self {
+            inner: StoredValue::new_local(Rc::new(inner)),
+            version: RwSignal::new(0),
+            save: RwSignal::new(SaveState::Saved),
+            notices: RwSignal::new(notices),
+        }
+    }
+
+    fn inner(&self) -> Rc<Inner> {
+        self.inner.get_value()
+    }
+
+    /// Reads the desk, tracking [`Self::version`] so the caller re-runs when data changes.
+    pub fn read<T>(&self, f: impl FnOnce(&Desk) -> T) -> T {
+        self.version.track();
+        f(&self.inner().desk.borrow())
+    }
+
+    /// Reads the desk once, without subscribing (for a form's initial values).
+    pub fn read_untracked<T>(&self, f: impl FnOnce(&Desk) -> T) -> T {
+        f(&self.inner().desk.borrow())
+    }
+
+    /// Changes the desk, then tells readers and starts saving.
+    fn change<T>(&self, f: impl FnOnce(&mut Desk) -> T) -> T {
+        let result = f(&mut self.inner().desk.borrow_mut());
+        self.version.update(|v| *v += 1);
+        self.persist();
+        result
+    }
+
+    pub fn save_profile(&self, profile: Profile) {
+        self.change(|d| d.set_profile(profile)).ok();
+    }
+
+    pub fn create_ticket(&self, draft: &TicketDraft) -> Result<DocumentId, CreateError> {
+        let id = new_id();
+        self.change(|d| d.create_ticket(id, draft, now()))?;
+        Ok(id)
+    }
+
+    pub fn change_status(&self, id: DocumentId, to: Status) -> Result<(), TicketChangeError> {
+        self.change(|d| d.change_status(id, to, now()))
+    }
+
+    pub fn add_comment(&self, id: DocumentId, body: &str, visibility: Visibility) -> Result<(), TicketChangeError> {
+        self.change(|d| d.add_comment(id, body, visibility, now()))
+    }
+
+    /// Loads a ticket's document if it is not open yet. Resolves to `false` if it is missing or damaged.
+    pub async fn open_ticket(&self, id: DocumentId) -> bool {
+        let inner = self.inner();
+        if inner.desk.borrow().ticket(id).is_some() {
+            return true;
+        }
+        let loaded = match load_ticket(&inner.store, id).await {
+            Ok(Some(loaded)) => loaded,
+            _ => return false,
+        };
+        let ok = inner.desk.borrow_mut().insert_loaded(loaded).is_ok();
+        self.version.update(|v| *v += 1);
+        ok
+    }
+
+    /// Whether a change is still only in memory (used to warn before the tab closes).
+    pub fn has_unsaved(&self) -> bool {
+        self.inner().desk.borrow().has_unsaved()
+    }
+
+    /// Starts writing every change that is not durable yet.
+    pub fn persist(&self) {
+        let state = *self;
+        spawn_local(async move { state.flush().await });
+    }
+
+    async fn flush(self) {
+        let inner = self.inner();
+        if inner.flushing.replace(true) {
+            inner.flush_again.set(true);
+            return;
+        }
+        loop {
+            inner.flush_again.set(false);
+            let plans = inner.desk.borrow_mut().pending_writes();
+            if plans.is_empty() {
+                self.save.set(SaveState::Saved);
+                break;
+            }
+            self.save.set(SaveState::Saving);
+            if let Err(e) = self.write_all(&inner, plans).await {
+                self.save.set(SaveState::Failed(e));
+                self.schedule_retry(&inner);
+                break;
+            }
+            if !inner.flush_again.get() && !inner.desk.borrow().has_unsaved() {
+                self.save.set(SaveState::Saved);
+                break;
+            }
+        }
+        inner.flushing.set(false);
+    }
+
+    async fn write_all(&self, inner: &Inner, plans: Vec<crate::storage::WritePlan>) -> Result<(), StorageError> {
+        for plan in plans {
+            inner.store.write(plan.batch.clone()).await?;
+            inner.desk.borrow_mut().saved(plan);
+        }
+        Ok(())
+    }
+
+    fn schedule_retry(&self, inner: &Inner) {
+        if inner.retry_scheduled.replace(true) {
+            return;
+        }
+        let state = *self;
+        gloo::timers::callback::Timeout::new(RETRY_MS, move || {
+            state.inner().retry_scheduled.set(false);
+            state.persist();
+        })
+        .forget();
+    }
+}

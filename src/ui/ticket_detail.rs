@@ -1,0 +1,187 @@
+//! One ticket: its fields, status actions, conversation and history. The comment box sits outside the
+//! reactive parts so a draft survives changes arriving while it is typed.
+
+use super::format::{date_time, iso};
+use super::i18n::*;
+use super::labels::{move_label, priority_label, status_label};
+use super::route::Route;
+use super::state::AppState;
+use crate::domain::{CommentError, DocumentId, EventKind, Ticket, TicketEvent, Visibility};
+use crate::store::TicketChangeError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Loading {
+    Pending,
+    Done,
+    Missing,
+}
+
+#[component]
+pub fn TicketDetail(id: DocumentId) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let loading = RwSignal::new(Loading::Pending);
+    spawn_local(async move {
+        let found = state.open_ticket(id).await;
+        loading.set(if found { Loading::Done } else { Loading::Missing });
+    });
+    let ticket = Memo::new(move |_| state.read(|d| d.ticket(id)).and_then(Result::ok));
+    view! {
+        <p class="back"><a href=Route::Tickets.href()>"← "{t!(i18n, detail.back)}</a></p>
+        {move || match (ticket.get(), loading.get()) {
+            (Some(_), _) => view! { <TicketView ticket/> <CommentBox id/> }.into_any(),
+            (None, Loading::Pending) => view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any(),
+            (None, _) => view! { <p class="empty" role="alert">{t!(i18n, detail.not_found)}</p> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let field = move |f: fn(&Ticket) -> String| move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default());
+    let status = move || ticket.with(|t| t.as_ref().map(|t| t.status));
+    view! {
+        <article class="card ticket" aria-labelledby="ticket-title">
+            <header class="ticket-head">
+                <p class="code">{field(|t| t.id.short_code())}</p>
+                <h1 id="ticket-title">{field(|t| t.title.clone())}</h1>
+                <p class="muted">{move || ticket.with(|t| t.as_ref().map(|t| {
+                    let when = date_time(i18n.get_locale(), t.created_at);
+                    t_string!(i18n, detail.filed_by, who = t.created_by.clone(), when).to_string()
+                }))}</p>
+            </header>
+            <dl class="facts">
+                <div><dt>{t!(i18n, detail.status)}</dt><dd>
+                    {move || status().map(|s| view! {
+                        <span class=format!("badge status-{}", s.as_str()) id="ticket-status">{move || status_label(i18n.get_locale(), s)}</span>
+                    })}
+                </dd></div>
+                <div><dt>{t!(i18n, detail.priority)}</dt><dd>{move || ticket.with(|t| t.as_ref().map(|t| priority_label(i18n.get_locale(), t.priority)))}</dd></div>
+                <div><dt>{t!(i18n, detail.requester)}</dt><dd>{field(|t| t.requester.clone())}</dd></div>
+                <div><dt>{t!(i18n, detail.department)}</dt><dd>{field(|t| t.department.clone())}</dd></div>
+                <div><dt>{t!(i18n, detail.category)}</dt><dd>{field(|t| if t.category.is_empty() { "—".into() } else { t.category.clone() })}</dd></div>
+            </dl>
+            <div class="status-actions" role="group" aria-label=move || t_string!(i18n, detail.actions)>
+                {move || ticket.with(|t| t.as_ref().map(|t| {
+                    let (id, from) = (t.id, t.status);
+                    from.next().iter().map(|&to| view! {
+                        <button type="button" class="button" data-to=to.as_str()
+                            on:click=move |_| { let _ = state.change_status(id, to); }>
+                            {move || move_label(i18n.get_locale(), from, to)}
+                        </button>
+                    }).collect_view()
+                }))}
+            </div>
+            <div class="description">
+                {move || ticket.with(|t| match t.as_ref().map(|t| t.description.clone()) {
+                    Some(d) if !d.is_empty() => view! { <p class="prose">{d}</p> }.into_any(),
+                    _ => view! { <p class="muted">{t!(i18n, detail.no_description)}</p> }.into_any(),
+                })}
+            </div>
+        </article>
+        <section class="card" aria-labelledby="conversation-title">
+            <h2 id="conversation-title">{t!(i18n, detail.conversation)}</h2>
+            {move || ticket.with(|t| {
+                let comments = t.as_ref().map(|t| t.comments.clone()).unwrap_or_default();
+                if comments.is_empty() {
+                    return view! { <p class="muted">{t!(i18n, detail.no_comments)}</p> }.into_any();
+                }
+                view! {
+                    <ol class="comments">
+                        {comments.into_iter().map(|c| {
+                            let internal = c.visibility == Visibility::Internal;
+                            view! {
+                                <li class=if internal { "comment internal" } else { "comment" }>
+                                    <p class="comment-meta">
+                                        <strong>{c.by.clone()}</strong>
+                                        <span class="badge">{move || if internal { t_string!(i18n, detail.internal_badge) } else { t_string!(i18n, detail.public_badge) }}</span>
+                                        <time datetime=iso(c.at)>{move || date_time(i18n.get_locale(), c.at)}</time>
+                                    </p>
+                                    <p class="prose">{c.body.clone()}</p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            })}
+        </section>
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">{t!(i18n, detail.history)}</h2>
+            <ol class="history">
+                {move || ticket.with(|t| t.as_ref().map(|t| t.events.iter().rev().cloned().map(|e| {
+                    let at = e.at;
+                    view! {
+                        <li>
+                            <span>{move || history_line(i18n.get_locale(), &e)}</span>
+                            " · "
+                            <time datetime=iso(at)>{move || date_time(i18n.get_locale(), at)}</time>
+                        </li>
+                    }
+                }).collect_view()))}
+            </ol>
+        </section>
+    }
+}
+
+fn history_line(l: Locale, e: &TicketEvent) -> String {
+    let who = e.by.clone();
+    match e.kind {
+        EventKind::Created => td_string!(l, detail.history_created, who).to_string(),
+        EventKind::StatusChanged { from, to } => {
+            let (from, to) = (status_label(l, from), status_label(l, to));
+            td_string!(l, detail.history_status, who, from, to).to_string()
+        }
+        EventKind::Commented { visibility: Visibility::Public } => td_string!(l, detail.history_reply, who).to_string(),
+        EventKind::Commented { visibility: Visibility::Internal } => td_string!(l, detail.history_note, who).to_string(),
+    }
+}
+
+#[component]
+fn CommentBox(id: DocumentId) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let body = RwSignal::new(String::new());
+    let visibility = RwSignal::new(Visibility::Public);
+    let error = RwSignal::new(None::<CommentError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match state.add_comment(id, &body.get(), visibility.get()) {
+            Ok(()) => {
+                body.set(String::new());
+                error.set(None);
+            }
+            Err(TicketChangeError::Comment(e)) => error.set(Some(e)),
+            Err(_) => {}
+        }
+    };
+    let error_text = move || error.get().map(|e| match e {
+        CommentError::Empty => t_string!(i18n, detail.comment_empty),
+        CommentError::TooLarge => t_string!(i18n, detail.comment_too_large),
+    });
+    view! {
+        <section class="card">
+            <form class="comment-form" on:submit=submit novalidate>
+                <div class="field">
+                    <label for="comment-body">{t!(i18n, detail.comment_label)}</label>
+                    <textarea id="comment-body" rows="4" bind:value=body
+                        aria-invalid=move || error.get().is_some().to_string() aria-describedby="comment-error"></textarea>
+                    <p id="comment-error" class="field-error">{error_text}</p>
+                </div>
+                <fieldset class="choice">
+                    <legend class="visually-hidden">{t!(i18n, detail.comment_label)}</legend>
+                    <label><input type="radio" name="visibility" value="public"
+                        prop:checked=move || visibility.get() == Visibility::Public
+                        on:change=move |_| visibility.set(Visibility::Public)/>{t!(i18n, detail.public)}</label>
+                    <label><input type="radio" name="visibility" value="internal"
+                        prop:checked=move || visibility.get() == Visibility::Internal
+                        on:change=move |_| visibility.set(Visibility::Internal)/>{t!(i18n, detail.internal)}</label>
+                </fieldset>
+                <button type="submit" class="button primary">{t!(i18n, detail.send)}</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,165 @@
+//! The ticket list: filters, search and a page of rows. Filtering runs over the in-memory index on every
+//! keystroke; only the first rows are drawn, more on request.
+
+use super::format::{date_time, iso};
+use super::i18n::*;
+use super::labels::{priority_label, status_label};
+use super::route::Route;
+use super::state::AppState;
+use crate::domain::{Priority, Status, TicketFilter, TicketSummary};
+use leptos::prelude::*;
+
+/// Rows drawn at first, and added by each "show more".
+const PAGE: usize = 100;
+
+#[component]
+pub fn TicketList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let status = RwSignal::new(None::<Status>);
+    let priority = RwSignal::new(None::<Priority>);
+    let department = RwSignal::new(None::<String>);
+    let text = RwSignal::new(String::new());
+    let limit = RwSignal::new(PAGE);
+    let filter = Memo::new(move |_| TicketFilter {
+        status: status.get(),
+        priority: priority.get(),
+        department: department.get(),
+        text: text.get(),
+    });
+    // A new filter starts from the first page again.
+    Effect::new(move |_| {
+        filter.track();
+        limit.set(PAGE);
+    });
+    // (total in the desk, matches, the rows to draw)
+    let view_rows = Memo::new(move |_| {
+        let f = filter.get();
+        let limit = limit.get();
+        state.read(|d| {
+            let matches = f.apply(d.rows());
+            let rows: Vec<TicketSummary> = matches.iter().take(limit).map(|&i| d.rows()[i].0.clone()).collect();
+            (d.rows().len(), matches.len(), rows)
+        })
+    });
+    let departments = Memo::new(move |_| state.read(|d| d.departments()));
+    let clear = move |_| {
+        status.set(None);
+        priority.set(None);
+        department.set(None);
+        text.set(String::new());
+    };
+    view! {
+        <section class="list-page">
+            <div class="page-head">
+                <h1>{t!(i18n, list.title)}</h1>
+                <a class="button primary" href=Route::NewTicket.href()>{t!(i18n, nav.new_ticket)}</a>
+            </div>
+            <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+                <div class="field grow">
+                    <label for="search">{t!(i18n, list.search)}</label>
+                    <input id="search" type="search" autocomplete="off" bind:value=text
+                        placeholder=move || t_string!(i18n, list.search_placeholder)/>
+                </div>
+                <div class="field">
+                    <label for="filter-status">{t!(i18n, list.status)}</label>
+                    <select id="filter-status" on:change=move |ev| status.set(Status::parse(&event_target_value(&ev)))
+                        prop:value=move || status.get().map(|s| s.as_str()).unwrap_or("")>
+                        <option value="">{t!(i18n, list.any)}</option>
+                        {Status::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str()>{move || status_label(i18n.get_locale(), s)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-priority">{t!(i18n, list.priority)}</label>
+                    <select id="filter-priority" on:change=move |ev| priority.set(Priority::parse(&event_target_value(&ev)))
+                        prop:value=move || priority.get().map(|p| p.as_str()).unwrap_or("")>
+                        <option value="">{t!(i18n, list.any)}</option>
+                        {Priority::ALL.into_iter().map(|p| view! {
+                            <option value=p.as_str()>{move || priority_label(i18n.get_locale(), p)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-department">{t!(i18n, list.department)}</label>
+                    <select id="filter-department"
+                        on:change=move |ev| { let v = event_target_value(&ev); department.set((!v.is_empty()).then_some(v)); }
+                        prop:value=move || department.get().unwrap_or_default()>
+                        <option value="">{t!(i18n, list.any)}</option>
+                        <For each=move || departments.get() key=|d| d.clone() let(d)>
+                            <option value=d.clone()>{d.clone()}</option>
+                        </For>
+                    </select>
+                </div>
+            </form>
+            {move || {
+                let (total, matched, _) = view_rows.get();
+                if total == 0 {
+                    view! { <p class="empty">{t!(i18n, list.empty)}</p> }.into_any()
+                } else if matched == 0 {
+                    view! {
+                        <p class="empty">{t!(i18n, list.no_match)}" "
+                            <button type="button" class="link" on:click=clear>{t!(i18n, list.clear)}</button>
+                        </p>
+                    }.into_any()
+                } else {
+                    ().into_any()
+                }
+            }}
+            <table class="tickets" id="ticket-table">
+                <caption class="visually-hidden">{t!(i18n, list.title)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, list.code)}</th>
+                        <th scope="col">{t!(i18n, list.subject)}</th>
+                        <th scope="col">{t!(i18n, list.status)}</th>
+                        <th scope="col">{t!(i18n, list.priority)}</th>
+                        <th scope="col">{t!(i18n, list.department)}</th>
+                        <th scope="col">{t!(i18n, list.requester)}</th>
+                        <th scope="col">{t!(i18n, list.updated)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || view_rows.get().2 key=|s| (s.id, s.updated_at, s.status) let(s)>
+                        <TicketRow summary=s/>
+                    </For>
+                </tbody>
+            </table>
+            <p class="list-foot" aria-live="polite">
+                {move || {
+                    let (_, matched, rows) = view_rows.get();
+                    (matched > 0).then(|| t_string!(i18n, list.showing, shown = rows.len(), total = matched).to_string())
+                }}
+                {move || {
+                    let (_, matched, rows) = view_rows.get();
+                    (rows.len() < matched).then(|| view! {
+                        <button type="button" class="button" on:click=move |_| limit.update(|l| *l += PAGE)>
+                            {t!(i18n, list.show_more)}
+                        </button>
+                    })
+                }}
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn TicketRow(summary: TicketSummary) -> impl IntoView {
+    let i18n = use_i18n();
+    let s = summary;
+    let status = s.status;
+    let priority = s.priority;
+    let updated = s.updated_at;
+    view! {
+        <tr class=format!("status-{}", status.as_str())>
+            <td class="code">{s.id.short_code()}</td>
+            <td class="title"><a href=Route::Ticket(s.id).href()>{s.title.clone()}</a></td>
+            <td><span class=format!("badge status-{}", status.as_str())>{move || status_label(i18n.get_locale(), status)}</span></td>
+            <td><span class=format!("priority priority-{}", priority.as_str())>{move || priority_label(i18n.get_locale(), priority)}</span></td>
+            <td>{s.department.clone()}</td>
+            <td>{s.requester.clone()}</td>
+            <td><time datetime=iso(updated)>{move || date_time(i18n.get_locale(), updated)}</time></td>
+        </tr>
+    }
+}
