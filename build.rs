@@ -10,7 +10,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR not set")?).join("i18n");
     // Interpolated strings are also needed as plain text (attributes, document title).
     let options = ParseOptions::new().interpolate_display(true);
-    let config = Config::new("en")?.add_locale("zh-CN")?.parse_options(options);
+    let config = Config::new("en")?
+        .add_locale("zh-CN")?
+        .parse_options(options);
     let translations = TranslationsInfos::parse(config)?;
     translations.emit_diagnostics();
     translations.rerun_if_locales_changed();

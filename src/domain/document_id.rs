@@ -26,7 +26,14 @@ impl DocumentId {
     /// A short code people can read aloud and type in a search box, e.g. `T-3FZ9QK`.
     pub fn short_code(&self) -> String {
         let text = self.to_string();
-        let tail: String = text.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("T-{}", tail.to_uppercase())
     }
 }
@@ -48,7 +55,10 @@ impl FromStr for DocumentId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || BadDocumentId(s.to_string());
-        let bytes = bs58::decode(s).with_check(None).into_vec().map_err(|_| bad())?;
+        let bytes = bs58::decode(s)
+            .with_check(None)
+            .into_vec()
+            .map_err(|_| bad())?;
         let bytes: [u8; 16] = bytes.try_into().map_err(|_| bad())?;
         Ok(Self(bytes))
     }
@@ -84,7 +94,10 @@ mod tests {
         assert!("".parse::<DocumentId>().is_err());
         let mut text = DocumentId::from_bytes([1; 16]).to_string();
         text.pop();
-        assert!(text.parse::<DocumentId>().is_err(), "a damaged checksum must not parse");
+        assert!(
+            text.parse::<DocumentId>().is_err(),
+            "a damaged checksum must not parse"
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub use profile::{Profile, ProfileError};
 pub use search::{SearchText, TicketFilter};
 pub use summary::TicketSummary;
 pub use ticket::{
-    check_transition, validate_comment, CommentError,
-    Comment, DraftError, EventKind, Priority, Status, Ticket, TicketDraft, TicketEvent, TransitionError,
-    Visibility, MAX_COMMENT_BYTES, MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS,
+    check_transition, validate_comment, Comment, CommentError, DraftError, EventKind, Priority,
+    Status, Ticket, TicketDraft, TicketEvent, TransitionError, Visibility, MAX_COMMENT_BYTES,
+    MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS,
 };
 pub use time::Timestamp;

@@ -28,7 +28,10 @@ impl Profile {
         if department.is_empty() {
             return Err(ProfileError::DepartmentMissing);
         }
-        Ok(Self { name: name.into(), department: department.into() })
+        Ok(Self {
+            name: name.into(),
+            department: department.into(),
+        })
     }
 }
 
@@ -40,9 +43,15 @@ mod tests {
     fn trims_and_requires_both_fields() {
         assert_eq!(
             Profile::new(" 王芳 ", " 财务部 "),
-            Ok(Profile { name: "王芳".into(), department: "财务部".into() })
+            Ok(Profile {
+                name: "王芳".into(),
+                department: "财务部".into()
+            })
         );
         assert_eq!(Profile::new("  ", "IT"), Err(ProfileError::NameMissing));
-        assert_eq!(Profile::new("Ann", "\t"), Err(ProfileError::DepartmentMissing));
+        assert_eq!(
+            Profile::new("Ann", "\t"),
+            Err(ProfileError::DepartmentMissing)
+        );
     }
 }

@@ -52,10 +52,15 @@ pub struct TicketFilter {
 impl TicketFilter {
     /// The indexes of the rows that match, in the order given.
     pub fn apply(&self, rows: &[(TicketSummary, SearchText)]) -> Vec<usize> {
-        let terms: Vec<String> = fold(&self.text).split_whitespace().map(str::to_string).collect();
+        let terms: Vec<String> = fold(&self.text)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
         rows.iter()
             .enumerate()
-            .filter(|(_, (summary, text))| self.matches_fields(summary) && text.contains_all(&terms))
+            .filter(|(_, (summary, text))| {
+                self.matches_fields(summary) && text.contains_all(&terms)
+            })
             .map(|(i, _)| i)
             .collect()
     }
@@ -72,7 +77,13 @@ mod tests {
     use super::*;
     use crate::domain::{DocumentId, Timestamp};
 
-    fn row(n: u8, title: &str, status: Status, priority: Priority, dept: &str) -> (TicketSummary, SearchText) {
+    fn row(
+        n: u8,
+        title: &str,
+        status: Status,
+        priority: Priority,
+        dept: &str,
+    ) -> (TicketSummary, SearchText) {
         let s = TicketSummary {
             id: DocumentId::from_bytes([n; 16]),
             title: title.into(),
@@ -92,19 +103,45 @@ mod tests {
     fn rows() -> Vec<(TicketSummary, SearchText)> {
         vec![
             row(1, "VPN 无法连接", Status::New, Priority::High, "IT"),
-            row(2, "报销单审批", Status::InProgress, Priority::Normal, "财务部"),
-            row(3, "Laptop screen broken", Status::Resolved, Priority::Urgent, "IT"),
+            row(
+                2,
+                "报销单审批",
+                Status::InProgress,
+                Priority::Normal,
+                "财务部",
+            ),
+            row(
+                3,
+                "Laptop screen broken",
+                Status::Resolved,
+                Priority::Urgent,
+                "IT",
+            ),
         ]
     }
 
     #[test]
     fn finds_chinese_and_english_words() {
-        let f = |text: &str| TicketFilter { text: text.into(), ..Default::default() }.apply(&rows());
+        let f = |text: &str| {
+            TicketFilter {
+                text: text.into(),
+                ..Default::default()
+            }
+            .apply(&rows())
+        };
         assert_eq!(f("无法"), vec![0]);
         assert_eq!(f("报销"), vec![1]);
         assert_eq!(f("LAPTOP"), vec![2]);
-        assert_eq!(f("ｖｐｎ"), vec![0], "full-width letters from a Chinese IME match");
-        assert_eq!(f("screen laptop"), vec![2], "every term must match, in any order");
+        assert_eq!(
+            f("ｖｐｎ"),
+            vec![0],
+            "full-width letters from a Chinese IME match"
+        );
+        assert_eq!(
+            f("screen laptop"),
+            vec![2],
+            "every term must match, in any order"
+        );
         assert_eq!(f("王芳"), vec![0, 1, 2]);
         assert_eq!(f("nothing-like-this"), Vec::<usize>::new());
         assert_eq!(f("   "), vec![0, 1, 2]);
@@ -114,17 +151,34 @@ mod tests {
     fn finds_by_short_code() {
         let r = rows();
         let code = r[1].0.id.short_code().to_lowercase();
-        assert_eq!(TicketFilter { text: code, ..Default::default() }.apply(&r), vec![1]);
+        assert_eq!(
+            TicketFilter {
+                text: code,
+                ..Default::default()
+            }
+            .apply(&r),
+            vec![1]
+        );
     }
 
     #[test]
     fn combines_field_filters_with_text() {
         let r = rows();
-        let it = TicketFilter { department: Some("IT".into()), ..Default::default() };
+        let it = TicketFilter {
+            department: Some("IT".into()),
+            ..Default::default()
+        };
         assert_eq!(it.apply(&r), vec![0, 2]);
-        let urgent_it = TicketFilter { priority: Some(Priority::Urgent), ..it.clone() };
+        let urgent_it = TicketFilter {
+            priority: Some(Priority::Urgent),
+            ..it.clone()
+        };
         assert_eq!(urgent_it.apply(&r), vec![2]);
-        let new_only = TicketFilter { status: Some(Status::New), text: "vpn".into(), ..it };
+        let new_only = TicketFilter {
+            status: Some(Status::New),
+            text: "vpn".into(),
+            ..it
+        };
         assert_eq!(new_only.apply(&r), vec![0]);
     }
 }

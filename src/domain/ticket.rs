@@ -21,8 +21,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::New, Status::InProgress, Status::WaitingOnRequester, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::InProgress,
+        Status::WaitingOnRequester,
+        Status::Resolved,
+        Status::Closed,
+    ];
 
     /// The stable name stored in documents.
     pub fn as_str(self) -> &'static str {
@@ -63,7 +68,9 @@ impl Status {
 }
 
 /// How urgent a ticket is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -73,7 +80,12 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub const ALL: [Priority; 4] = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low];
+    pub const ALL: [Priority; 4] = [
+        Priority::Urgent,
+        Priority::High,
+        Priority::Normal,
+        Priority::Low,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -108,7 +120,9 @@ impl Visibility {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Visibility::Public, Visibility::Internal].into_iter().find(|v| v.as_str() == text)
+        [Visibility::Public, Visibility::Internal]
+            .into_iter()
+            .find(|v| v.as_str() == text)
     }
 }
 
@@ -158,7 +172,12 @@ pub struct Ticket {
 impl Ticket {
     /// When anything last happened to the ticket.
     pub fn updated_at(&self) -> Timestamp {
-        self.events.iter().map(|e| e.at).max().unwrap_or(self.created_at).max(self.created_at)
+        self.events
+            .iter()
+            .map(|e| e.at)
+            .max()
+            .unwrap_or(self.created_at)
+            .max(self.created_at)
     }
 }
 
@@ -326,20 +345,38 @@ mod tests {
 
     #[test]
     fn blank_title_and_missing_fields_are_all_reported() {
-        let bad = TicketDraft { title: " \t\n".into(), requester: "".into(), department: " ".into(), ..draft() };
+        let bad = TicketDraft {
+            title: " \t\n".into(),
+            requester: "".into(),
+            department: " ".into(),
+            ..draft()
+        };
         assert_eq!(
             bad.validate(),
-            Err(vec![DraftError::TitleMissing, DraftError::RequesterMissing, DraftError::DepartmentMissing])
+            Err(vec![
+                DraftError::TitleMissing,
+                DraftError::RequesterMissing,
+                DraftError::DepartmentMissing
+            ])
         );
     }
 
     #[test]
     fn oversize_description_and_title_are_refused() {
-        let big = TicketDraft { description: "x".repeat(MAX_DESCRIPTION_BYTES + 1), ..draft() };
+        let big = TicketDraft {
+            description: "x".repeat(MAX_DESCRIPTION_BYTES + 1),
+            ..draft()
+        };
         assert_eq!(big.validate(), Err(vec![DraftError::DescriptionTooLarge]));
-        let at_limit = TicketDraft { description: "x".repeat(MAX_DESCRIPTION_BYTES), ..draft() };
+        let at_limit = TicketDraft {
+            description: "x".repeat(MAX_DESCRIPTION_BYTES),
+            ..draft()
+        };
         assert!(at_limit.validate().is_ok());
-        let long_title = TicketDraft { title: "长".repeat(MAX_TITLE_CHARS + 1), ..draft() };
+        let long_title = TicketDraft {
+            title: "长".repeat(MAX_TITLE_CHARS + 1),
+            ..draft()
+        };
         assert_eq!(long_title.validate(), Err(vec![DraftError::TitleTooLong]));
     }
 
@@ -347,6 +384,9 @@ mod tests {
     fn comments_are_trimmed_and_bounded() {
         assert_eq!(validate_comment("  已处理 "), Ok("已处理".into()));
         assert_eq!(validate_comment("   "), Err(CommentError::Empty));
-        assert_eq!(validate_comment(&"y".repeat(MAX_COMMENT_BYTES + 1)), Err(CommentError::TooLarge));
+        assert_eq!(
+            validate_comment(&"y".repeat(MAX_COMMENT_BYTES + 1)),
+            Err(CommentError::TooLarge)
+        );
     }
 }

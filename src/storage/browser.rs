@@ -46,11 +46,4 @@ impl ChunkStore for BrowserStore {
             Self::Memory(s) => s.setting(name).await,
         }
     }
-
-    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StorageError> {
-        match self {
-            Self::IndexedDb(s) => s.set_setting(name, value).await,
-            Self::Memory(s) => s.set_setting(name, value).await,
-        }
-    }
 }

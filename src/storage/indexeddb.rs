@@ -8,7 +8,9 @@ use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbKeyRange, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
+use web_sys::{
+    IdbDatabase, IdbKeyRange, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
 
 const VERSION: u32 = 1;
 const CHUNKS: &str = "chunks";
@@ -28,10 +30,15 @@ impl IdbStore {
             .ok_or_else(|| StorageError::Unavailable("this browser offers no IndexedDB".into()))?;
         let request = factory.open_with_u32(name, VERSION).map_err(unavailable)?;
         let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else {
+            let Some(request) = event
+                .target()
+                .and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok())
+            else {
                 return;
             };
-            let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else { return };
+            let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else {
+                return;
+            };
             for store in [CHUNKS, SETTINGS] {
                 if !db.object_store_names().contains(store) {
                     let _ = db.create_object_store(store);
@@ -42,7 +49,10 @@ impl IdbStore {
         let result = finished(&request).await;
         request.set_onupgradeneeded(None);
         drop(upgrade);
-        let db = result.map_err(unavailable_from)?.dyn_into::<IdbDatabase>().map_err(unavailable)?;
+        let db = result
+            .map_err(unavailable_from)?
+            .dyn_into::<IdbDatabase>()
+            .map_err(unavailable)?;
         Ok(Self { db })
     }
 
@@ -55,15 +65,28 @@ impl IdbStore {
         finished(&request).await.map(|_| ())
     }
 
-    fn transaction(&self, store: &str, mode: IdbTransactionMode) -> Result<IdbTransaction, StorageError> {
-        self.db.transaction_with_str_and_mode(store, mode).map_err(failed)
+    /// Closes the connection (another handle may then open the same database afresh).
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    fn transaction(
+        &self,
+        store: &str,
+        mode: IdbTransactionMode,
+    ) -> Result<IdbTransaction, StorageError> {
+        self.db
+            .transaction_with_str_and_mode(store, mode)
+            .map_err(failed)
     }
 
     /// Stores raw bytes under a raw key, bypassing every check (for corrupt-data tests).
     pub async fn put_raw(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
         let tx = self.transaction(CHUNKS, IdbTransactionMode::Readwrite)?;
         let store = tx.object_store(CHUNKS).map_err(failed)?;
-        store.put_with_key(&Uint8Array::from(bytes), &JsValue::from_str(key)).map_err(failed)?;
+        store
+            .put_with_key(&Uint8Array::from(bytes), &JsValue::from_str(key))
+            .map_err(failed)?;
         committed(&tx).await
     }
 }
@@ -94,29 +117,40 @@ impl ChunkStore for IdbStore {
     }
 
     async fn write(&self, batch: Batch) -> Result<(), StorageError> {
-        let tx = self.transaction(CHUNKS, IdbTransactionMode::Readwrite)?;
+        let stores = Array::of2(&CHUNKS.into(), &SETTINGS.into());
+        let tx = self
+            .db
+            .transaction_with_str_sequence_and_mode(&stores, IdbTransactionMode::Readwrite)
+            .map_err(failed)?;
         let store = tx.object_store(CHUNKS).map_err(failed)?;
+        let settings = tx.object_store(SETTINGS).map_err(failed)?;
+        for (name, value) in &batch.settings {
+            settings
+                .put_with_key(&JsValue::from_str(value), &JsValue::from_str(name))
+                .map_err(classify)?;
+        }
         for key in &batch.delete {
-            store.delete(&JsValue::from_str(&key.to_string())).map_err(failed)?;
+            store
+                .delete(&JsValue::from_str(&key.to_string()))
+                .map_err(failed)?;
         }
         for (key, bytes) in &batch.put {
             let value = Uint8Array::from(bytes.as_slice());
-            store.put_with_key(&value, &JsValue::from_str(&key.to_string())).map_err(classify)?;
+            store
+                .put_with_key(&value, &JsValue::from_str(&key.to_string()))
+                .map_err(classify)?;
         }
         committed(&tx).await
     }
 
     async fn setting(&self, name: &str) -> Result<Option<String>, StorageError> {
         let tx = self.transaction(SETTINGS, IdbTransactionMode::Readonly)?;
-        let request = tx.object_store(SETTINGS).map_err(failed)?.get(&JsValue::from_str(name)).map_err(failed)?;
+        let request = tx
+            .object_store(SETTINGS)
+            .map_err(failed)?
+            .get(&JsValue::from_str(name))
+            .map_err(failed)?;
         Ok(finished(&request).await?.as_string())
-    }
-
-    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StorageError> {
-        let tx = self.transaction(SETTINGS, IdbTransactionMode::Readwrite)?;
-        let store = tx.object_store(SETTINGS).map_err(failed)?;
-        store.put_with_key(&JsValue::from_str(value), &JsValue::from_str(name)).map_err(classify)?;
-        committed(&tx).await
     }
 }
 
@@ -125,11 +159,19 @@ async fn finished(request: &IdbRequest) -> Result<JsValue, StorageError> {
     let promise = Promise::new(&mut |resolve, reject| {
         let target = request.clone();
         let on_success = Closure::once_into_js(move |_: web_sys::Event| {
-            let _ = resolve.call1(&JsValue::NULL, &target.result().unwrap_or(JsValue::UNDEFINED));
+            let _ = resolve.call1(
+                &JsValue::NULL,
+                &target.result().unwrap_or(JsValue::UNDEFINED),
+            );
         });
         let target = request.clone();
         let on_error = Closure::once_into_js(move |_: web_sys::Event| {
-            let error = target.error().ok().flatten().map(JsValue::from).unwrap_or(JsValue::NULL);
+            let error = target
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL);
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         request.set_onsuccess(Some(on_success.unchecked_ref()));
@@ -160,7 +202,10 @@ async fn committed(tx: &IdbTransaction) -> Result<(), StorageError> {
 fn error_name(error: &JsValue) -> (String, String) {
     match error.dyn_ref::<web_sys::DomException>() {
         Some(e) => (e.name(), e.message()),
-        None => (String::new(), error.as_string().unwrap_or_else(|| format!("{error:?}"))),
+        None => (
+            String::new(),
+            error.as_string().unwrap_or_else(|| format!("{error:?}")),
+        ),
     }
 }
 

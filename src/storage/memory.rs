@@ -6,6 +6,13 @@ use crate::domain::DocumentId;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+/// The whole contents of a [`MemoryStore`], keyed as stored.
+#[derive(Debug, Clone, Default)]
+pub struct Exported {
+    pub chunks: BTreeMap<String, Vec<u8>>,
+    pub settings: BTreeMap<String, String>,
+}
+
 /// Chunks and settings held in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -23,6 +30,14 @@ impl MemoryStore {
         self.chunks.borrow_mut().insert(key.to_string(), bytes);
     }
 
+    /// Every chunk and setting, e.g. to load a prepared desk into a browser.
+    pub fn export(&self) -> Exported {
+        Exported {
+            chunks: self.chunks.borrow().clone(),
+            settings: self.settings.borrow().clone(),
+        }
+    }
+
     /// How many chunks are stored.
     pub fn len(&self) -> usize {
         self.chunks.borrow().len()
@@ -37,7 +52,9 @@ impl ChunkStore for MemoryStore {
     async fn load_chunks(&self, doc: DocumentId) -> Result<Vec<(ChunkKey, Vec<u8>)>, StorageError> {
         let chunks = self.chunks.borrow();
         let range = chunks.range(ChunkKey::doc_prefix(doc)..ChunkKey::doc_end(doc));
-        Ok(range.filter_map(|(k, v)| Some((ChunkKey::parse(k)?, v.clone()))).collect())
+        Ok(range
+            .filter_map(|(k, v)| Some((ChunkKey::parse(k)?, v.clone())))
+            .collect())
     }
 
     async fn write(&self, batch: Batch) -> Result<(), StorageError> {
@@ -48,15 +65,11 @@ impl ChunkStore for MemoryStore {
         for (key, bytes) in batch.put {
             chunks.insert(key.to_string(), bytes);
         }
+        self.settings.borrow_mut().extend(batch.settings);
         Ok(())
     }
 
     async fn setting(&self, name: &str) -> Result<Option<String>, StorageError> {
         Ok(self.settings.borrow().get(name).cloned())
-    }
-
-    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StorageError> {
-        self.settings.borrow_mut().insert(name.to_string(), value.to_string());
-        Ok(())
     }
 }

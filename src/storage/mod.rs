@@ -61,7 +61,11 @@ impl ChunkKey {
             "incremental" => ChunkKind::Incremental,
             _ => return None,
         };
-        Some(Self { doc, kind, name: parts.next()?.to_string() })
+        Some(Self {
+            doc,
+            kind,
+            name: parts.next()?.to_string(),
+        })
     }
 }
 
@@ -71,11 +75,12 @@ impl fmt::Display for ChunkKey {
     }
 }
 
-/// Chunks to write and delete together: either all of it is stored, or none.
+/// Chunks to write and delete, and settings to set, together: either all of it is stored, or none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Batch {
     pub put: Vec<(ChunkKey, Vec<u8>)>,
     pub delete: Vec<ChunkKey>,
+    pub settings: Vec<(String, String)>,
 }
 
 /// Why storage failed.
@@ -97,9 +102,9 @@ pub trait ChunkStore {
     async fn load_chunks(&self, doc: DocumentId) -> Result<Vec<(ChunkKey, Vec<u8>)>, StorageError>;
     /// Applies a batch atomically.
     async fn write(&self, batch: Batch) -> Result<(), StorageError>;
-    /// A small setting outside any document (such as which document is this device's desk).
+    /// A small setting outside any document (such as which document is this device's desk); settings
+    /// are written in a [`Batch`], with the documents they name.
     async fn setting(&self, name: &str) -> Result<Option<String>, StorageError>;
-    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StorageError>;
 }
 
 #[cfg(test)]
@@ -109,7 +114,11 @@ mod tests {
     #[test]
     fn keys_round_trip_and_sort_inside_their_document() {
         let doc = DocumentId::from_bytes([4; 16]);
-        let key = ChunkKey { doc, kind: ChunkKind::Incremental, name: "ab12".into() };
+        let key = ChunkKey {
+            doc,
+            kind: ChunkKind::Incremental,
+            name: "ab12".into(),
+        };
         assert_eq!(ChunkKey::parse(&key.to_string()), Some(key.clone()));
         let text = key.to_string();
         assert!(ChunkKey::doc_prefix(doc) < text && text < ChunkKey::doc_end(doc));

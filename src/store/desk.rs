@@ -25,10 +25,12 @@
 
 use super::{DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex};
 use crate::domain::{
-    DocumentId, DraftError, Profile, SearchText, Status, Ticket, TicketDraft, TicketSummary, Timestamp,
-    Visibility,
+    DocumentId, DraftError, Profile, SearchText, Status, Ticket, TicketDraft, TicketSummary,
+    Timestamp, Visibility,
 };
-use crate::storage::{load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan};
+use crate::storage::{
+    load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// The setting that names this device's desk document.
@@ -74,6 +76,8 @@ pub struct Desk {
     dirty: BTreeSet<DocumentId>,
     /// List rows, newest activity first, with their folded search text.
     rows: Vec<(TicketSummary, SearchText)>,
+    /// A new desk is announced (the setting that names it is written) together with its first save.
+    announce: bool,
 }
 
 /// The open documents, by id.
@@ -118,21 +122,35 @@ pub async fn open_desk(
         None => fresh_desk(new_id, &mut dirty)?,
     };
     let index_id = desk.ticket_index()?;
-    let index = match loaded(load_document(store, index_id).await, &mut tracker, &mut problems)? {
+    let index = match loaded(
+        load_document(store, index_id).await,
+        &mut tracker,
+        &mut problems,
+    )? {
         Some(doc) => TicketIndex::from_automerge(doc)?,
         None => {
             dirty.insert(index_id);
             TicketIndex::create()?
         }
     };
-    let docs = Documents { desk_id, desk, index_id, index, tickets: HashMap::new() };
-    let mut desk = Desk { tracker, docs, dirty, rows: Vec::new() };
+    let docs = Documents {
+        desk_id,
+        desk,
+        index_id,
+        index,
+        tickets: HashMap::new(),
+    };
+    let announce = existing != Some(desk_id);
+    let mut desk = Desk {
+        tracker,
+        docs,
+        dirty,
+        rows: Vec::new(),
+        announce,
+    };
     let unreadable = desk.rebuild_rows()?;
     if unreadable > 0 {
         problems.push(Problem::DamagedRows(unreadable));
-    }
-    if existing != Some(desk_id) {
-        store.set_setting(DESK_SETTING, &desk_id.to_string()).await?;
     }
     Ok((desk, problems))
 }
@@ -171,7 +189,10 @@ fn loaded(
 }
 
 /// Reads one ticket's document from storage (the list only needs the index; a ticket opens on demand).
-pub async fn load_ticket(store: &impl ChunkStore, id: DocumentId) -> Result<Option<LoadedDocument>, LoadError> {
+pub async fn load_ticket(
+    store: &impl ChunkStore,
+    id: DocumentId,
+) -> Result<Option<LoadedDocument>, LoadError> {
     load_document(store, id).await
 }
 
@@ -193,12 +214,21 @@ impl Desk {
 
     /// The serving departments seen on tickets so far, for filters and suggestions.
     pub fn departments(&self) -> Vec<String> {
-        let set: BTreeSet<&str> = self.rows.iter().map(|(s, _)| s.department.as_str()).collect();
+        let set: BTreeSet<&str> = self
+            .rows
+            .iter()
+            .map(|(s, _)| s.department.as_str())
+            .collect();
         set.into_iter().map(str::to_string).collect()
     }
 
     /// Files a new ticket as the profile's person.
-    pub fn create_ticket(&mut self, id: DocumentId, draft: &TicketDraft, now: Timestamp) -> Result<(), CreateError> {
+    pub fn create_ticket(
+        &mut self,
+        id: DocumentId,
+        draft: &TicketDraft,
+        now: Timestamp,
+    ) -> Result<(), CreateError> {
         let by = self.profile().ok_or(CreateError::NoProfile)?.name;
         let draft = draft.validate().map_err(CreateError::Invalid)?;
         let doc = TicketDoc::create(id, &draft, &by, now)?;
@@ -213,7 +243,10 @@ impl Desk {
     }
 
     pub fn summary(&self, id: DocumentId) -> Option<TicketSummary> {
-        self.rows.iter().find(|(s, _)| s.id == id).map(|(s, _)| s.clone())
+        self.rows
+            .iter()
+            .find(|(s, _)| s.id == id)
+            .map(|(s, _)| s.clone())
     }
 
     /// Adds a ticket document read from storage. Damaged documents are refused with the reason.
@@ -226,7 +259,12 @@ impl Desk {
         Ok(())
     }
 
-    pub fn change_status(&mut self, id: DocumentId, to: Status, now: Timestamp) -> Result<(), TicketChangeError> {
+    pub fn change_status(
+        &mut self,
+        id: DocumentId,
+        to: Status,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
         let by = self.actor();
         self.open_ticket(id)?.change_status(to, &by, now)?;
         self.ticket_changed(id)?;
@@ -241,7 +279,8 @@ impl Desk {
         now: Timestamp,
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
-        self.open_ticket(id)?.add_comment(body, visibility, &by, now)?;
+        self.open_ticket(id)?
+            .add_comment(body, visibility, &by, now)?;
         self.ticket_changed(id)?;
         Ok(())
     }
@@ -249,20 +288,37 @@ impl Desk {
     /// The writes that would make every changed document durable.
     pub fn pending_writes(&mut self) -> Vec<WritePlan> {
         let ids: Vec<DocumentId> = self.dirty.iter().copied().collect();
-        ids.into_iter()
+        let mut plans: Vec<WritePlan> = ids
+            .into_iter()
             .filter_map(|id| {
-                let plan = self.docs.get_mut(id).and_then(|doc| self.tracker.plan(id, doc));
+                let plan = self
+                    .docs
+                    .get_mut(id)
+                    .and_then(|doc| self.tracker.plan(id, doc));
                 if plan.is_none() {
                     self.dirty.remove(&id);
                 }
                 plan
             })
-            .collect()
+            .collect();
+        if self.announce {
+            // Written last, in the desk's own batch: the setting never names a desk that is not stored.
+            plans.sort_by_key(|p| p.doc == self.docs.desk_id);
+            if let Some(plan) = plans.iter_mut().find(|p| p.doc == self.docs.desk_id) {
+                plan.batch
+                    .settings
+                    .push((DESK_SETTING.into(), self.docs.desk_id.to_string()));
+            }
+        }
+        plans
     }
 
     /// Confirms a write from [`Self::pending_writes`]; the document stays dirty if it changed meanwhile.
     pub fn saved(&mut self, plan: WritePlan) {
         let id = plan.doc;
+        if !plan.batch.settings.is_empty() {
+            self.announce = false;
+        }
         self.tracker.saved(plan);
         let heads = self.docs.get_mut(id).map(|doc| doc.get_heads());
         if heads.is_none_or(|h| self.tracker.is_durable_at(id, &h)) {
@@ -280,7 +336,10 @@ impl Desk {
     }
 
     fn open_ticket(&mut self, id: DocumentId) -> Result<&mut TicketDoc, StoreError> {
-        self.docs.tickets.get_mut(&id).ok_or(StoreError::Missing("ticket"))
+        self.docs
+            .tickets
+            .get_mut(&id)
+            .ok_or(StoreError::Missing("ticket"))
     }
 
     /// Rewrites a ticket's list row after any change to it.
@@ -291,16 +350,151 @@ impl Desk {
         self.dirty.insert(self.docs.index_id);
         self.rows.retain(|(s, _)| s.id != id);
         let text = SearchText::of(&summary);
-        let at = self.rows.partition_point(|(s, _)| s.updated_at > summary.updated_at);
+        let at = self
+            .rows
+            .partition_point(|(s, _)| s.updated_at > summary.updated_at);
         self.rows.insert(at, (summary, text));
         Ok(())
     }
 
     fn rebuild_rows(&mut self) -> Result<usize, StoreError> {
         let read = self.docs.index.rows()?;
-        let mut rows: Vec<_> = read.rows.into_iter().map(|s| (SearchText::of(&s), s)).map(|(t, s)| (s, t)).collect();
-        rows.sort_by(|(a, _), (b, _)| b.updated_at.cmp(&a.updated_at));
+        let mut rows: Vec<_> = read
+            .rows
+            .into_iter()
+            .map(|s| (SearchText::of(&s), s))
+            .map(|(t, s)| (s, t))
+            .collect();
+        rows.sort_by_key(|(s, _)| std::cmp::Reverse(s.updated_at));
         self.rows = rows;
         Ok(read.unreadable.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Priority;
+    use crate::storage::MemoryStore;
+    use futures::executor::block_on;
+
+    fn ids() -> impl FnMut() -> DocumentId {
+        let mut n = 0u8;
+        move || {
+            n += 1;
+            DocumentId::from_bytes([n; 16])
+        }
+    }
+
+    fn draft(title: &str, department: &str) -> TicketDraft {
+        TicketDraft {
+            title: title.into(),
+            description: "".into(),
+            requester: "王芳".into(),
+            department: department.into(),
+            category: "".into(),
+            priority: Priority::Normal,
+        }
+    }
+
+    fn write_all(desk: &mut Desk, store: &MemoryStore) {
+        for plan in desk.pending_writes() {
+            block_on(store.write(plan.batch.clone())).unwrap();
+            desk.saved(plan);
+        }
+    }
+
+    fn opened(store: &MemoryStore) -> Desk {
+        let mut new_id = ids();
+        let (mut desk, problems) = block_on(open_desk(store, &mut new_id)).unwrap();
+        assert!(problems.is_empty());
+        if desk.profile().is_none() {
+            desk.set_profile(Profile::new("王芳", "财务部").unwrap())
+                .unwrap();
+        }
+        desk
+    }
+
+    #[test]
+    fn tickets_list_newest_first_and_departments_are_collected() {
+        let store = MemoryStore::new();
+        let mut desk = opened(&store);
+        desk.create_ticket(
+            DocumentId::from_bytes([50; 16]),
+            &draft("first", "IT"),
+            Timestamp(10),
+        )
+        .unwrap();
+        desk.create_ticket(
+            DocumentId::from_bytes([51; 16]),
+            &draft("second", "HR"),
+            Timestamp(20),
+        )
+        .unwrap();
+        let titles: Vec<_> = desk.rows().iter().map(|(s, _)| s.title.as_str()).collect();
+        assert_eq!(titles, ["second", "first"]);
+        desk.change_status(
+            DocumentId::from_bytes([50; 16]),
+            Status::InProgress,
+            Timestamp(30),
+        )
+        .unwrap();
+        assert_eq!(
+            desk.rows()[0].0.title,
+            "first",
+            "activity moves a ticket to the top"
+        );
+        assert_eq!(desk.departments(), ["HR", "IT"]);
+    }
+
+    #[test]
+    fn an_invalid_draft_changes_nothing() {
+        let store = MemoryStore::new();
+        let mut desk = opened(&store);
+        write_all(&mut desk, &store);
+        let err = desk
+            .create_ticket(
+                DocumentId::from_bytes([60; 16]),
+                &draft("  ", "IT"),
+                Timestamp(1),
+            )
+            .unwrap_err();
+        assert!(matches!(err, CreateError::Invalid(ref e) if e == &[DraftError::TitleMissing]));
+        assert!(desk.rows().is_empty());
+        assert!(!desk.has_unsaved());
+    }
+
+    #[test]
+    fn a_write_that_failed_is_planned_again_with_everything_since() {
+        let store = MemoryStore::new();
+        let mut desk = opened(&store);
+        let id = DocumentId::from_bytes([70; 16]);
+        desk.create_ticket(id, &draft("quota", "IT"), Timestamp(1))
+            .unwrap();
+        let lost = desk.pending_writes(); // the disk was full: nothing written, nothing confirmed
+        assert!(!lost.is_empty());
+        desk.add_comment(id, "still here", Visibility::Public, Timestamp(2))
+            .unwrap();
+        assert!(desk.has_unsaved());
+        write_all(&mut desk, &store);
+        assert!(!desk.has_unsaved());
+
+        let mut reopened = opened(&store);
+        assert_eq!(reopened.rows().len(), 1);
+        let loaded = block_on(load_ticket(&store, id)).unwrap().unwrap();
+        reopened.insert_loaded(loaded).unwrap();
+        let ticket = reopened.ticket(id).unwrap().unwrap();
+        assert_eq!(ticket.comments[0].body, "still here");
+    }
+
+    #[test]
+    fn the_desk_is_named_only_once_it_is_stored() {
+        let store = MemoryStore::new();
+        let mut desk = opened(&store);
+        let _ = desk.pending_writes(); // failed
+        assert_eq!(block_on(store.setting(DESK_SETTING)).unwrap(), None);
+        write_all(&mut desk, &store);
+        assert!(block_on(store.setting(DESK_SETTING)).unwrap().is_some());
+        assert_eq!(opened(&store).profile().unwrap().name, "王芳");
     }
 }

@@ -34,7 +34,9 @@ impl DeskDoc {
     }
 
     pub fn ticket_index(&self) -> Result<DocumentId, StoreError> {
-        str_at(&self.doc, &ROOT, "ticket_index")?.parse().map_err(|_| StoreError::Invalid("ticket_index"))
+        str_at(&self.doc, &ROOT, "ticket_index")?
+            .parse()
+            .map_err(|_| StoreError::Invalid("ticket_index"))
     }
 
     /// The profile, or `None` before the person has introduced themselves.
@@ -52,7 +54,8 @@ impl DeskDoc {
     pub fn set_profile(&mut self, p: &Profile) -> Result<(), StoreError> {
         let profile = obj_at(&self.doc, &ROOT, "profile")?;
         self.doc.put(&profile, "name", p.name.as_str())?;
-        self.doc.put(&profile, "department", p.department.as_str())?;
+        self.doc
+            .put(&profile, "department", p.department.as_str())?;
         self.doc.commit();
         Ok(())
     }
@@ -69,7 +72,9 @@ mod tests {
         assert_eq!(desk.profile().unwrap(), None);
         let p = Profile::new("Ann Lee", "Finance").unwrap();
         desk.set_profile(&p).unwrap();
-        let loaded = DeskDoc::from_automerge(AutoCommit::load(&desk.automerge_mut().save()).unwrap()).unwrap();
+        let loaded =
+            DeskDoc::from_automerge(AutoCommit::load(&desk.automerge_mut().save()).unwrap())
+                .unwrap();
         assert_eq!(loaded.profile().unwrap(), Some(p));
         assert_eq!(loaded.ticket_index().unwrap(), index);
     }

@@ -3,7 +3,11 @@
 use super::StoreError;
 use automerge::{transaction::Transactable, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 
-pub(super) fn str_at(doc: &impl ReadDoc, obj: &ObjId, key: &'static str) -> Result<String, StoreError> {
+pub(super) fn str_at(
+    doc: &impl ReadDoc,
+    obj: &ObjId,
+    key: &'static str,
+) -> Result<String, StoreError> {
     match doc.get(obj, key)? {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Str(text) => Ok(text.to_string()),
@@ -15,7 +19,11 @@ pub(super) fn str_at(doc: &impl ReadDoc, obj: &ObjId, key: &'static str) -> Resu
     }
 }
 
-pub(super) fn int_at(doc: &impl ReadDoc, obj: &ObjId, key: &'static str) -> Result<i64, StoreError> {
+pub(super) fn int_at(
+    doc: &impl ReadDoc,
+    obj: &ObjId,
+    key: &'static str,
+) -> Result<i64, StoreError> {
     match doc.get(obj, key)? {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Ok(*n),
@@ -27,7 +35,11 @@ pub(super) fn int_at(doc: &impl ReadDoc, obj: &ObjId, key: &'static str) -> Resu
     }
 }
 
-pub(super) fn obj_at(doc: &impl ReadDoc, obj: &ObjId, key: &'static str) -> Result<ObjId, StoreError> {
+pub(super) fn obj_at(
+    doc: &impl ReadDoc,
+    obj: &ObjId,
+    key: &'static str,
+) -> Result<ObjId, StoreError> {
     match doc.get(obj, key)? {
         Some((Value::Object(_), id)) => Ok(id),
         Some(_) => Err(StoreError::Invalid(key)),
@@ -46,7 +58,11 @@ pub(super) fn parsed_at<T>(
 }
 
 /// Checks the `kind` and `schema` every document carries at its root.
-pub(super) fn check_header(doc: &impl ReadDoc, expected: &'static str, schema: i64) -> Result<(), StoreError> {
+pub(super) fn check_header(
+    doc: &impl ReadDoc,
+    expected: &'static str,
+    schema: i64,
+) -> Result<(), StoreError> {
     let root = automerge::ROOT;
     let found = str_at(doc, &root, "kind")?;
     if found != expected {
@@ -59,7 +75,11 @@ pub(super) fn check_header(doc: &impl ReadDoc, expected: &'static str, schema: i
     Ok(())
 }
 
-pub(super) fn write_header(doc: &mut impl Transactable, kind: &str, schema: i64) -> Result<(), StoreError> {
+pub(super) fn write_header(
+    doc: &mut impl Transactable,
+    kind: &str,
+    schema: i64,
+) -> Result<(), StoreError> {
     doc.put(automerge::ROOT, "kind", kind)?;
     doc.put(automerge::ROOT, "schema", schema)?;
     Ok(())

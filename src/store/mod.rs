@@ -19,11 +19,16 @@ pub enum StoreError {
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
     #[error("the document is not a {expected} (it says {found:?})")]
-    WrongKind { expected: &'static str, found: String },
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
     #[error("field {0:?} is missing")]
     Missing(&'static str),
     #[error("field {0:?} has an unexpected value")]
     Invalid(&'static str),
-    #[error("the document was written by a newer version (schema {0}); update Innerdesk to open it")]
+    #[error(
+        "the document was written by a newer version (schema {0}); update Innerdesk to open it"
+    )]
     NewerSchema(i64),
 }

@@ -16,10 +16,12 @@
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::StoreError;
 use crate::domain::{
-    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Status, Ticket,
-    TicketDraft, TicketEvent, Timestamp, TransitionError, Visibility,
+    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Status,
+    Ticket, TicketDraft, TicketEvent, Timestamp, TransitionError, Visibility,
 };
-use automerge::{transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
+use automerge::{
+    transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT,
+};
 
 const KIND: &str = "ticket";
 const SCHEMA: i64 = 1;
@@ -49,7 +51,12 @@ impl From<automerge::AutomergeError> for TicketChangeError {
 
 impl TicketDoc {
     /// Creates the document for a new ticket from a draft that passed [`TicketDraft::validate`].
-    pub fn create(id: DocumentId, draft: &TicketDraft, by: &str, now: Timestamp) -> Result<Self, StoreError> {
+    pub fn create(
+        id: DocumentId,
+        draft: &TicketDraft,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<Self, StoreError> {
         let mut doc = AutoCommit::new();
         write_header(&mut doc, KIND, SCHEMA)?;
         doc.put(ROOT, "id", id.to_string())?;
@@ -111,12 +118,23 @@ impl TicketDoc {
     }
 
     /// Moves the ticket along its workflow, recording who did it and when.
-    pub fn change_status(&mut self, to: Status, by: &str, now: Timestamp) -> Result<(), TicketChangeError> {
+    pub fn change_status(
+        &mut self,
+        to: Status,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
         let from = self.status()?;
         check_transition(from, to)?;
         self.doc.put(ROOT, "status", to.as_str())?;
         let events = obj_at(&self.doc, &ROOT, "events")?;
-        append_event(&mut self.doc, &events, by, now, &EventKind::StatusChanged { from, to })?;
+        append_event(
+            &mut self.doc,
+            &events,
+            by,
+            now,
+            &EventKind::StatusChanged { from, to },
+        )?;
         self.commit(now);
         Ok(())
     }
@@ -132,12 +150,19 @@ impl TicketDoc {
         let body = validate_comment(body)?;
         let comments = obj_at(&self.doc, &ROOT, "comments")?;
         let comment = push_map(&mut self.doc, &comments)?;
-        self.doc.put(&comment, "at", ScalarValue::Timestamp(now.0))?;
+        self.doc
+            .put(&comment, "at", ScalarValue::Timestamp(now.0))?;
         self.doc.put(&comment, "by", by)?;
         self.doc.put(&comment, "body", body)?;
         self.doc.put(&comment, "visibility", visibility.as_str())?;
         let events = obj_at(&self.doc, &ROOT, "events")?;
-        append_event(&mut self.doc, &events, by, now, &EventKind::Commented { visibility })?;
+        append_event(
+            &mut self.doc,
+            &events,
+            by,
+            now,
+            &EventKind::Commented { visibility },
+        )?;
         self.commit(now);
         Ok(())
     }
@@ -175,7 +200,12 @@ impl TicketDoc {
     }
 }
 
-fn list_map(doc: &AutoCommit, list: &ObjId, index: usize, name: &'static str) -> Result<ObjId, StoreError> {
+fn list_map(
+    doc: &AutoCommit,
+    list: &ObjId,
+    index: usize,
+    name: &'static str,
+) -> Result<ObjId, StoreError> {
     match doc.get(list, index)? {
         Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
         _ => Err(StoreError::Invalid(name)),
@@ -214,10 +244,16 @@ fn read_event(d: &AutoCommit, e: &ObjId) -> Result<TicketEvent, StoreError> {
             from: parsed_at(d, e, "from", Status::parse)?,
             to: parsed_at(d, e, "to", Status::parse)?,
         },
-        "commented" => EventKind::Commented { visibility: parsed_at(d, e, "visibility", Visibility::parse)? },
+        "commented" => EventKind::Commented {
+            visibility: parsed_at(d, e, "visibility", Visibility::parse)?,
+        },
         _ => return Err(StoreError::Invalid("kind")),
     };
-    Ok(TicketEvent { at: Timestamp(int_at(d, e, "at")?), by: str_at(d, e, "by")?, kind })
+    Ok(TicketEvent {
+        at: Timestamp(int_at(d, e, "at")?),
+        by: str_at(d, e, "by")?,
+        kind,
+    })
 }
 
 #[cfg(test)]
@@ -237,7 +273,13 @@ mod tests {
     }
 
     fn new_ticket() -> TicketDoc {
-        TicketDoc::create(DocumentId::from_bytes([3; 16]), &draft(), "王芳", Timestamp(1_000)).unwrap()
+        TicketDoc::create(
+            DocumentId::from_bytes([3; 16]),
+            &draft(),
+            "王芳",
+            Timestamp(1_000),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -246,15 +288,35 @@ mod tests {
         assert_eq!(t.title, "报销系统登录失败");
         assert_eq!(t.description, "Error 500 since this morning");
         assert_eq!((t.status, t.priority), (Status::New, Priority::High));
-        assert_eq!(t.events, vec![TicketEvent { at: Timestamp(1_000), by: "王芳".into(), kind: EventKind::Created }]);
+        assert_eq!(
+            t.events,
+            vec![TicketEvent {
+                at: Timestamp(1_000),
+                by: "王芳".into(),
+                kind: EventKind::Created
+            }]
+        );
     }
 
     #[test]
     fn survives_a_round_trip_through_bytes() {
         let mut doc = new_ticket();
-        doc.change_status(Status::InProgress, "Li Lei", Timestamp(2_000)).unwrap();
-        doc.add_comment("Looking into it", Visibility::Public, "Li Lei", Timestamp(3_000)).unwrap();
-        doc.add_comment("DB pool exhausted", Visibility::Internal, "Li Lei", Timestamp(4_000)).unwrap();
+        doc.change_status(Status::InProgress, "Li Lei", Timestamp(2_000))
+            .unwrap();
+        doc.add_comment(
+            "Looking into it",
+            Visibility::Public,
+            "Li Lei",
+            Timestamp(3_000),
+        )
+        .unwrap();
+        doc.add_comment(
+            "DB pool exhausted",
+            Visibility::Internal,
+            "Li Lei",
+            Timestamp(4_000),
+        )
+        .unwrap();
         let bytes = doc.automerge_mut().save();
         let loaded = TicketDoc::from_automerge(AutoCommit::load(&bytes).unwrap()).unwrap();
         let t = loaded.read().unwrap();
@@ -268,17 +330,26 @@ mod tests {
     #[test]
     fn refuses_a_transition_the_workflow_forbids() {
         let mut doc = new_ticket();
-        let err = doc.change_status(Status::Closed, "x", Timestamp(2)).unwrap_err();
+        let err = doc
+            .change_status(Status::Closed, "x", Timestamp(2))
+            .unwrap_err();
         assert!(matches!(err, TicketChangeError::Transition(_)));
-        assert_eq!(doc.read().unwrap().events.len(), 1, "a refused change records nothing");
+        assert_eq!(
+            doc.read().unwrap().events.len(),
+            1,
+            "a refused change records nothing"
+        );
     }
 
     #[test]
     fn reopen_after_close() {
         let mut doc = new_ticket();
-        doc.change_status(Status::Resolved, "a", Timestamp(2)).unwrap();
-        doc.change_status(Status::Closed, "a", Timestamp(3)).unwrap();
-        doc.change_status(Status::InProgress, "b", Timestamp(4)).unwrap();
+        doc.change_status(Status::Resolved, "a", Timestamp(2))
+            .unwrap();
+        doc.change_status(Status::Closed, "a", Timestamp(3))
+            .unwrap();
+        doc.change_status(Status::InProgress, "b", Timestamp(4))
+            .unwrap();
         assert_eq!(doc.status().unwrap(), Status::InProgress);
     }
 
@@ -294,23 +365,38 @@ mod tests {
     #[test]
     fn offline_edits_on_two_devices_merge() {
         let mut here = new_ticket();
-        let mut there = TicketDoc { doc: here.doc.fork() };
-        here.change_status(Status::InProgress, "agent", Timestamp(5_000)).unwrap();
-        there.add_comment("Any news?", Visibility::Public, "王芳", Timestamp(4_000)).unwrap();
+        let mut there = TicketDoc {
+            doc: here.doc.fork(),
+        };
+        here.change_status(Status::InProgress, "agent", Timestamp(5_000))
+            .unwrap();
+        there
+            .add_comment("Any news?", Visibility::Public, "王芳", Timestamp(4_000))
+            .unwrap();
         here.automerge_mut().merge(there.automerge_mut()).unwrap();
         let t = here.read().unwrap();
         assert_eq!(t.status, Status::InProgress);
         assert_eq!(t.comments.len(), 1);
         let times: Vec<_> = t.events.iter().map(|e| e.at.0).collect();
-        assert_eq!(times, vec![1_000, 4_000, 5_000], "history is in time order after a merge");
+        assert_eq!(
+            times,
+            vec![1_000, 4_000, 5_000],
+            "history is in time order after a merge"
+        );
     }
 
     #[test]
     fn newer_schema_and_wrong_kind_are_refused() {
         let mut doc = new_ticket();
         doc.doc.put(ROOT, "schema", SCHEMA + 1).unwrap();
-        assert!(matches!(TicketDoc::from_automerge(doc.doc.clone()), Err(StoreError::NewerSchema(2))));
+        assert!(matches!(
+            TicketDoc::from_automerge(doc.doc.clone()),
+            Err(StoreError::NewerSchema(2))
+        ));
         doc.doc.put(ROOT, "kind", "desk").unwrap();
-        assert!(matches!(TicketDoc::from_automerge(doc.doc), Err(StoreError::WrongKind { .. })));
+        assert!(matches!(
+            TicketDoc::from_automerge(doc.doc),
+            Err(StoreError::WrongKind { .. })
+        ));
     }
 }

@@ -8,7 +8,10 @@
 use super::fields::{check_header, obj_at, write_header};
 use super::StoreError;
 use crate::domain::{DocumentId, TicketSummary};
-use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef, ROOT};
+use automerge::{
+    transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValue, ScalarValueRef, Value,
+    ValueRef, ROOT,
+};
 
 const KIND: &str = "ticket_index";
 const SCHEMA: i64 = 1;
@@ -60,7 +63,9 @@ impl TicketIndex {
         let mut out = IndexRows::default();
         for item in self.doc.map_range(&tickets, ..) {
             let parsed = match &item.value {
-                ValueRef::Scalar(ScalarValueRef::Str(json)) => serde_json::from_str::<TicketSummary>(json).ok(),
+                ValueRef::Scalar(ScalarValueRef::Str(json)) => {
+                    serde_json::from_str::<TicketSummary>(json).ok()
+                }
                 _ => None,
             };
             match parsed {
@@ -109,11 +114,23 @@ mod tests {
         index.upsert(&summary(1, "一")).unwrap();
         index.upsert(&summary(2, "two")).unwrap();
         index.upsert(&summary(1, "一 (edited)")).unwrap();
-        let loaded = TicketIndex::from_automerge(AutoCommit::load(&index.automerge_mut().save()).unwrap()).unwrap();
+        let loaded =
+            TicketIndex::from_automerge(AutoCommit::load(&index.automerge_mut().save()).unwrap())
+                .unwrap();
         let mut rows = loaded.rows().unwrap().rows;
         rows.sort_by_key(|r| r.created_at);
-        assert_eq!(rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["一 (edited)", "two"]);
-        assert_eq!(loaded.get(DocumentId::from_bytes([2; 16])).unwrap().unwrap().title, "two");
+        assert_eq!(
+            rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            ["一 (edited)", "two"]
+        );
+        assert_eq!(
+            loaded
+                .get(DocumentId::from_bytes([2; 16]))
+                .unwrap()
+                .unwrap()
+                .title,
+            "two"
+        );
     }
 
     #[test]

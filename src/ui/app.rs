@@ -35,7 +35,11 @@ fn LangAttribute() -> impl IntoView {
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("lang", tag);
         }
-        document().set_title(&format!("{} · {}", td_string!(i18n.get_locale(), app_name), td_string!(i18n.get_locale(), tagline)));
+        document().set_title(&format!(
+            "{} · {}",
+            td_string!(i18n.get_locale(), app_name),
+            td_string!(i18n.get_locale(), tagline)
+        ));
     });
 }
 

@@ -17,7 +17,11 @@ pub fn Banners() -> impl IntoView {
     let notice_text = move |n: &Notice| match n {
         Notice::StorageUnavailable => t_string!(i18n, banner.storage_unavailable).to_string(),
         Notice::Damaged(problems) => {
-            let what = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            let what = problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
             t_string!(i18n, banner.corrupt, what).to_string()
         }
     };

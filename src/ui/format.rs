@@ -30,10 +30,17 @@ fn formatter(locale: Locale) -> Intl::DateTimeFormat {
 /// e.g. "26 Nov 2026, 21:30" or "2026年11月26日 21:30".
 pub fn date_time(locale: Locale, at: Timestamp) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
-    formatter(locale).format().call1(&JsValue::NULL, &date).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    formatter(locale)
+        .format()
+        .call1(&JsValue::NULL, &date)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// The machine-readable form for `<time datetime>`.
 pub fn iso(at: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_millis(at.0).map(|d| d.to_rfc3339()).unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(at.0)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
 }

@@ -25,7 +25,9 @@ pub fn start() {
 }
 
 fn register_service_worker() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     // The worker file sits beside index.html, so a page served from a sub-path still finds it.
     let container = window.navigator().service_worker();
     let _ = container.register("sw.js");

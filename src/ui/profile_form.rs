@@ -26,10 +26,12 @@ pub fn ProfileForm(first_visit: bool) -> impl IntoView {
         }
     };
     let name_error = move || {
-        (error.get() == Some(ProfileError::NameMissing)).then(|| t_string!(i18n, profile.name_missing))
+        (error.get() == Some(ProfileError::NameMissing))
+            .then(|| t_string!(i18n, profile.name_missing))
     };
     let department_error = move || {
-        (error.get() == Some(ProfileError::DepartmentMissing)).then(|| t_string!(i18n, profile.department_missing))
+        (error.get() == Some(ProfileError::DepartmentMissing))
+            .then(|| t_string!(i18n, profile.department_missing))
     };
     view! {
         <section class="card narrow">

@@ -37,7 +37,9 @@ impl Route {
 }
 
 fn current() -> Route {
-    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
     Route::parse(&hash)
 }
 
@@ -65,7 +67,12 @@ mod tests {
     #[test]
     fn parses_every_route_and_falls_back_to_the_list() {
         let id = DocumentId::from_bytes([8; 16]);
-        for route in [Route::Tickets, Route::NewTicket, Route::Ticket(id), Route::Profile] {
+        for route in [
+            Route::Tickets,
+            Route::NewTicket,
+            Route::Ticket(id),
+            Route::Profile,
+        ] {
             assert_eq!(Route::parse(&route.href()), route);
         }
         assert_eq!(Route::parse(""), Route::Tickets);

@@ -23,6 +23,16 @@ pub enum SaveState {
     Failed(StorageError),
 }
 
+/// Whether a ticket could be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketAvailability {
+    Open,
+    /// Not on this device.
+    Missing,
+    /// Stored, but damaged beyond reading.
+    Damaged,
+}
+
 /// Something the user should know about storage, shown in a banner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
@@ -74,7 +84,9 @@ impl AppState {
                 // The database opened but cannot be read: work in memory rather than not at all.
                 notices.push(Notice::StorageUnavailable);
                 let memory = BrowserStore::Memory(Default::default());
-                let opened = open_desk(&memory, &mut new_id).await.expect("a memory store always opens");
+                let opened = open_desk(&memory, &mut new_id)
+                    .await
+                    .expect("a memory store always opens");
                 return Self::assemble(memory, opened.0, notices);
             }
         };
@@ -139,23 +151,39 @@ impl AppState {
         self.change(|d| d.change_status(id, to, now()))
     }
 
-    pub fn add_comment(&self, id: DocumentId, body: &str, visibility: Visibility) -> Result<(), TicketChangeError> {
+    pub fn add_comment(
+        &self,
+        id: DocumentId,
+        body: &str,
+        visibility: Visibility,
+    ) -> Result<(), TicketChangeError> {
         self.change(|d| d.add_comment(id, body, visibility, now()))
     }
 
-    /// Loads a ticket's document if it is not open yet. Resolves to `false` if it is missing or damaged.
-    pub async fn open_ticket(&self, id: DocumentId) -> bool {
+    /// Loads a ticket's document if it is not open yet.
+    pub async fn open_ticket(&self, id: DocumentId) -> TicketAvailability {
         let inner = self.inner();
         if inner.desk.borrow().ticket(id).is_some() {
-            return true;
+            return TicketAvailability::Open;
         }
-        let loaded = match load_ticket(&inner.store, id).await {
-            Ok(Some(loaded)) => loaded,
-            _ => return false,
+        let result = match load_ticket(&inner.store, id).await {
+            Ok(Some(loaded)) => inner
+                .desk
+                .borrow_mut()
+                .insert_loaded(loaded)
+                .map_err(|_| ()),
+            Ok(None) => return TicketAvailability::Missing,
+            Err(_) => Err(()),
         };
-        let ok = inner.desk.borrow_mut().insert_loaded(loaded).is_ok();
         self.version.update(|v| *v += 1);
-        ok
+        match result {
+            Ok(()) => TicketAvailability::Open,
+            Err(()) => {
+                self.notices
+                    .update(|n| n.push(Notice::Damaged(vec![Problem::CorruptDocument(id)])));
+                TicketAvailability::Damaged
+            }
+        }
     }
 
     /// Whether a change is still only in memory (used to warn before the tab closes).
@@ -196,7 +224,11 @@ impl AppState {
         inner.flushing.set(false);
     }
 
-    async fn write_all(&self, inner: &Inner, plans: Vec<crate::storage::WritePlan>) -> Result<(), StorageError> {
+    async fn write_all(
+        &self,
+        inner: &Inner,
+        plans: Vec<crate::storage::WritePlan>,
+    ) -> Result<(), StorageError> {
         for plan in plans {
             inner.store.write(plan.batch.clone()).await?;
             inner.desk.borrow_mut().saved(plan);

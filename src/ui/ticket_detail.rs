@@ -5,35 +5,32 @@ use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{move_label, priority_label, status_label};
 use super::route::Route;
-use super::state::AppState;
+use super::state::{AppState, TicketAvailability};
 use crate::domain::{CommentError, DocumentId, EventKind, Ticket, TicketEvent, Visibility};
 use crate::store::TicketChangeError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Loading {
-    Pending,
-    Done,
-    Missing,
-}
-
 #[component]
 pub fn TicketDetail(id: DocumentId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
-    let loading = RwSignal::new(Loading::Pending);
-    spawn_local(async move {
-        let found = state.open_ticket(id).await;
-        loading.set(if found { Loading::Done } else { Loading::Missing });
-    });
+    let loading = RwSignal::new(None::<TicketAvailability>);
+    spawn_local(async move { loading.set(Some(state.open_ticket(id).await)) });
     let ticket = Memo::new(move |_| state.read(|d| d.ticket(id)).and_then(Result::ok));
     view! {
         <p class="back"><a href=Route::Tickets.href()>"← "{t!(i18n, detail.back)}</a></p>
         {move || match (ticket.get(), loading.get()) {
             (Some(_), _) => view! { <TicketView ticket/> <CommentBox id/> }.into_any(),
-            (None, Loading::Pending) => view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any(),
-            (None, _) => view! { <p class="empty" role="alert">{t!(i18n, detail.not_found)}</p> }.into_any(),
+            (None, None | Some(TicketAvailability::Open)) => {
+                view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any()
+            }
+            (None, Some(TicketAvailability::Missing)) => {
+                view! { <p class="empty" role="alert">{t!(i18n, detail.not_found)}</p> }.into_any()
+            }
+            (None, Some(TicketAvailability::Damaged)) => {
+                view! { <p class="empty" role="alert" data-damaged="true">{t!(i18n, detail.damaged)}</p> }.into_any()
+            }
         }}
     }
 }
@@ -42,7 +39,9 @@ pub fn TicketDetail(id: DocumentId) -> impl IntoView {
 fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
-    let field = move |f: fn(&Ticket) -> String| move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default());
+    let field = move |f: fn(&Ticket) -> String| {
+        move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
+    };
     let status = move || ticket.with(|t| t.as_ref().map(|t| t.status));
     view! {
         <article class="card ticket" aria-labelledby="ticket-title">
@@ -135,8 +134,12 @@ fn history_line(l: Locale, e: &TicketEvent) -> String {
             let (from, to) = (status_label(l, from), status_label(l, to));
             td_string!(l, detail.history_status, who, from, to).to_string()
         }
-        EventKind::Commented { visibility: Visibility::Public } => td_string!(l, detail.history_reply, who).to_string(),
-        EventKind::Commented { visibility: Visibility::Internal } => td_string!(l, detail.history_note, who).to_string(),
+        EventKind::Commented {
+            visibility: Visibility::Public,
+        } => td_string!(l, detail.history_reply, who).to_string(),
+        EventKind::Commented {
+            visibility: Visibility::Internal,
+        } => td_string!(l, detail.history_note, who).to_string(),
     }
 }
 
@@ -158,10 +161,12 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
             Err(_) => {}
         }
     };
-    let error_text = move || error.get().map(|e| match e {
-        CommentError::Empty => t_string!(i18n, detail.comment_empty),
-        CommentError::TooLarge => t_string!(i18n, detail.comment_too_large),
-    });
+    let error_text = move || {
+        error.get().map(|e| match e {
+            CommentError::Empty => t_string!(i18n, detail.comment_empty),
+            CommentError::TooLarge => t_string!(i18n, detail.comment_too_large),
+        })
+    };
     view! {
         <section class="card">
             <form class="comment-form" on:submit=submit novalidate>

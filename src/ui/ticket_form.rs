@@ -46,10 +46,20 @@ pub fn TicketForm() -> impl IntoView {
     };
     let error_for = move |field: &'static str| {
         move || {
-            errors.with(|es| es.iter().find(|e| field_of(e) == field).map(|e| message(i18n.get_locale(), e)))
+            errors.with(|es| {
+                es.iter()
+                    .find(|e| field_of(e) == field)
+                    .map(|e| message(i18n.get_locale(), e))
+            })
         }
     };
-    let invalid = move |field: &'static str| move || errors.with(|es| es.iter().any(|e| field_of(e) == field)).to_string();
+    let invalid = move |field: &'static str| {
+        move || {
+            errors
+                .with(|es| es.iter().any(|e| field_of(e) == field))
+                .to_string()
+        }
+    };
 
     view! {
         <section class="card">

@@ -38,7 +38,11 @@ pub fn TicketList() -> impl IntoView {
         let limit = limit.get();
         state.read(|d| {
             let matches = f.apply(d.rows());
-            let rows: Vec<TicketSummary> = matches.iter().take(limit).map(|&i| d.rows()[i].0.clone()).collect();
+            let rows: Vec<TicketSummary> = matches
+                .iter()
+                .take(limit)
+                .map(|&i| d.rows()[i].0.clone())
+                .collect();
             (d.rows().len(), matches.len(), rows)
         })
     });

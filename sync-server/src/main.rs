@@ -14,7 +14,9 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let config = Config::parse();
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -32,7 +34,9 @@ async fn run(config: Config) -> std::io::Result<()> {
     tracing::info!(%addr, data_dir = %config.data_dir.display(), page_dir = %config.page_dir.display(), "listening");
     // The line scripts and people read to find the page.
     println!("Innerdesk is running at http://{addr}/");
-    axum::serve(listener, routes::router(&config)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, routes::router(&config))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }

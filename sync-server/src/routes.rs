@@ -15,5 +15,8 @@ pub fn router(config: &Config) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .fallback_service(page)
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
 }

@@ -1,0 +1,93 @@
+//! Prepares a desk of N tickets with the app's own code and writes its IndexedDB contents as JSON, for
+//! the browser benchmarks to load: `cargo bench --bench seed_desk -- --tickets 10000 --out desk.json`.
+
+use innerdesk::domain::{
+    DocumentId, Priority, Profile, Status, TicketDraft, Timestamp, Visibility,
+};
+use innerdesk::storage::{ChunkStore, MemoryStore};
+use innerdesk::store::desk::open_desk;
+
+const TITLES: [&str; 8] = [
+    "VPN 无法连接",
+    "报销单审批超时",
+    "Printer jammed on floor",
+    "新员工需要笔记本电脑",
+    "Cannot log in to payroll",
+    "会议室投影仪故障",
+    "Request access to the sales share",
+    "合同模板需要法务审核",
+];
+const DEPARTMENTS: [&str; 6] = [
+    "IT",
+    "人力资源部",
+    "财务部",
+    "Facilities",
+    "Legal",
+    "行政部",
+];
+const PEOPLE: [&str; 6] = ["王芳", "李雷", "Ann Lee", "张伟", "Omar Haddad", "刘洋"];
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let tickets: usize = arg("--tickets")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let out = arg("--out").unwrap_or_else(|| "desk.json".into());
+    let store = MemoryStore::new();
+    let mut counter = 0u128;
+    let mut new_id = || {
+        counter += 1;
+        DocumentId::from_bytes((counter * 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835).to_le_bytes())
+    };
+    futures::executor::block_on(async {
+        let (mut desk, _) = open_desk(&store, &mut new_id).await.unwrap();
+        desk.set_profile(Profile::new("王芳", "财务部").unwrap())
+            .unwrap();
+        let start = 1_767_000_000_000i64;
+        for i in 0..tickets {
+            let id = new_id();
+            let draft = TicketDraft {
+                title: format!("{} #{i}", TITLES[i % TITLES.len()]),
+                description: "Seeded for the benchmark. 基准测试数据。".into(),
+                requester: PEOPLE[i % PEOPLE.len()].into(),
+                department: DEPARTMENTS[i % DEPARTMENTS.len()].into(),
+                category: "".into(),
+                priority: Priority::ALL[i % Priority::ALL.len()],
+            };
+            let at = Timestamp(start + i as i64 * 60_000);
+            desk.create_ticket(id, &draft, at).unwrap();
+            if i % 3 == 0 {
+                desk.change_status(id, Status::InProgress, at).unwrap();
+            }
+            if i % 5 == 0 {
+                desk.add_comment(id, "已收到，处理中", Visibility::Public, at)
+                    .unwrap();
+            }
+        }
+        for plan in desk.pending_writes() {
+            store.write(plan.batch.clone()).await.unwrap();
+            desk.saved(plan);
+        }
+    });
+    let exported = store.export();
+    let (chunks, settings) = (exported.chunks, exported.settings);
+    let json = serde_json::json!({
+        "chunks": chunks.iter().map(|(k, v)| (k.clone(), hex(v))).collect::<Vec<_>>(),
+        "settings": settings,
+    });
+    std::fs::write(&out, serde_json::to_vec(&json).unwrap()).unwrap();
+    eprintln!(
+        "wrote {} chunks for {tickets} tickets to {out}",
+        chunks.len()
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

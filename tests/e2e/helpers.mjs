@@ -1,0 +1,72 @@
+// Steps shared by the end-to-end stories, written as a person would do them.
+import { expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Opens the page and introduces oneself on first visit. */
+export async function signIn(page, name = 'Ann Lee', department = 'Finance') {
+  await page.goto('./');
+  await page.getByLabel(/Your name|您的姓名/).fill(name);
+  await page.getByLabel(/Your department|您所在的部门/).fill(department);
+  await page.getByRole('button', { name: /Continue|继续/ }).click();
+  await expect(page.locator('.list-page')).toBeVisible();
+}
+
+/** Files a ticket through the form and waits for its page. */
+export async function fileTicket(page, { title, description = '', department = 'IT', priority = 'normal', category = '' }) {
+  // Through the header link, so it works against whichever relay served the page.
+  await page.locator('a.primary-link').click();
+  await page.locator('#ticket-title').fill(title);
+  await page.locator('#ticket-description').fill(description);
+  await page.locator('#ticket-department').fill(department);
+  if (category) await page.locator('#ticket-category').fill(category);
+  await page.locator('#ticket-priority').selectOption(priority);
+  await page.locator('form button[type=submit]').click();
+  await expect(page.locator('#ticket-title')).toHaveText(title);
+}
+
+/** Waits until the save indicator says every change is in IndexedDB. */
+export async function expectSaved(page) {
+  await expect(page.locator('.save-status')).toHaveAttribute('data-save', 'Saved');
+}
+
+/** Runs axe-core on the current page and fails on any serious or critical violation. */
+export async function expectAccessible(page, label) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const serious = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  expect(serious.map((v) => `${label}: ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/** Starts a relay of our own (for tests that stop it), serving the release page from a fresh data folder. */
+export async function startRelay(port) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, resolve } = await import('node:path');
+  const root = resolve(import.meta.dirname, '../..');
+  const data = mkdtempSync(join(tmpdir(), 'innerdesk-relay-'));
+  const child = spawn(`${root}/target/release/sync-server`,
+    ['--addr', `127.0.0.1:${port}`, '--data-dir', data, '--page-dir', `${root}/dist`], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}/`;
+  const exited = new Promise((r) => child.once('exit', r));
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`the relay on port ${port} exited (port in use?)`);
+    try {
+      if ((await fetch(`${url}healthz`)).ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () => { child.kill('SIGKILL'); return exited; },
+  };
+}
+
+/** The id in the current `#/t/<id>` address. */
+export function ticketIdOf(page) {
+  return new URL(page.url()).hash.replace('#/t/', '');
+}
