@@ -10,7 +10,7 @@ use crate::domain::{Priority, Status, TicketFilter, TicketSummary};
 use leptos::prelude::*;
 
 /// Rows drawn at first, and added by each "show more".
-const PAGE: usize = 100;
+const PAGE: usize = 50;
 
 #[component]
 pub fn TicketList() -> impl IntoView {
@@ -28,9 +28,13 @@ pub fn TicketList() -> impl IntoView {
         text: text.get(),
     });
     // A new filter starts from the first page again.
+    // (Setting a signal notifies even when the value is unchanged, so only reset when needed: every
+    // extra notification would filter 10,000 rows again.)
     Effect::new(move |_| {
         filter.track();
-        limit.set(PAGE);
+        if limit.get_untracked() != PAGE {
+            limit.set(PAGE);
+        }
     });
     // (total in the desk, matches, the rows to draw)
     let view_rows = Memo::new(move |_| {
@@ -46,6 +50,9 @@ pub fn TicketList() -> impl IntoView {
             (d.rows().len(), matches.len(), rows)
         })
     });
+    // (total in the desk, matches, rows drawn): the small parts of the view follow this, not the rows.
+    let counts =
+        Memo::new(move |_| view_rows.with(|(total, matched, rows)| (*total, *matched, rows.len())));
     let departments = Memo::new(move |_| state.read(|d| d.departments()));
     let clear = move |_| {
         status.set(None);
@@ -98,7 +105,7 @@ pub fn TicketList() -> impl IntoView {
                 </div>
             </form>
             {move || {
-                let (total, matched, _) = view_rows.get();
+                let (total, matched, _) = counts.get();
                 if total == 0 {
                     view! { <p class="empty">{t!(i18n, list.empty)}</p> }.into_any()
                 } else if matched == 0 {
@@ -125,19 +132,25 @@ pub fn TicketList() -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || view_rows.get().2 key=|s| (s.id, s.updated_at, s.status) let(s)>
-                        <TicketRow summary=s/>
+                    // Rows are plain text in one language: the key includes the locale, so a language
+                    // switch redraws them, and a keystroke creates no per-cell reactive work.
+                    <For
+                        each=move || { let l = i18n.get_locale(); view_rows.get().2.into_iter().map(move |s| (l, s)) }
+                        key=|(l, s)| (*l, s.id, s.updated_at, s.status)
+                        let((locale, s))
+                    >
+                        <TicketRow summary=s locale/>
                     </For>
                 </tbody>
             </table>
             <p class="list-foot" aria-live="polite">
                 {move || {
-                    let (_, matched, rows) = view_rows.get();
-                    (matched > 0).then(|| t_string!(i18n, list.showing, shown = rows.len(), total = matched).to_string())
+                    let (_, matched, shown) = counts.get();
+                    (matched > 0).then(|| t_string!(i18n, list.showing, shown, total = matched).to_string())
                 }}
                 {move || {
-                    let (_, matched, rows) = view_rows.get();
-                    (rows.len() < matched).then(|| view! {
+                    let (_, matched, shown) = counts.get();
+                    (shown < matched).then(|| view! {
                         <button type="button" class="button" on:click=move |_| limit.update(|l| *l += PAGE)>
                             {t!(i18n, list.show_more)}
                         </button>
@@ -149,8 +162,7 @@ pub fn TicketList() -> impl IntoView {
 }
 
 #[component]
-fn TicketRow(summary: TicketSummary) -> impl IntoView {
-    let i18n = use_i18n();
+fn TicketRow(summary: TicketSummary, locale: Locale) -> impl IntoView {
     let s = summary;
     let status = s.status;
     let priority = s.priority;
@@ -159,11 +171,11 @@ fn TicketRow(summary: TicketSummary) -> impl IntoView {
         <tr class=format!("status-{}", status.as_str())>
             <td class="code">{s.id.short_code()}</td>
             <td class="title"><a href=Route::Ticket(s.id).href()>{s.title.clone()}</a></td>
-            <td><span class=format!("badge status-{}", status.as_str())>{move || status_label(i18n.get_locale(), status)}</span></td>
-            <td><span class=format!("priority priority-{}", priority.as_str())>{move || priority_label(i18n.get_locale(), priority)}</span></td>
+            <td><span class=format!("badge status-{}", status.as_str())>{status_label(locale, status)}</span></td>
+            <td><span class=format!("priority priority-{}", priority.as_str())>{priority_label(locale, priority)}</span></td>
             <td>{s.department.clone()}</td>
             <td>{s.requester.clone()}</td>
-            <td><time datetime=iso(updated)>{move || date_time(i18n.get_locale(), updated)}</time></td>
+            <td><time datetime=iso(updated)>{date_time(locale, updated)}</time></td>
         </tr>
     }
 }

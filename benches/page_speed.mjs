@@ -1,0 +1,134 @@
+// Measures the release page in headless Chromium, served by the real sync-server:
+//  1. navigation → interactive ticket list, with 10,000 tickets in IndexedDB (baseline: an empty desk);
+//  2. one search keystroke → filtered list laid out, over 10,000 tickets (baseline: 100 tickets);
+//  3. the page's transfer size, gzip and brotli (baseline: the uncompressed size).
+// Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-10000.json>
+import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+
+const require = createRequire(resolve(import.meta.dirname, '../tests/e2e/package.json'));
+const { chromium } = require('@playwright/test');
+const root = resolve(import.meta.dirname, '..');
+const seeds = process.argv[2];
+const port = Number(process.env.BENCH_PORT || 8290);
+const url = `http://127.0.0.1:${port}/`;
+const RUNS = 7;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+async function startRelay() {
+  const data = mkdtempSync(join(tmpdir(), 'innerdesk-bench-'));
+  const child = spawn(`${root}/target/release/sync-server`, ['--addr', `127.0.0.1:${port}`, '--data-dir', data, '--page-dir', `${root}/dist`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${url}healthz`)).ok) return child; } catch { /* starting */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('relay did not start');
+}
+
+/** A fresh browser context whose IndexedDB holds the seeded desk, exactly as the page stores it. */
+async function contextWithDesk(browser, file) {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(() => {
+    // Records the moment the list first shows rows (or says it is empty): the page is usable then.
+    const seen = () => document.querySelector('.tickets tbody tr, .list-page .empty');
+    new MutationObserver((_, observer) => {
+      if (seen()) { window.__listReadyAt = performance.now(); observer.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  const page = await context.newPage();
+  await page.goto(`${url}healthz`); // same origin, without starting the app
+  const seed = JSON.parse(readFileSync(file, 'utf8'));
+  await page.evaluate(async ({ chunks, settings }) => {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('innerdesk', 1);
+      r.onupgradeneeded = () => { r.result.createObjectStore('chunks'); r.result.createObjectStore('settings'); };
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const tx = db.transaction(['chunks', 'settings'], 'readwrite');
+    for (const [key, hex] of chunks) {
+      const bytes = new Uint8Array(hex.length / 2);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
+      tx.objectStore('chunks').put(bytes, key);
+    }
+    for (const [name, value] of Object.entries(settings)) tx.objectStore('settings').put(value, name);
+    await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onabort = () => fail(tx.error); });
+    db.close();
+  }, seed);
+  return { context, page };
+}
+
+async function listLoadTimes(browser, file) {
+  const { context, page } = await contextWithDesk(browser, file);
+  const times = [];
+  for (let i = 0; i <= RUNS; i++) {
+    await page.goto(url);
+    await page.waitForFunction(() => window.__listReadyAt !== undefined, null, { timeout: 60_000 });
+    const t = await page.evaluate(() => window.__listReadyAt);
+    if (i > 0) times.push(t); // the first visit installs the service worker and warms caches
+  }
+  return { context, page, times };
+}
+
+async function keystrokeTimes(page) {
+  const queries = ['v', 'vp', 'vpn', '', '报', '报销', '报销单', '', 'p', 'pr', 'printer', '', '王', '王芳', ''];
+  const times = [];
+  for (let round = 0; round < 3; round++) {
+    for (const q of queries) {
+      times.push(await page.evaluate(async (q) => {
+        const input = document.getElementById('search');
+        const t0 = performance.now();
+        input.value = q;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        await new Promise((r) => setTimeout(r, 0)); // the page's reactive updates run before this
+        void document.querySelector('.tickets').offsetHeight; // and style and layout are done
+        return performance.now() - t0;
+      }, q));
+    }
+  }
+  const shown = await page.locator('.list-foot').textContent();
+  return { times, shown };
+}
+
+function pageSize() {
+  const files = readdirSync(`${root}/dist`).filter((f) => /\.(wasm|js|css|html)$/.test(f) && f !== 'sw.js');
+  const bytes = Buffer.concat(files.map((f) => readFileSync(`${root}/dist/${f}`)));
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotliCompressSync(bytes).length };
+}
+
+const relay = await startRelay();
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+try {
+  const empty = await listLoadTimes(browser, `${seeds}/desk-0.json`);
+  await empty.context.close();
+  const small = await listLoadTimes(browser, `${seeds}/desk-100.json`);
+  const smallKeys = await keystrokeTimes(small.page);
+  await small.context.close();
+  const big = await listLoadTimes(browser, `${seeds}/desk-10000.json`);
+  const bigKeys = await keystrokeTimes(big.page);
+  await big.context.close();
+  const size = pageSize();
+
+  console.log('Innerdesk page benchmark (headless Chromium, release build, real sync-server)');
+  console.log(`list load, 10,000 tickets: median ${ms(median(big.times))}, p95 ${ms(p95(big.times))} (goal ≤ 1000 ms)`);
+  console.log(`  baseline, empty desk:    median ${ms(median(empty.times))} → ratio ${(median(big.times) / median(empty.times)).toFixed(2)}×`);
+  console.log(`  100 tickets:             median ${ms(median(small.times))}`);
+  console.log(`keystroke filter, 10,000 tickets: median ${ms(median(bigKeys.times))}, p95 ${ms(p95(bigKeys.times))} (goal ≤ 16 ms)`);
+  console.log(`  baseline, 100 tickets:          median ${ms(median(smallKeys.times))}, p95 ${ms(p95(smallKeys.times))} → ratio ${(median(bigKeys.times) / median(smallKeys.times)).toFixed(2)}×`);
+  console.log(`  list after the last keystroke: "${bigKeys.shown.trim()}"`);
+  console.log(`page size: gzip ${(size.gzip / 1024).toFixed(0)} KiB, brotli ${(size.brotli / 1024).toFixed(0)} KiB`);
+  console.log(`  baseline, uncompressed: ${(size.raw / 1024).toFixed(0)} KiB → gzip ratio ${(size.gzip / size.raw).toFixed(2)}`);
+} finally {
+  await browser.close();
+  relay.kill('SIGKILL');
+}
