@@ -48,6 +48,7 @@ fn Shell(state: AppState) -> impl IntoView {
     provide_context(state);
     let i18n = use_i18n();
     let route = use_route();
+    provide_context(route);
     let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
     warn_before_closing_with_unsaved_changes(state);
     let focus_main = move |ev: leptos::ev::MouseEvent| {

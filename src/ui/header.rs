@@ -16,6 +16,9 @@ pub fn Header() -> impl IntoView {
         };
         i18n.set_locale(next);
     };
+    let route = expect_context::<ReadSignal<Route>>();
+    // Marks the link of the page being shown, for screen readers and the eye alike.
+    let current = move |to: Route| move || (route.get() == to).then_some("page");
     let profile_name = Memo::new(move |_| state.read(|d| d.profile().map(|p| p.name)));
     let save_text = move || match state.save.get() {
         SaveState::Saved => t_string!(i18n, save.saved),
@@ -34,8 +37,10 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-name">{t!(i18n, app_name)}</span>
             </a>
             <nav aria-label=move || t_string!(i18n, nav.main)>
-                <a href=Route::Tickets.href()>{t!(i18n, nav.tickets)}</a>
-                <a class="primary-link" href=Route::NewTicket.href()>{t!(i18n, nav.new_ticket)}</a>
+                <a href=Route::Tickets.href() aria-current=current(Route::Tickets)>{t!(i18n, nav.tickets)}</a>
+                <a class="primary-link" href=Route::NewTicket.href() aria-current=current(Route::NewTicket)>
+                    {t!(i18n, nav.new_ticket)}
+                </a>
             </nav>
             <p class=save_class role="status" aria-live="polite" data-save=move || format!("{:?}", state.save.get())>
                 {save_text}
