@@ -16,7 +16,7 @@ pub use search::{SearchText, TicketFilter};
 pub use summary::TicketSummary;
 pub use ticket::{
     check_transition, validate_comment, Comment, CommentError, DraftError, EventKind, Priority,
-    Status, Ticket, TicketDraft, TicketEvent, TransitionError, Visibility, MAX_COMMENT_BYTES,
-    MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS,
+    Reclassification, ReclassifyError, Status, Ticket, TicketDraft, TicketEvent, TransitionError,
+    Visibility, MAX_COMMENT_BYTES, MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS,
 };
 pub use time::Timestamp;

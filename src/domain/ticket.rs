@@ -147,8 +147,72 @@ pub struct TicketEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
     Created,
-    StatusChanged { from: Status, to: Status },
-    Commented { visibility: Visibility },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    Commented {
+        visibility: Visibility,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    /// Handed to another serving department (its queue).
+    Reassigned {
+        from: String,
+        to: String,
+    },
+    CategoryChanged {
+        from: String,
+        to: String,
+    },
+}
+
+/// A change to a ticket's classification: how urgent, who serves it, what kind of request it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reclassification {
+    pub priority: Priority,
+    pub department: String,
+    pub category: String,
+}
+
+/// Why a reclassification was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReclassifyError {
+    #[error("a serving department is required")]
+    DepartmentMissing,
+}
+
+impl Reclassification {
+    /// The events that turn `ticket`'s classification into this one (none if nothing changed).
+    pub fn events_for(&self, ticket: &Ticket) -> Result<Vec<EventKind>, ReclassifyError> {
+        let department = self.department.trim();
+        let category = self.category.trim();
+        if department.is_empty() {
+            return Err(ReclassifyError::DepartmentMissing);
+        }
+        let mut events = Vec::new();
+        if self.priority != ticket.priority {
+            events.push(EventKind::PriorityChanged {
+                from: ticket.priority,
+                to: self.priority,
+            });
+        }
+        if department != ticket.department {
+            events.push(EventKind::Reassigned {
+                from: ticket.department.clone(),
+                to: department.into(),
+            });
+        }
+        if category != ticket.category {
+            events.push(EventKind::CategoryChanged {
+                from: ticket.category.clone(),
+                to: category.into(),
+            });
+        }
+        Ok(events)
+    }
 }
 
 /// A ticket as people see it.
@@ -378,6 +442,57 @@ mod tests {
             ..draft()
         };
         assert_eq!(long_title.validate(), Err(vec![DraftError::TitleTooLong]));
+    }
+
+    #[test]
+    fn reclassification_records_only_what_changed() {
+        let valid = draft().validate().unwrap();
+        let ticket = Ticket {
+            id: DocumentId::from_bytes([1; 16]),
+            title: valid.title,
+            description: valid.description,
+            requester: valid.requester,
+            department: valid.department,
+            category: valid.category,
+            priority: valid.priority,
+            status: Status::New,
+            created_at: Timestamp(0),
+            created_by: "a".into(),
+            comments: vec![],
+            events: vec![],
+        };
+        let same = Reclassification {
+            priority: Priority::High,
+            department: " IT ".into(),
+            category: "Network".into(),
+        };
+        assert_eq!(same.events_for(&ticket), Ok(vec![]));
+        let moved = Reclassification {
+            priority: Priority::Urgent,
+            department: "财务部".into(),
+            category: "Network".into(),
+        };
+        assert_eq!(
+            moved.events_for(&ticket),
+            Ok(vec![
+                EventKind::PriorityChanged {
+                    from: Priority::High,
+                    to: Priority::Urgent
+                },
+                EventKind::Reassigned {
+                    from: "IT".into(),
+                    to: "财务部".into()
+                },
+            ])
+        );
+        let nowhere = Reclassification {
+            department: "  ".into(),
+            ..same
+        };
+        assert_eq!(
+            nowhere.events_for(&ticket),
+            Err(ReclassifyError::DepartmentMissing)
+        );
     }
 
     #[test]

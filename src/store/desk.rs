@@ -25,8 +25,8 @@
 
 use super::{DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex};
 use crate::domain::{
-    DocumentId, DraftError, Profile, SearchText, Status, Ticket, TicketDraft, TicketSummary,
-    Timestamp, Visibility,
+    DocumentId, DraftError, Profile, Reclassification, SearchText, Status, Ticket, TicketDraft,
+    TicketSummary, Timestamp, Visibility,
 };
 use crate::storage::{
     load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan,
@@ -267,6 +267,19 @@ impl Desk {
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
         self.open_ticket(id)?.change_status(to, &by, now)?;
+        self.ticket_changed(id)?;
+        Ok(())
+    }
+
+    /// Changes a ticket's priority, serving department or category.
+    pub fn reclassify(
+        &mut self,
+        id: DocumentId,
+        change: &Reclassification,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
+        let by = self.actor();
+        self.open_ticket(id)?.reclassify(change, &by, now)?;
         self.ticket_changed(id)?;
         Ok(())
     }

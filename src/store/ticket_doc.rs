@@ -16,8 +16,9 @@
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::StoreError;
 use crate::domain::{
-    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Status,
-    Ticket, TicketDraft, TicketEvent, Timestamp, TransitionError, Visibility,
+    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind,
+    Reclassification, ReclassifyError, Status, Ticket, TicketDraft, TicketEvent, Timestamp,
+    TransitionError, Visibility,
 };
 use automerge::{
     transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT,
@@ -39,6 +40,8 @@ pub enum TicketChangeError {
     Transition(#[from] TransitionError),
     #[error(transparent)]
     Comment(#[from] CommentError),
+    #[error(transparent)]
+    Reclassify(#[from] ReclassifyError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -167,6 +170,37 @@ impl TicketDoc {
         Ok(())
     }
 
+    /// Changes priority, serving department and category, recording one event per field that changed.
+    pub fn reclassify(
+        &mut self,
+        change: &Reclassification,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
+        let events = change.events_for(&self.read()?)?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let list = obj_at(&self.doc, &ROOT, "events")?;
+        for event in &events {
+            match event {
+                EventKind::PriorityChanged { to, .. } => {
+                    self.doc.put(ROOT, "priority", to.as_str())?
+                }
+                EventKind::Reassigned { to, .. } => {
+                    self.doc.put(ROOT, "department", to.as_str())?
+                }
+                EventKind::CategoryChanged { to, .. } => {
+                    self.doc.put(ROOT, "category", to.as_str())?
+                }
+                _ => {}
+            }
+            append_event(&mut self.doc, &list, by, now, event)?;
+        }
+        self.commit(now);
+        Ok(())
+    }
+
     fn comments(&self) -> Result<Vec<Comment>, StoreError> {
         let d = &self.doc;
         let list = obj_at(d, &ROOT, "comments")?;
@@ -233,6 +267,21 @@ fn append_event(
             doc.put(&event, "kind", "commented")?;
             doc.put(&event, "visibility", visibility.as_str())?;
         }
+        EventKind::PriorityChanged { from, to } => {
+            doc.put(&event, "kind", "priority_changed")?;
+            doc.put(&event, "from", from.as_str())?;
+            doc.put(&event, "to", to.as_str())?;
+        }
+        EventKind::Reassigned { from, to } => {
+            doc.put(&event, "kind", "reassigned")?;
+            doc.put(&event, "from", from.as_str())?;
+            doc.put(&event, "to", to.as_str())?;
+        }
+        EventKind::CategoryChanged { from, to } => {
+            doc.put(&event, "kind", "category_changed")?;
+            doc.put(&event, "from", from.as_str())?;
+            doc.put(&event, "to", to.as_str())?;
+        }
     }
     Ok(())
 }
@@ -246,6 +295,18 @@ fn read_event(d: &AutoCommit, e: &ObjId) -> Result<TicketEvent, StoreError> {
         },
         "commented" => EventKind::Commented {
             visibility: parsed_at(d, e, "visibility", Visibility::parse)?,
+        },
+        "priority_changed" => EventKind::PriorityChanged {
+            from: parsed_at(d, e, "from", crate::domain::Priority::parse)?,
+            to: parsed_at(d, e, "to", crate::domain::Priority::parse)?,
+        },
+        "reassigned" => EventKind::Reassigned {
+            from: str_at(d, e, "from")?,
+            to: str_at(d, e, "to")?,
+        },
+        "category_changed" => EventKind::CategoryChanged {
+            from: str_at(d, e, "from")?,
+            to: str_at(d, e, "to")?,
         },
         _ => return Err(StoreError::Invalid("kind")),
     };
@@ -351,6 +412,48 @@ mod tests {
         doc.change_status(Status::InProgress, "b", Timestamp(4))
             .unwrap();
         assert_eq!(doc.status().unwrap(), Status::InProgress);
+    }
+
+    #[test]
+    fn reclassify_moves_the_ticket_and_explains_it_in_the_history() {
+        let mut doc = new_ticket();
+        let change = Reclassification {
+            priority: Priority::Urgent,
+            department: "财务部".into(),
+            category: "Access".into(),
+        };
+        doc.reclassify(&change, "Li Lei", Timestamp(5)).unwrap();
+        let bytes = doc.automerge_mut().save();
+        let t = TicketDoc::from_automerge(AutoCommit::load(&bytes).unwrap())
+            .unwrap()
+            .read()
+            .unwrap();
+        assert_eq!(
+            (t.priority, t.department.as_str()),
+            (Priority::Urgent, "财务部")
+        );
+        assert_eq!(
+            t.events[1..]
+                .iter()
+                .map(|e| e.kind.clone())
+                .collect::<Vec<_>>(),
+            vec![
+                EventKind::PriorityChanged {
+                    from: Priority::High,
+                    to: Priority::Urgent
+                },
+                EventKind::Reassigned {
+                    from: "IT".into(),
+                    to: "财务部".into()
+                },
+            ]
+        );
+        doc.reclassify(&change, "Li Lei", Timestamp(6)).unwrap();
+        assert_eq!(
+            doc.read().unwrap().events.len(),
+            3,
+            "an unchanged form records nothing"
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! change the desk in memory at once, then [`AppState::persist`] makes them durable; the indicator says
 //! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
 
-use crate::domain::{DocumentId, Profile, Status, TicketDraft, Timestamp, Visibility};
+use crate::domain::{
+    DocumentId, Profile, Reclassification, Status, TicketDraft, Timestamp, Visibility,
+};
 use crate::storage::browser::BrowserStore;
 use crate::storage::{ChunkStore, StorageError};
 use crate::store::desk::{load_ticket, open_desk, CreateError, Desk, Problem};
@@ -149,6 +151,14 @@ impl AppState {
 
     pub fn change_status(&self, id: DocumentId, to: Status) -> Result<(), TicketChangeError> {
         self.change(|d| d.change_status(id, to, now()))
+    }
+
+    pub fn reclassify(
+        &self,
+        id: DocumentId,
+        change: &Reclassification,
+    ) -> Result<(), TicketChangeError> {
+        self.change(|d| d.reclassify(id, change, now()))
     }
 
     pub fn add_comment(

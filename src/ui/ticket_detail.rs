@@ -6,7 +6,10 @@ use super::i18n::*;
 use super::labels::{move_label, priority_label, status_label};
 use super::route::Route;
 use super::state::{AppState, TicketAvailability};
-use crate::domain::{CommentError, DocumentId, EventKind, Ticket, TicketEvent, Visibility};
+use crate::domain::{
+    CommentError, DocumentId, EventKind, Priority, Reclassification, Ticket, TicketEvent,
+    Visibility,
+};
 use crate::store::TicketChangeError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -75,6 +78,7 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     }).collect_view()
                 }))}
             </div>
+            <ReclassifyForm ticket/>
             <div class="description">
                 {move || ticket.with(|t| match t.as_ref().map(|t| t.description.clone()) {
                     Some(d) if !d.is_empty() => view! { <p class="prose">{d}</p> }.into_any(),
@@ -140,7 +144,92 @@ fn history_line(l: Locale, e: &TicketEvent) -> String {
         EventKind::Commented {
             visibility: Visibility::Internal,
         } => td_string!(l, detail.history_note, who).to_string(),
+        EventKind::PriorityChanged { from, to } => {
+            let (from, to) = (priority_label(l, from), priority_label(l, to));
+            td_string!(l, detail.history_priority, who, from, to).to_string()
+        }
+        EventKind::Reassigned { ref from, ref to } => td_string!(
+            l,
+            detail.history_reassigned,
+            who,
+            from = from.clone(),
+            to = to.clone()
+        )
+        .to_string(),
+        EventKind::CategoryChanged { ref from, ref to } => {
+            let (from, to) = (or_dash(from), or_dash(to));
+            td_string!(l, detail.history_category, who, from, to).to_string()
+        }
     }
+}
+
+fn or_dash(text: &str) -> String {
+    if text.is_empty() {
+        "—".into()
+    } else {
+        text.into()
+    }
+}
+
+/// Priority, serving department and category, changed together; the history explains each change.
+#[component]
+fn ReclassifyForm(ticket: Memo<Option<Ticket>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let Some(current) = ticket.get_untracked() else {
+        return ().into_any();
+    };
+    let id = current.id;
+    let priority = RwSignal::new(current.priority);
+    let department = RwSignal::new(current.department);
+    let category = RwSignal::new(current.category);
+    let error = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let change = Reclassification {
+            priority: priority.get(),
+            department: department.get(),
+            category: category.get(),
+        };
+        error.set(matches!(
+            state.reclassify(id, &change),
+            Err(TicketChangeError::Reclassify(_))
+        ));
+    };
+    view! {
+        <details class="reclassify">
+            <summary>{t!(i18n, detail.edit)}</summary>
+            <form on:submit=submit novalidate>
+                <div class="field-row three">
+                    <div class="field">
+                        <label for="edit-priority">{t!(i18n, detail.priority)}</label>
+                        <select id="edit-priority" prop:value=move || priority.get().as_str()
+                            on:change=move |ev| if let Some(p) = Priority::parse(&event_target_value(&ev)) { priority.set(p) }>
+                            {Priority::ALL.into_iter().map(|p| view! {
+                                <option value=p.as_str() selected=p == priority.get_untracked()>
+                                    {move || priority_label(i18n.get_locale(), p)}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="edit-department">{t!(i18n, detail.department)}</label>
+                        <input id="edit-department" bind:value=department
+                            aria-invalid=move || error.get().to_string() aria-describedby="edit-department-error"/>
+                        <p id="edit-department-error" class="field-error">
+                            {move || error.get().then(|| t_string!(i18n, detail.department_missing))}
+                        </p>
+                    </div>
+                    <div class="field">
+                        <label for="edit-category">{t!(i18n, detail.category)}</label>
+                        <input id="edit-category" bind:value=category/>
+                    </div>
+                </div>
+                <button type="submit" class="button">{t!(i18n, detail.save_changes)}</button>
+            </form>
+        </details>
+    }
+    .into_any()
 }
 
 #[component]

@@ -14,7 +14,9 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Logs go to stderr; stdout carries only the line that says where the page is.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let config = Config::parse();
@@ -31,27 +33,28 @@ async fn run(config: Config) -> std::io::Result<()> {
     config.prepare_data_dir()?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    // Signal handlers are in place before anyone is told the address, so a stop request that
+    // follows at once is still a graceful one.
+    let stop = stop_requested()?;
     tracing::info!(%addr, data_dir = %config.data_dir.display(), page_dir = %config.page_dir.display(), "listening");
     // The line scripts and people read to find the page.
     println!("Innerdesk is running at http://{addr}/");
     axum::serve(listener, routes::router(&config))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+fn stop_requested() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    })
 }

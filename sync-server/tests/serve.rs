@@ -23,10 +23,16 @@ impl Relay {
             .spawn()
             .expect("the relay starts");
         // The relay prints the URL it listens on; port 0 lets the OS pick a free one.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        while !line.starts_with("Innerdesk is running at http://") {
+            line.clear();
+            assert_ne!(
+                stdout.read_line(&mut line).unwrap(),
+                0,
+                "the relay printed no address"
+            );
+        }
         let addr = line
             .trim()
             .trim_start_matches("Innerdesk is running at http://")

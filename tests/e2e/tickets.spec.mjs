@@ -56,6 +56,28 @@ test('the workflow runs to closed and a closed ticket can be reopened', async ({
   await expect(page.locator('.history li').first()).toContainText('from Closed to In progress');
 });
 
+test('a ticket can be handed to another department with a new priority, and the history says so', async ({ page }) => {
+  await signIn(page, '王芳', '财务部');
+  await fileTicket(page, { title: 'Desk phone dead', department: 'IT', priority: 'normal' });
+  await page.getByText('Change priority, department or category').click();
+  await page.locator('#edit-department').fill('  ');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('#edit-department-error')).toHaveText('Enter the serving department.');
+  await page.locator('#edit-priority').selectOption('urgent');
+  await page.locator('#edit-department').fill('Facilities');
+  await page.locator('#edit-category').fill('Telephony');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('.facts')).toContainText('Urgent');
+  await expect(page.locator('.facts')).toContainText('Facilities');
+  await expect(page.locator('.history li').nth(0)).toContainText('王芳 changed the category from — to Telephony');
+  await expect(page.locator('.history li').nth(1)).toContainText('王芳 handed the ticket from IT to Facilities');
+  await expect(page.locator('.history li').nth(2)).toContainText('王芳 changed the priority from Normal to Urgent');
+  await expectSaved(page);
+  await page.goto('./');
+  await page.locator('#filter-department').selectOption('Facilities');
+  await expect(page.locator('.tickets tbody tr')).toHaveText([/Desk phone dead.*Urgent.*Facilities/]);
+});
+
 test('bad input is refused with a clear message and nothing is saved', async ({ page }) => {
   await signIn(page);
   await page.goto('./#/new');
