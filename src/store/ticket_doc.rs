@@ -422,7 +422,7 @@ mod tests {
             department: "财务部".into(),
             category: "Access".into(),
         };
-        doc.reclassify(&change, "Li Lei", Timestamp(5)).unwrap();
+        doc.reclassify(&change, "Li Lei", Timestamp(5_000)).unwrap();
         let bytes = doc.automerge_mut().save();
         let t = TicketDoc::from_automerge(AutoCommit::load(&bytes).unwrap())
             .unwrap()
@@ -448,7 +448,7 @@ mod tests {
                 },
             ]
         );
-        doc.reclassify(&change, "Li Lei", Timestamp(6)).unwrap();
+        doc.reclassify(&change, "Li Lei", Timestamp(6_000)).unwrap();
         assert_eq!(
             doc.read().unwrap().events.len(),
             3,
