@@ -34,7 +34,7 @@ use crate::storage::{
 use std::collections::{BTreeSet, HashMap};
 
 /// The setting that names this device's desk document.
-const DESK_SETTING: &str = "desk";
+pub const DESK_SETTING: &str = "desk";
 
 /// Something found wrong while opening, reported to the user; the rest of the desk still works.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -339,6 +339,18 @@ impl Desk {
         }
     }
 
+    /// Treats every open document as never stored, for a store that starts empty (such as IndexedDB
+    /// becoming available after the desk began in memory): the next writes store everything.
+    pub fn forget_durability(&mut self) {
+        self.tracker = SaveTracker::new();
+        let docs = &self.docs;
+        self.dirty = [docs.desk_id, docs.index_id]
+            .into_iter()
+            .chain(docs.tickets.keys().copied())
+            .collect();
+        self.announce = true;
+    }
+
     /// Whether any change is not yet durable.
     pub fn has_unsaved(&self) -> bool {
         !self.dirty.is_empty()
@@ -498,6 +510,24 @@ mod tests {
         reopened.insert_loaded(loaded).unwrap();
         let ticket = reopened.ticket(id).unwrap().unwrap();
         assert_eq!(ticket.comments[0].body, "still here");
+    }
+
+    #[test]
+    fn a_desk_begun_in_memory_moves_whole_to_an_empty_store() {
+        let memory = MemoryStore::new();
+        let mut desk = opened(&memory);
+        let id = DocumentId::from_bytes([80; 16]);
+        desk.create_ticket(id, &draft("begun offline", "IT"), Timestamp(1))
+            .unwrap();
+        write_all(&mut desk, &memory);
+        let durable = MemoryStore::new();
+        desk.forget_durability();
+        write_all(&mut desk, &durable);
+        let mut moved = opened(&durable);
+        assert_eq!(moved.profile().unwrap().name, "王芳");
+        let loaded = block_on(load_ticket(&durable, id)).unwrap().unwrap();
+        moved.insert_loaded(loaded).unwrap();
+        assert_eq!(moved.ticket(id).unwrap().unwrap().title, "begun offline");
     }
 
     #[test]

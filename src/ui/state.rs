@@ -5,8 +5,10 @@
 use crate::domain::{
     DocumentId, Profile, Reclassification, Status, TicketDraft, Timestamp, Visibility,
 };
-use crate::storage::browser::BrowserStore;
+use crate::storage::browser::{BrowserStore, DATABASE};
+use crate::storage::indexeddb::IdbStore;
 use crate::storage::{ChunkStore, StorageError};
+use crate::store::desk::DESK_SETTING;
 use crate::store::desk::{load_ticket, open_desk, CreateError, Desk, Problem};
 use crate::store::TicketChangeError;
 use leptos::prelude::*;
@@ -16,6 +18,8 @@ use std::rc::Rc;
 
 /// How long to wait before retrying a failed save.
 const RETRY_MS: u32 = 3_000;
+/// How often to try IndexedDB again after it could not be opened.
+const RECONNECT_MS: u32 = 5_000;
 
 /// Whether every change is durable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +46,16 @@ pub enum Notice {
     Damaged(Vec<Problem>),
 }
 
+impl Inner {
+    fn store(&self) -> Rc<BrowserStore> {
+        self.store.borrow().clone()
+    }
+}
+
 struct Inner {
     desk: RefCell<Desk>,
-    store: BrowserStore,
+    /// Swapped once, if IndexedDB becomes available after the desk began in memory.
+    store: RefCell<Rc<BrowserStore>>,
     flushing: Cell<bool>,
     flush_again: Cell<bool>,
     retry_scheduled: Cell<bool>,
@@ -89,21 +100,27 @@ impl AppState {
                 let opened = open_desk(&memory, &mut new_id)
                     .await
                     .expect("a memory store always opens");
-                return Self::assemble(memory, opened.0, notices);
+                let state = Self::assemble(memory, opened.0, notices);
+                state.reconnect_later();
+                return state;
             }
         };
         if !problems.is_empty() {
             notices.push(Notice::Damaged(problems));
         }
+        let in_memory = matches!(store, BrowserStore::Memory(_));
         let state = Self::assemble(store, desk, notices);
         state.persist(); // a brand-new desk is written at once
+        if in_memory {
+            state.reconnect_later();
+        }
         state
     }
 
     fn assemble(store: BrowserStore, desk: Desk, notices: Vec<Notice>) -> Self {
         let inner = Inner {
             desk: RefCell::new(desk),
-            store,
+            store: RefCell::new(Rc::new(store)),
             flushing: Cell::new(false),
             flush_again: Cell::new(false),
             retry_scheduled: Cell::new(false),
@@ -176,7 +193,8 @@ impl AppState {
         if inner.desk.borrow().ticket(id).is_some() {
             return TicketAvailability::Open;
         }
-        let result = match load_ticket(&inner.store, id).await {
+        let store = inner.store();
+        let result = match load_ticket(&*store, id).await {
             Ok(Some(loaded)) => inner
                 .desk
                 .borrow_mut()
@@ -239,11 +257,37 @@ impl AppState {
         inner: &Inner,
         plans: Vec<crate::storage::WritePlan>,
     ) -> Result<(), StorageError> {
+        let store = inner.store();
         for plan in plans {
-            inner.store.write(plan.batch.clone()).await?;
+            store.write(plan.batch.clone()).await?;
             inner.desk.borrow_mut().saved(plan);
         }
         Ok(())
+    }
+
+    /// While working in memory, keeps trying to open IndexedDB; once it opens empty, everything in
+    /// memory is written there and work continues durably. (If it opens holding another desk, the two
+    /// are not merged here: the banner stays and the tab keeps working in memory.)
+    fn reconnect_later(&self) {
+        let state = *self;
+        gloo::timers::callback::Timeout::new(RECONNECT_MS, move || {
+            spawn_local(async move {
+                let Ok(db) = IdbStore::open(DATABASE).await else {
+                    return state.reconnect_later();
+                };
+                if !matches!(db.setting(DESK_SETTING).await, Ok(None)) {
+                    return;
+                }
+                let inner = state.inner();
+                *inner.store.borrow_mut() = Rc::new(BrowserStore::IndexedDb(db));
+                inner.desk.borrow_mut().forget_durability();
+                state
+                    .notices
+                    .update(|n| n.retain(|n| *n != Notice::StorageUnavailable));
+                state.persist();
+            });
+        })
+        .forget();
     }
 
     fn schedule_retry(&self, inner: &Inner) {

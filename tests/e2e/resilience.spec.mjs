@@ -36,8 +36,12 @@ async function worksWithoutTheRelay(page, context, relay) {
   await expect(page.locator('.tickets tbody tr')).toHaveCount(2);
 }
 
-test('with IndexedDB unavailable a banner says so and the desk still works for the tab', async ({ page, context }) => {
-  await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { get: () => undefined }));
+test('with IndexedDB unavailable a banner says so, the desk works in memory, and it is saved once IndexedDB returns', async ({ page, context }) => {
+  // IndexedDB is hidden until the test puts a flag in sessionStorage (which survives the reload below).
+  await context.addInitScript(() => {
+    const real = window.indexedDB;
+    Object.defineProperty(window, 'indexedDB', { get: () => (sessionStorage.getItem('idb-back') ? real : undefined) });
+  });
   await page.goto('./');
   await expect(page.getByRole('alert').first()).toContainText('Local storage is unavailable');
   await page.getByLabel('Your name').fill('Ann');
@@ -46,6 +50,13 @@ test('with IndexedDB unavailable a banner says so and the desk still works for t
   await fileTicket(page, { title: 'Kept in memory' });
   await page.getByRole('link', { name: 'Tickets', exact: true }).click();
   await expect(page.locator('.tickets tbody tr')).toHaveText([/Kept in memory/]);
+
+  await page.evaluate(() => sessionStorage.setItem('idb-back', '1'));
+  await expect(page.getByRole('alert')).toHaveCount(0, { timeout: 15_000 });
+  await expectSaved(page);
+  await page.reload();
+  await expect(page.locator('.tickets tbody tr')).toHaveText([/Kept in memory/]);
+  await expect(page.locator('.profile-link')).toHaveText('Ann');
 });
 
 test('a full storage quota shows a banner, keeps the edit in memory and saves it once space is back', async ({ page, context, baseURL }) => {
