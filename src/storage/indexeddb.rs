@@ -77,16 +77,16 @@ impl IdbStore {
     ) -> Result<IdbTransaction, StorageError> {
         self.db
             .transaction_with_str_and_mode(store, mode)
-            .map_err(failed)
+            .map_err(classify)
     }
 
     /// Stores raw bytes under a raw key, bypassing every check (for corrupt-data tests).
     pub async fn put_raw(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
         let tx = self.transaction(CHUNKS, IdbTransactionMode::Readwrite)?;
-        let store = tx.object_store(CHUNKS).map_err(failed)?;
+        let store = tx.object_store(CHUNKS).map_err(classify)?;
         store
             .put_with_key(&Uint8Array::from(bytes), &JsValue::from_str(key))
-            .map_err(failed)?;
+            .map_err(classify)?;
         committed(&tx).await
     }
 }
@@ -94,15 +94,15 @@ impl IdbStore {
 impl ChunkStore for IdbStore {
     async fn load_chunks(&self, doc: DocumentId) -> Result<Vec<(ChunkKey, Vec<u8>)>, StorageError> {
         let tx = self.transaction(CHUNKS, IdbTransactionMode::Readonly)?;
-        let store = tx.object_store(CHUNKS).map_err(failed)?;
+        let store = tx.object_store(CHUNKS).map_err(classify)?;
         let range = IdbKeyRange::bound(
             &JsValue::from_str(&ChunkKey::doc_prefix(doc)),
             &JsValue::from_str(&ChunkKey::doc_end(doc)),
         )
-        .map_err(failed)?;
+        .map_err(classify)?;
         // Both requests run in one transaction, so keys and values line up one to one.
-        let keys = store.get_all_keys_with_key(&range).map_err(failed)?;
-        let values = store.get_all_with_key(&range).map_err(failed)?;
+        let keys = store.get_all_keys_with_key(&range).map_err(classify)?;
+        let values = store.get_all_with_key(&range).map_err(classify)?;
         let keys: Array = finished(&keys).await?.unchecked_into();
         let values: Array = finished(&values).await?.unchecked_into();
         Ok(keys
@@ -121,9 +121,9 @@ impl ChunkStore for IdbStore {
         let tx = self
             .db
             .transaction_with_str_sequence_and_mode(&stores, IdbTransactionMode::Readwrite)
-            .map_err(failed)?;
-        let store = tx.object_store(CHUNKS).map_err(failed)?;
-        let settings = tx.object_store(SETTINGS).map_err(failed)?;
+            .map_err(classify)?;
+        let store = tx.object_store(CHUNKS).map_err(classify)?;
+        let settings = tx.object_store(SETTINGS).map_err(classify)?;
         for (name, value) in &batch.settings {
             settings
                 .put_with_key(&JsValue::from_str(value), &JsValue::from_str(name))
@@ -132,7 +132,7 @@ impl ChunkStore for IdbStore {
         for key in &batch.delete {
             store
                 .delete(&JsValue::from_str(&key.to_string()))
-                .map_err(failed)?;
+                .map_err(classify)?;
         }
         for (key, bytes) in &batch.put {
             let value = Uint8Array::from(bytes.as_slice());
@@ -147,9 +147,9 @@ impl ChunkStore for IdbStore {
         let tx = self.transaction(SETTINGS, IdbTransactionMode::Readonly)?;
         let request = tx
             .object_store(SETTINGS)
-            .map_err(failed)?
+            .map_err(classify)?
             .get(&JsValue::from_str(name))
-            .map_err(failed)?;
+            .map_err(classify)?;
         Ok(finished(&request).await?.as_string())
     }
 }
@@ -215,10 +215,6 @@ fn classify(error: JsValue) -> StorageError {
         (name, _) if name == "QuotaExceededError" => StorageError::QuotaExceeded,
         (name, message) => StorageError::Failed(format!("{name} {message}").trim().to_string()),
     }
-}
-
-fn failed(error: JsValue) -> StorageError {
-    classify(error)
 }
 
 fn unavailable(error: JsValue) -> StorageError {

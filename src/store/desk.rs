@@ -242,13 +242,6 @@ impl Desk {
         self.docs.tickets.get(&id).map(TicketDoc::read)
     }
 
-    pub fn summary(&self, id: DocumentId) -> Option<TicketSummary> {
-        self.rows
-            .iter()
-            .find(|(s, _)| s.id == id)
-            .map(|(s, _)| s.clone())
-    }
-
     /// Adds a ticket document read from storage. Damaged documents are refused with the reason.
     pub fn insert_loaded(&mut self, mut loaded: LoadedDocument) -> Result<(), StoreError> {
         let id = loaded.id;
