@@ -1,26 +1,199 @@
-//! Settings, from flags or environment variables.
+//! Settings: flags, then environment variables, then an optional TOML file, then defaults.
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The Innerdesk relay.
-#[derive(Debug, Clone, Parser)]
+/// The Innerdesk relay: serves the page, syncs documents between devices, and manages who may see them.
+#[derive(Debug, Parser)]
 #[command(name = "sync-server", version, about)]
-pub struct Config {
-    /// Address to listen on. Use 0.0.0.0 only behind a TLS proxy.
-    #[arg(long, env = "INNERDESK_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-    /// Folder for the relay's own store (created if missing).
-    #[arg(long, env = "INNERDESK_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// Folder holding the built page (`trunk build --release` writes it to `dist/`).
-    #[arg(long, env = "INNERDESK_PAGE_DIR", default_value = "dist")]
-    pub page_dir: PathBuf,
+pub struct Cli {
+    /// A TOML file with any of: addr, data_dir, page_dir and a [limits] table.
+    #[arg(long, env = "INNERDESK_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Folder for the relay's own store (created if missing). Default: `data`.
+    #[arg(long, env = "INNERDESK_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
-impl Config {
-    pub fn prepare_data_dir(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.data_dir)
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Use 0.0.0.0 only behind a TLS proxy. Default: 127.0.0.1:8080.
+    #[arg(long, env = "INNERDESK_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Folder holding the built page (`trunk build --release` writes it to `dist/`). Default: `dist`.
+    #[arg(long, env = "INNERDESK_PAGE_DIR")]
+    pub page_dir: Option<PathBuf>,
+    /// Largest protocol message accepted, in bytes; a larger one closes its connection.
+    #[arg(long, env = "INNERDESK_MAX_MESSAGE_BYTES")]
+    pub max_message_bytes: Option<usize>,
+    /// Most documents one connection may sync.
+    #[arg(long, env = "INNERDESK_MAX_DOCUMENTS_PER_CONNECTION")]
+    pub max_documents_per_connection: Option<usize>,
+    /// Failed sign-ins allowed per client address per minute before it is turned away.
+    #[arg(long, env = "INNERDESK_FAILED_SIGN_INS_PER_MINUTE")]
+    pub failed_sign_ins_per_minute: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the people who may sign in.
+    #[command(subcommand)]
+    People(PeopleCommand),
+    /// Print the audit trail of one document (who delivered which change, and when).
+    Audit {
+        /// The document id (a ticket's id, as in its address `#/t/<id>`).
+        document: String,
+        /// `csv` or `json` (one record per line).
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Add a person and print their sign-in link.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        department: String,
+        /// requester, agent, lead or admin.
+        #[arg(long, default_value = "requester")]
+        role: String,
+        /// The address people open the page at, for the sign-in link.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+    /// List everyone, with their role and whether they may sign in.
+    List,
+    /// Issue a new sign-in token (earlier ones stay valid until revoked).
+    Token {
+        /// Email or person id.
+        who: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+    /// Revoke every token of a person: their next connection is refused.
+    Revoke {
+        /// Email or person id.
+        who: String,
+    },
+}
+
+/// Limits that protect the relay from one bad client.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub max_message_bytes: usize,
+    pub max_documents_per_connection: usize,
+    pub failed_sign_ins_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 16 * 1024 * 1024,
+            max_documents_per_connection: 50_000,
+            failed_sign_ins_per_minute: 20,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileSettings {
+    addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    page_dir: Option<PathBuf>,
+    limits: Option<Limits>,
+}
+
+/// The settings in force, after every source has been merged.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub page_dir: PathBuf,
+    pub limits: Limits,
+}
+
+impl Cli {
+    pub fn settings(&self) -> Result<Settings, String> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let mut limits = file.limits.unwrap_or_default();
+        let s = &self.serve;
+        limits.max_message_bytes = s.max_message_bytes.unwrap_or(limits.max_message_bytes);
+        limits.max_documents_per_connection = s
+            .max_documents_per_connection
+            .unwrap_or(limits.max_documents_per_connection);
+        limits.failed_sign_ins_per_minute = s
+            .failed_sign_ins_per_minute
+            .unwrap_or(limits.failed_sign_ins_per_minute);
+        Ok(Settings {
+            addr: s
+                .addr
+                .or(file.addr)
+                .unwrap_or(([127, 0, 0, 1], 8080).into()),
+            data_dir: self
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| "data".into()),
+            page_dir: s
+                .page_dir
+                .clone()
+                .or(file.page_dir)
+                .unwrap_or_else(|| "dist".into()),
+            limits,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("the config file {} is invalid: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("innerdesk-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("relay.toml");
+        std::fs::write(
+            &file,
+            "page_dir = \"site\"\naddr = \"127.0.0.1:9000\"\n[limits]\nmax_message_bytes = 1000\n",
+        )
+        .unwrap();
+        let cli = Cli::parse_from([
+            "sync-server",
+            "--config",
+            file.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:9100",
+        ]);
+        let settings = cli.settings().unwrap();
+        assert_eq!(settings.addr.port(), 9100);
+        assert_eq!(settings.page_dir, PathBuf::from("site"));
+        assert_eq!(settings.data_dir, PathBuf::from("data"));
+        assert_eq!(settings.limits.max_message_bytes, 1000);
+        assert_eq!(settings.limits.max_documents_per_connection, 50_000);
+        std::fs::write(&file, "adress = 1").unwrap();
+        assert!(cli.settings().unwrap_err().contains("invalid"));
     }
 }

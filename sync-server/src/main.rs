@@ -1,26 +1,47 @@
-//! `sync-server`: one process that is a complete Innerdesk installation. It serves the built page and
-//! keeps its data folder; the sync protocol arrives on top of this.
+//! `sync-server`: one process that is a complete Innerdesk installation. It serves the built page,
+//! syncs documents over the automerge-repo protocol at `/sync`, and decides who may see what.
 //!
 //! ```text
 //! sync-server --addr 127.0.0.1:8080 --data-dir ./data --page-dir ./dist
+//! sync-server people add --name 王芳 --email wang@example.cn --department 财务部 --role requester
+//! sync-server audit <document-id>
 //! ```
 
+mod audit;
 mod config;
+mod error;
+mod feeds;
+mod guard;
+mod metrics;
+mod people;
+mod registry;
+mod relay;
 mod routes;
+mod storage;
 
 use clap::Parser;
-use config::Config;
+use config::{Cli, Command, PeopleCommand, Settings};
+use people::PeopleBook;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Logs go to stderr; stdout carries only the line that says where the page is.
+    // Logs go to stderr; stdout carries only what the command prints for people and scripts.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = Config::parse();
-    match run(config).await {
+    let cli = Cli::parse();
+    let outcome = match cli.settings() {
+        Ok(settings) => match cli.command {
+            None => serve(settings).await,
+            Some(command) => manage(command, &settings),
+        },
+        Err(e) => Err(e),
+    };
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sync-server: {e}");
@@ -29,21 +50,115 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(config: Config) -> std::io::Result<()> {
-    config.prepare_data_dir()?;
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    let addr = listener.local_addr()?;
+async fn serve(settings: Settings) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    std::fs::create_dir_all(&settings.data_dir).map_err(io)?;
+    let relay = Arc::new(
+        relay::Relay::start(&settings.data_dir, settings.limits)
+            .await
+            .map_err(|e| e.to_string())?,
+    );
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(io)?;
+    let addr = listener.local_addr().map_err(io)?;
     // Signal handlers are in place before anyone is told the address, so a stop request that
     // follows at once is still a graceful one.
-    let stop = stop_requested()?;
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), page_dir = %config.page_dir.display(), "listening");
+    let stop = stop_requested().map_err(io)?;
+    tracing::info!(%addr, data_dir = %settings.data_dir.display(), page_dir = %settings.page_dir.display(), "listening");
     // The line scripts and people read to find the page.
     println!("Innerdesk is running at http://{addr}/");
-    axum::serve(listener, routes::router(&config))
+    let app = routes::router(&settings, relay.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(stop)
-        .await?;
-    tracing::info!("stopped");
+        .await
+        .map_err(io)?;
+    relay.stop().await;
+    tracing::info!("stopped; storage flushed");
     Ok(())
+}
+
+/// The admin subcommands: they edit the data folder directly, and a running relay picks it up.
+fn manage(command: Command, settings: &Settings) -> Result<(), String> {
+    let dir = &settings.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let text = |e: people::PeopleError| e.to_string();
+    match command {
+        Command::People(PeopleCommand::Add {
+            name,
+            email,
+            department,
+            role,
+            url,
+        }) => {
+            let mut book = PeopleBook::open(dir).map_err(text)?;
+            let (person, token) = book.add(&name, &email, &department, &role).map_err(text)?;
+            println!(
+                "added {} <{}> ({}, {}) as {}",
+                person.name,
+                person.email,
+                person.department,
+                person.role.as_str(),
+                person.id
+            );
+            print_token(&url, &token);
+        }
+        Command::People(PeopleCommand::List) => {
+            let book = PeopleBook::open(dir).map_err(text)?;
+            println!("id\tname\temail\tdepartment\trole\tsign-in");
+            for p in book.everyone() {
+                let state = if p.may_sign_in() { "active" } else { "revoked" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    p.id,
+                    p.name,
+                    p.email,
+                    p.department,
+                    p.role.as_str()
+                );
+            }
+        }
+        Command::People(PeopleCommand::Token { who, url }) => {
+            let token = PeopleBook::open(dir)
+                .and_then(|mut b| b.issue_token(&who))
+                .map_err(text)?;
+            print_token(&url, &token);
+        }
+        Command::People(PeopleCommand::Revoke { who }) => {
+            let person = PeopleBook::open(dir)
+                .and_then(|mut b| b.revoke(&who))
+                .map_err(text)?;
+            println!(
+                "revoked every sign-in token of {} <{}>",
+                person.name, person.email
+            );
+        }
+        Command::Audit { document, format } => {
+            let doc = document
+                .parse()
+                .map_err(|e: innerdesk_core::domain::BadDocumentId| e.to_string())?;
+            let records = audit::list_in(dir, doc).map_err(|e| e.to_string())?;
+            match format.as_str() {
+                "json" => {
+                    for r in records {
+                        println!("{}", serde_json::to_string(&r).expect("records serialise"));
+                    }
+                }
+                "csv" => print!("{}", audit::to_csv(&records)),
+                other => return Err(format!("unknown format {other:?}: use csv or json")),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_token(url: &str, token: &str) {
+    println!("token: {token}");
+    println!(
+        "sign-in link: {}/#/signin/{token}",
+        url.trim_end_matches('/')
+    );
 }
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C).

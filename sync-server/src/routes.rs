@@ -1,22 +1,190 @@
-//! HTTP routes: the page's static files and a health check.
+//! HTTP routes: the page's static files, the sync socket, the session the page signs in with, the
+//! audit trail for admins, health and metrics.
 
-use crate::config::Config;
-use axum::http::{header, HeaderValue};
+use crate::audit;
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::guard;
+use crate::people::Person;
+use crate::relay::{peer_id_for, Relay};
+use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
+use innerdesk_core::access::Role;
+use innerdesk_core::domain::DocumentId;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub fn router(config: &Config) -> Router {
-    let index = config.page_dir.join("index.html");
+#[derive(Clone)]
+pub struct App {
+    relay: Arc<Relay>,
+    failures: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+}
+
+pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
+    let index = settings.page_dir.join("index.html");
     // Asset names carry a content hash, but index.html, the service worker and the manifest do not:
     // "no-cache" makes the browser revalidate, so an update is picked up on the next visit.
-    let page = ServeDir::new(&config.page_dir).fallback(ServeFile::new(index));
+    let page = ServeDir::new(&settings.page_dir).fallback(ServeFile::new(index));
+    let app = App {
+        relay,
+        failures: Arc::default(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .route("/sync", get(sync_socket))
+        .route("/api/session", get(session))
+        .route("/api/audit/{document}", get(audit_trail))
+        .with_state(app)
         .fallback_service(page)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
+}
+
+#[derive(Deserialize)]
+struct SyncParams {
+    token: Option<String>,
+    /// Names this device, so one person's devices are separate peers.
+    device: Option<String>,
+}
+
+/// The WebSocket: signed in before the upgrade, so no document flows on an unauthenticated socket.
+/// Browsers cannot set headers on a WebSocket, hence the token may come in the query string.
+async fn sync_socket(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Query(params): Query<SyncParams>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let person = app.sign_in(client.ip(), bearer(&headers).or(params.token.as_deref()))?;
+    let device = params.device.unwrap_or_else(|| "default".into());
+    if device.is_empty()
+        || device.len() > 64
+        || !device
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(AppError::BadRequest(
+            "device must be 1 to 64 letters, digits, - or _".into(),
+        ));
+    }
+    let peer = peer_id_for(&person.id, &device);
+    let relay = app.relay.clone();
+    let limit = relay.shared.limits.max_message_bytes;
+    tracing::info!(person = %person.id, %device, "connected");
+    // The socket's own cap sits above the relay's limit, so the guard can say why before closing.
+    Ok(upgrade
+        .max_message_size(limit.saturating_add(64 * 1024))
+        .on_upgrade(move |socket| async move {
+            guard::serve(relay.shared.clone(), &relay.acceptor, socket, person, peer);
+        }))
+}
+
+/// Who the token signs in, and which index documents list the tickets they may read.
+async fn session(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let person = app.sign_in(client.ip(), bearer(&headers))?;
+    let indexes = app.relay.feeds.indexes_for(&person).await;
+    Ok(Json(serde_json::json!({
+        "person": {
+            "id": person.id,
+            "name": person.name,
+            "email": person.email,
+            "department": person.department,
+            "role": person.role,
+        },
+        "indexes": indexes,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    format: Option<String>,
+}
+
+/// The audit trail of one document, for admins: CSV by default, `?format=json` for JSON.
+async fn audit_trail(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(document): Path<String>,
+    Query(params): Query<AuditParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let person = app.sign_in(client.ip(), bearer(&headers))?;
+    if person.role != Role::Admin {
+        return Err(AppError::Forbidden("only admins read the audit trail"));
+    }
+    let doc: DocumentId = document
+        .parse()
+        .map_err(|_| AppError::BadRequest("not a document id".into()))?;
+    let records = app
+        .relay
+        .shared
+        .audit
+        .of_document(doc)
+        .map_err(AppError::Io)?;
+    Ok(match params.format.as_deref() {
+        Some("json") => Json(records).into_response(),
+        _ => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            audit::to_csv(&records),
+        )
+            .into_response(),
+    })
+}
+
+async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let shared = &app.relay.shared;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        shared.metrics.render(shared.registry.len()),
+    )
+}
+
+impl App {
+    /// Checks a token, turning away an address after too many failures in a minute.
+    fn sign_in(&self, client: IpAddr, token: Option<&str>) -> Result<Person, AppError> {
+        let limit = self.relay.shared.limits.failed_sign_ins_per_minute;
+        let mut failures = self.failures.lock().unwrap();
+        let now = Instant::now();
+        let entry = failures.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) > Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            return Err(AppError::TooManyFailures);
+        }
+        let person = token.and_then(|t| self.relay.shared.authenticate(t));
+        match person {
+            Some(person) => Ok(person),
+            None => {
+                entry.1 += 1;
+                self.relay.shared.metrics.sign_in_refused();
+                Err(AppError::SignIn)
+            }
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
 }

@@ -1,88 +1,10 @@
 //! The relay as a real process on 127.0.0.1: it serves the page, answers health checks, keeps its data
 //! folder, and shuts down cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-struct Relay {
-    child: Child,
-    addr: String,
-}
-
-impl Relay {
-    fn start(page_dir: &Path, data_dir: &Path) -> Relay {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sync-server"))
-            .args(["--addr", "127.0.0.1:0", "--page-dir"])
-            .arg(page_dir)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the relay starts");
-        // The relay prints the URL it listens on; port 0 lets the OS pick a free one.
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.starts_with("Innerdesk is running at http://") {
-            line.clear();
-            assert_ne!(
-                stdout.read_line(&mut line).unwrap(),
-                0,
-                "the relay printed no address"
-            );
-        }
-        let addr = line
-            .trim()
-            .trim_start_matches("Innerdesk is running at http://")
-            .trim_end_matches('/')
-            .to_string();
-        Relay { child, addr }
-    }
-
-    fn get(&self, path: &str) -> (u16, String, String) {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-        (status, head.to_lowercase(), body.to_string())
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "innerdesk-relay-test-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn page_dir() -> PathBuf {
-    let dir = temp_dir("page");
-    std::fs::write(
-        dir.join("index.html"),
-        "<!doctype html><title>Innerdesk</title>",
-    )
-    .unwrap();
-    std::fs::write(dir.join("sw.js"), "// worker").unwrap();
-    dir
-}
+use common::{page_dir, temp_dir, Relay, BINARY};
+use std::process::Command;
 
 #[test]
 fn serves_the_page_and_answers_health_checks() {
@@ -126,7 +48,7 @@ fn stops_cleanly_on_sigterm() {
 
 #[test]
 fn refuses_a_bad_address_with_a_clear_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_sync-server"))
+    let out = Command::new(BINARY)
         .args(["--addr", "not-an-address"])
         .output()
         .unwrap();
@@ -136,10 +58,7 @@ fn refuses_a_bad_address_with_a_clear_error() {
 
 #[test]
 fn help_lists_every_setting() {
-    let out = Command::new(env!("CARGO_BIN_EXE_sync-server"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let out = Command::new(BINARY).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in ["--addr", "--data-dir", "--page-dir", "INNERDESK_ADDR"] {
         assert!(help.contains(flag), "--help mentions {flag}");

@@ -1,14 +1,15 @@
 //! One Automerge document per ticket: its fields, its comments and its append-only event history.
 //!
 //! ```
-//! use innerdesk::domain::*;
-//! use innerdesk::store::TicketDoc;
+//! use innerdesk_core::domain::*;
+//! use innerdesk_core::store::TicketDoc;
 //! let draft = TicketDraft {
 //!     title: "打印机卡纸".into(), description: "3 楼".into(), requester: "王芳".into(),
 //!     department: "IT".into(), category: "".into(), priority: Priority::Normal,
 //! };
 //! let id = DocumentId::from_bytes([1; 16]);
-//! let mut doc = TicketDoc::create(id, &draft, "王芳", Timestamp(1_000)).unwrap();
+//! let filer = Profile::new("王芳", "财务部").unwrap();
+//! let mut doc = TicketDoc::create(id, &draft, &filer, Timestamp(1_000)).unwrap();
 //! doc.change_status(Status::InProgress, "Li Lei", Timestamp(2_000)).unwrap();
 //! assert_eq!(doc.read().unwrap().status, Status::InProgress);
 //! ```
@@ -16,7 +17,7 @@
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::StoreError;
 use crate::domain::{
-    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind,
+    check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Profile,
     Reclassification, ReclassifyError, Status, Ticket, TicketDraft, TicketEvent, Timestamp,
     TransitionError, Visibility,
 };
@@ -24,7 +25,7 @@ use automerge::{
     transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT,
 };
 
-const KIND: &str = "ticket";
+pub(crate) const KIND: &str = "ticket";
 const SCHEMA: i64 = 1;
 
 /// A ticket's Automerge document.
@@ -57,9 +58,10 @@ impl TicketDoc {
     pub fn create(
         id: DocumentId,
         draft: &TicketDraft,
-        by: &str,
+        by: &Profile,
         now: Timestamp,
     ) -> Result<Self, StoreError> {
+        let by_name = by.name.as_str();
         let mut doc = AutoCommit::new();
         write_header(&mut doc, KIND, SCHEMA)?;
         doc.put(ROOT, "id", id.to_string())?;
@@ -73,10 +75,15 @@ impl TicketDoc {
         doc.put(ROOT, "priority", draft.priority.as_str())?;
         doc.put(ROOT, "status", Status::New.as_str())?;
         doc.put(ROOT, "created_at", ScalarValue::Timestamp(now.0))?;
-        doc.put(ROOT, "created_by", by)?;
+        doc.put(ROOT, "created_by", by_name)?;
+        // The relay decides who may read the ticket from these two fields (see `store::facts`).
+        if let Some(account) = &by.account {
+            doc.put(ROOT, "requester_id", account.person.0.as_str())?;
+        }
+        doc.put_object(ROOT, "watchers", ObjType::List)?;
         doc.put_object(ROOT, "comments", ObjType::List)?;
         let events = doc.put_object(ROOT, "events", ObjType::List)?;
-        append_event(&mut doc, &events, by, now, &EventKind::Created)?;
+        append_event(&mut doc, &events, by_name, now, &EventKind::Created)?;
         let mut ticket = Self { doc };
         ticket.commit(now);
         Ok(ticket)
@@ -98,22 +105,7 @@ impl TicketDoc {
 
     /// Reads the whole ticket.
     pub fn read(&self) -> Result<Ticket, StoreError> {
-        let d = &self.doc;
-        let id_text = str_at(d, &ROOT, "id")?;
-        Ok(Ticket {
-            id: id_text.parse().map_err(|_| StoreError::Invalid("id"))?,
-            title: str_at(d, &ROOT, "title")?,
-            description: str_at(d, &ROOT, "description")?,
-            requester: str_at(d, &ROOT, "requester")?,
-            department: str_at(d, &ROOT, "department")?,
-            category: str_at(d, &ROOT, "category")?,
-            priority: parsed_at(d, &ROOT, "priority", crate::domain::Priority::parse)?,
-            status: self.status()?,
-            created_at: Timestamp(int_at(d, &ROOT, "created_at")?),
-            created_by: str_at(d, &ROOT, "created_by")?,
-            comments: self.comments()?,
-            events: self.events()?,
-        })
+        read_ticket(&self.doc)
     }
 
     pub fn status(&self) -> Result<Status, StoreError> {
@@ -201,41 +193,59 @@ impl TicketDoc {
         Ok(())
     }
 
-    fn comments(&self) -> Result<Vec<Comment>, StoreError> {
-        let d = &self.doc;
-        let list = obj_at(d, &ROOT, "comments")?;
-        (0..d.length(&list))
-            .map(|i| {
-                let c = list_map(d, &list, i, "comments")?;
-                Ok(Comment {
-                    at: Timestamp(int_at(d, &c, "at")?),
-                    by: str_at(d, &c, "by")?,
-                    body: str_at(d, &c, "body")?,
-                    visibility: parsed_at(d, &c, "visibility", Visibility::parse)?,
-                })
-            })
-            .collect()
-    }
-
-    fn events(&self) -> Result<Vec<TicketEvent>, StoreError> {
-        let d = &self.doc;
-        let list = obj_at(d, &ROOT, "events")?;
-        let mut events = (0..d.length(&list))
-            .map(|i| read_event(d, &list_map(d, &list, i, "events")?))
-            .collect::<Result<Vec<_>, _>>()?;
-        // Events made offline on two devices interleave by time once merged.
-        events.sort_by_key(|e| e.at);
-        Ok(events)
-    }
-
     fn commit(&mut self, now: Timestamp) {
         let options = automerge::transaction::CommitOptions::default().with_time(now.0 / 1000);
         self.doc.commit_with(options);
     }
 }
 
+/// Reads a whole ticket from any Automerge document (the relay holds plain `Automerge` documents).
+pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
+    check_header(d, KIND, SCHEMA)?;
+    let id_text = str_at(d, &ROOT, "id")?;
+    Ok(Ticket {
+        id: id_text.parse().map_err(|_| StoreError::Invalid("id"))?,
+        title: str_at(d, &ROOT, "title")?,
+        description: str_at(d, &ROOT, "description")?,
+        requester: str_at(d, &ROOT, "requester")?,
+        department: str_at(d, &ROOT, "department")?,
+        category: str_at(d, &ROOT, "category")?,
+        priority: parsed_at(d, &ROOT, "priority", crate::domain::Priority::parse)?,
+        status: parsed_at(d, &ROOT, "status", Status::parse)?,
+        created_at: Timestamp(int_at(d, &ROOT, "created_at")?),
+        created_by: str_at(d, &ROOT, "created_by")?,
+        comments: comments(d)?,
+        events: events(d)?,
+    })
+}
+
+fn comments(d: &impl ReadDoc) -> Result<Vec<Comment>, StoreError> {
+    let list = obj_at(d, &ROOT, "comments")?;
+    (0..d.length(&list))
+        .map(|i| {
+            let c = list_map(d, &list, i, "comments")?;
+            Ok(Comment {
+                at: Timestamp(int_at(d, &c, "at")?),
+                by: str_at(d, &c, "by")?,
+                body: str_at(d, &c, "body")?,
+                visibility: parsed_at(d, &c, "visibility", Visibility::parse)?,
+            })
+        })
+        .collect()
+}
+
+fn events(d: &impl ReadDoc) -> Result<Vec<TicketEvent>, StoreError> {
+    let list = obj_at(d, &ROOT, "events")?;
+    let mut events = (0..d.length(&list))
+        .map(|i| read_event(d, &list_map(d, &list, i, "events")?))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Events made offline on two devices interleave by time once merged.
+    events.sort_by_key(|e| e.at);
+    Ok(events)
+}
+
 fn list_map(
-    doc: &AutoCommit,
+    doc: &impl ReadDoc,
     list: &ObjId,
     index: usize,
     name: &'static str,
@@ -286,7 +296,7 @@ fn append_event(
     Ok(())
 }
 
-fn read_event(d: &AutoCommit, e: &ObjId) -> Result<TicketEvent, StoreError> {
+fn read_event(d: &impl ReadDoc, e: &ObjId) -> Result<TicketEvent, StoreError> {
     let kind = match str_at(d, e, "kind")?.as_str() {
         "created" => EventKind::Created,
         "status_changed" => EventKind::StatusChanged {
@@ -337,7 +347,7 @@ mod tests {
         TicketDoc::create(
             DocumentId::from_bytes([3; 16]),
             &draft(),
-            "王芳",
+            &Profile::new("王芳", "财务部").unwrap(),
             Timestamp(1_000),
         )
         .unwrap()

@@ -6,6 +6,17 @@
 pub struct Profile {
     pub name: String,
     pub department: String,
+    /// Set once the person has signed in to their organisation's relay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+}
+
+/// Who the relay knows this person as: what sync and access are decided by.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Account {
+    pub person: crate::access::PersonId,
+    pub role: crate::access::Role,
+    pub email: String,
 }
 
 /// Why a profile cannot be saved.
@@ -31,6 +42,7 @@ impl Profile {
         Ok(Self {
             name: name.into(),
             department: department.into(),
+            account: None,
         })
     }
 }
@@ -45,7 +57,8 @@ mod tests {
             Profile::new(" 王芳 ", " 财务部 "),
             Ok(Profile {
                 name: "王芳".into(),
-                department: "财务部".into()
+                department: "财务部".into(),
+                account: None,
             })
         );
         assert_eq!(Profile::new("  ", "IT"), Err(ProfileError::NameMissing));

@@ -1,8 +1,9 @@
 //! The personal document of one desk: the local profile and the id of the ticket index it reads.
 
-use super::fields::{check_header, obj_at, str_at, write_header};
+use super::fields::{check_header, obj_at, parsed_at, str_at, write_header};
 use super::StoreError;
-use crate::domain::{DocumentId, Profile};
+use crate::access::{PersonId, Role};
+use crate::domain::{Account, DocumentId, Profile};
 use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ROOT};
 
 const KIND: &str = "desk";
@@ -45,9 +46,19 @@ impl DeskDoc {
         if self.doc.length(&profile) == 0 {
             return Ok(None);
         }
+        let account = match str_at(&self.doc, &profile, "person") {
+            Ok(person) => Some(Account {
+                person: PersonId(person),
+                role: parsed_at(&self.doc, &profile, "role", Role::parse)?,
+                email: str_at(&self.doc, &profile, "email")?,
+            }),
+            Err(StoreError::Missing(_)) => None,
+            Err(other) => return Err(other),
+        };
         Ok(Some(Profile {
             name: str_at(&self.doc, &profile, "name")?,
             department: str_at(&self.doc, &profile, "department")?,
+            account,
         }))
     }
 
@@ -56,6 +67,19 @@ impl DeskDoc {
         self.doc.put(&profile, "name", p.name.as_str())?;
         self.doc
             .put(&profile, "department", p.department.as_str())?;
+        match &p.account {
+            Some(account) => {
+                self.doc
+                    .put(&profile, "person", account.person.0.as_str())?;
+                self.doc.put(&profile, "role", account.role.as_str())?;
+                self.doc.put(&profile, "email", account.email.as_str())?;
+            }
+            None => {
+                for key in ["person", "role", "email"] {
+                    self.doc.delete(&profile, key)?;
+                }
+            }
+        }
         self.doc.commit();
         Ok(())
     }

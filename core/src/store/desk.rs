@@ -5,9 +5,9 @@
 //!
 //! ```
 //! # futures::executor::block_on(async {
-//! use innerdesk::domain::*;
-//! use innerdesk::storage::{ChunkStore, MemoryStore};
-//! use innerdesk::store::desk::{open_desk, Desk};
+//! use innerdesk_core::domain::*;
+//! use innerdesk_core::storage::{ChunkStore, MemoryStore};
+//! use innerdesk_core::store::desk::{open_desk, Desk};
 //! let store = MemoryStore::new();
 //! let mut next = 0u8;
 //! let mut new_id = || { next += 1; DocumentId::from_bytes([next; 16]) };
@@ -229,7 +229,7 @@ impl Desk {
         draft: &TicketDraft,
         now: Timestamp,
     ) -> Result<(), CreateError> {
-        let by = self.profile().ok_or(CreateError::NoProfile)?.name;
+        let by = self.profile().ok_or(CreateError::NoProfile)?;
         let draft = draft.validate().map_err(CreateError::Invalid)?;
         let doc = TicketDoc::create(id, &draft, &by, now)?;
         self.docs.tickets.insert(id, doc);

@@ -11,7 +11,7 @@ pub mod ticket;
 pub mod time;
 
 pub use document_id::{BadDocumentId, DocumentId};
-pub use profile::{Profile, ProfileError};
+pub use profile::{Account, Profile, ProfileError};
 pub use search::{SearchText, TicketFilter};
 pub use summary::TicketSummary;
 pub use ticket::{

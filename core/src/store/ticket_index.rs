@@ -33,8 +33,7 @@ pub struct IndexRows {
 impl TicketIndex {
     pub fn create() -> Result<Self, StoreError> {
         let mut doc = AutoCommit::new();
-        write_header(&mut doc, KIND, SCHEMA)?;
-        doc.put_object(ROOT, "tickets", ObjType::Map)?;
+        init(&mut doc)?;
         doc.commit();
         Ok(Self { doc })
     }
@@ -50,42 +49,75 @@ impl TicketIndex {
 
     /// Writes (or rewrites) one ticket's row.
     pub fn upsert(&mut self, summary: &TicketSummary) -> Result<(), StoreError> {
-        let tickets = obj_at(&self.doc, &ROOT, "tickets")?;
-        let json = serde_json::to_string(summary).map_err(|_| StoreError::Invalid("summary"))?;
-        self.doc.put(&tickets, summary.id.to_string(), json)?;
+        put_row(&mut self.doc, summary)?;
         self.doc.commit();
         Ok(())
     }
 
     /// Every row, in no particular order.
     pub fn rows(&self) -> Result<IndexRows, StoreError> {
-        let tickets = obj_at(&self.doc, &ROOT, "tickets")?;
-        let mut out = IndexRows::default();
-        for item in self.doc.map_range(&tickets, ..) {
-            let parsed = match &item.value {
-                ValueRef::Scalar(ScalarValueRef::Str(json)) => {
-                    serde_json::from_str::<TicketSummary>(json).ok()
-                }
-                _ => None,
-            };
-            match parsed {
-                Some(row) if row.id.to_string() == item.key => out.rows.push(row),
-                _ => out.unreadable.push(item.key.to_string()),
-            }
-        }
-        Ok(out)
+        read_rows(&self.doc)
     }
 
     pub fn get(&self, id: DocumentId) -> Result<Option<TicketSummary>, StoreError> {
-        let tickets = obj_at(&self.doc, &ROOT, "tickets")?;
-        Ok(match self.doc.get(&tickets, id.to_string())? {
-            Some((Value::Scalar(s), _)) => match s.as_ref() {
-                ScalarValue::Str(json) => serde_json::from_str(json).ok(),
-                _ => None,
-            },
-            _ => None,
-        })
+        get_row(&self.doc, id)
     }
+}
+
+/// Writes the header and an empty row map into a new index document (the relay creates its own).
+pub fn init(doc: &mut impl Transactable) -> Result<(), StoreError> {
+    write_header(doc, KIND, SCHEMA)?;
+    doc.put_object(ROOT, "tickets", ObjType::Map)?;
+    Ok(())
+}
+
+/// Writes (or rewrites) one ticket's row in any index document.
+pub fn put_row(doc: &mut impl Transactable, summary: &TicketSummary) -> Result<(), StoreError> {
+    let tickets = obj_at(doc, &ROOT, "tickets")?;
+    let json = serde_json::to_string(summary).map_err(|_| StoreError::Invalid("summary"))?;
+    doc.put(&tickets, summary.id.to_string(), json)?;
+    Ok(())
+}
+
+/// One ticket's row in any index document, if it is there and readable.
+pub fn get_row(doc: &impl ReadDoc, id: DocumentId) -> Result<Option<TicketSummary>, StoreError> {
+    let tickets = obj_at(doc, &ROOT, "tickets")?;
+    Ok(match doc.get(&tickets, id.to_string())? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Str(json) => serde_json::from_str(json).ok(),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Removes one ticket's row, if it is there.
+pub fn remove_row(doc: &mut impl Transactable, id: DocumentId) -> Result<(), StoreError> {
+    let tickets = obj_at(doc, &ROOT, "tickets")?;
+    if doc.get(&tickets, id.to_string())?.is_some() {
+        doc.delete(&tickets, id.to_string())?;
+    }
+    Ok(())
+}
+
+/// Every row of any index document (the page reads the relay's indexes with it).
+pub fn read_rows(doc: &impl ReadDoc) -> Result<IndexRows, StoreError> {
+    check_header(doc, KIND, SCHEMA)?;
+    let tickets = obj_at(doc, &ROOT, "tickets")?;
+    let mut out = IndexRows::default();
+    for item in doc.map_range(&tickets, ..) {
+        let parsed = match &item.value {
+            ValueRef::Scalar(ScalarValueRef::Str(json)) => {
+                serde_json::from_str::<TicketSummary>(json).ok()
+            }
+            _ => None,
+        };
+        match parsed {
+            Some(row) if row.id.to_string() == item.key => out.rows.push(row),
+            _ => out.unreadable.push(item.key.to_string()),
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

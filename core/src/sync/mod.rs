@@ -1,0 +1,8 @@
+//! Sync with the relay over the automerge-repo protocol: [`wire`] encodes its messages and
+//! [`client`] is the sans-IO state machine every adapter drives.
+
+pub mod client;
+pub mod wire;
+
+pub use client::{MemoryReplica, Output, ProtocolError, Replica, SyncClient, SyncStatus};
+pub use wire::{Message, WireError};

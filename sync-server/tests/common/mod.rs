@@ -1,0 +1,359 @@
+//! What the relay's tests share: the real `sync-server` binary on 127.0.0.1, its admin commands,
+//! plain HTTP requests, and a native peer that speaks the sync protocol through
+//! `innerdesk_core::sync` (the same state machine the page uses).
+#![allow(dead_code)]
+
+use futures::{SinkExt, StreamExt};
+use innerdesk_core::domain::DocumentId;
+use innerdesk_core::sync::wire::Message;
+use innerdesk_core::sync::{MemoryReplica, Output, SyncClient, SyncStatus};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_sync-server");
+
+pub struct Relay {
+    pub child: Child,
+    pub addr: String,
+    pub data: PathBuf,
+    extra: Vec<String>,
+}
+
+impl Relay {
+    pub fn start(page_dir: &Path, data_dir: &Path) -> Relay {
+        Self::start_with(page_dir, data_dir, "127.0.0.1:0", &[])
+    }
+
+    /// Starts on `addr` (port 0 lets the OS pick) with extra flags.
+    pub fn start_with(page_dir: &Path, data_dir: &Path, addr: &str, extra: &[&str]) -> Relay {
+        let mut child = Command::new(BINARY)
+            .args(["--addr", addr, "--page-dir"])
+            .arg(page_dir)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the relay starts");
+        // The relay prints the URL it listens on.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("Innerdesk is running at http://") {
+            line.clear();
+            assert_ne!(
+                stdout.read_line(&mut line).unwrap(),
+                0,
+                "the relay printed no address"
+            );
+        }
+        let addr = line
+            .trim()
+            .trim_start_matches("Innerdesk is running at http://")
+            .trim_end_matches('/')
+            .to_string();
+        Relay {
+            child,
+            addr,
+            data: data_dir.to_path_buf(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// SIGKILL, then start again on the same address and data folder.
+    pub fn kill_and_restart(&mut self, page_dir: &Path) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        *self = Relay::start_with(page_dir, &self.data, &self.addr, &extra);
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        self.request(path, None)
+    }
+
+    /// A GET with an optional bearer token: status, lower-cased head, body.
+    pub fn request(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        (status, head.to_lowercase(), body.to_string())
+    }
+
+    /// The session a token signs in: (person id, index document ids).
+    pub fn session(&self, token: &str) -> (String, Vec<DocumentId>) {
+        let (status, _, body) = self.request("/api/session", Some(token));
+        assert_eq!(status, 200, "{body}");
+        let body = dechunk(&body);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let indexes = json["indexes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().parse().unwrap())
+            .collect();
+        (json["person"]["id"].as_str().unwrap().to_string(), indexes)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bodies of `Connection: close` responses may still be chunked; undo that.
+pub fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, after)) = rest.split_once("\r\n") else {
+            return body.to_string();
+        };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_string();
+        };
+        if size == 0 {
+            return out;
+        }
+        out.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+}
+
+/// Runs an admin subcommand on a data folder; returns its stdout.
+pub fn admin(data_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(BINARY)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Adds a person and returns their sign-in token.
+pub fn add_person(
+    data_dir: &Path,
+    name: &str,
+    email: &str,
+    department: &str,
+    role: &str,
+) -> String {
+    let out = admin(
+        data_dir,
+        &[
+            "people",
+            "add",
+            "--name",
+            name,
+            "--email",
+            email,
+            "--department",
+            department,
+            "--role",
+            role,
+        ],
+    );
+    out.lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .expect("the token is printed")
+        .to_string()
+}
+
+/// A fresh folder; unique per call, since tests in one binary run side by side.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let pid = std::process::id();
+    let dir = std::env::temp_dir().join(format!("innerdesk-relay-test-{name}-{pid}-{n}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn page_dir() -> PathBuf {
+    let dir = temp_dir("page");
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Innerdesk</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("sw.js"), "// worker").unwrap();
+    dir
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A device that syncs through the relay with the same state machine the page uses.
+pub struct Peer {
+    socket: Option<Socket>,
+    url: String,
+    pub client: SyncClient,
+    pub replica: MemoryReplica,
+    /// Every document the relay sent a sync or request message about: what crossed the wire.
+    pub seen_on_wire: HashSet<DocumentId>,
+    pub unavailable: HashSet<DocumentId>,
+    pub read_only: HashSet<DocumentId>,
+    pub errors: Vec<String>,
+}
+
+impl Peer {
+    /// Connects and finishes the handshake, or returns the HTTP status that refused it.
+    pub async fn connect(addr: &str, token: &str, person: &str, device: &str) -> Result<Peer, u16> {
+        let url = format!("ws://{addr}/sync?token={token}&device={device}");
+        let mut peer = Peer {
+            socket: None,
+            url,
+            client: SyncClient::new(format!("{person}~{device}")),
+            replica: MemoryReplica::default(),
+            seen_on_wire: HashSet::new(),
+            unavailable: HashSet::new(),
+            read_only: HashSet::new(),
+            errors: Vec::new(),
+        };
+        peer.reconnect().await?;
+        Ok(peer)
+    }
+
+    pub async fn reconnect(&mut self) -> Result<(), u16> {
+        self.client.disconnected();
+        let (socket, _) =
+            tokio_tungstenite::connect_async(&self.url)
+                .await
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(response) => {
+                        response.status().as_u16()
+                    }
+                    _ => 0,
+                })?;
+        self.socket = Some(socket);
+        let hello = self.client.hello();
+        self.send(hello).await;
+        if self.until(|p| p.client.is_connected(), 5).await {
+            Ok(())
+        } else {
+            Err(0)
+        }
+    }
+
+    pub async fn send(&mut self, bytes: Vec<u8>) {
+        if let Some(socket) = self.socket.as_mut() {
+            if socket.send(Frame::Binary(bytes.into())).await.is_err() {
+                self.socket = None;
+            }
+        }
+    }
+
+    pub async fn send_frame(&mut self, frame: Frame) {
+        self.socket.as_mut().unwrap().send(frame).await.unwrap();
+    }
+
+    async fn run(&mut self, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Send(bytes) => self.send(bytes).await,
+                Output::Unavailable(id) => {
+                    self.unavailable.insert(id);
+                }
+                Output::ReadOnly(id) => {
+                    self.read_only.insert(id);
+                }
+                Output::Changed(_) => {}
+            }
+        }
+    }
+
+    pub async fn track(&mut self, id: DocumentId) {
+        let outputs = self.client.track(id, &mut self.replica);
+        self.run(outputs).await;
+    }
+
+    pub async fn changed(&mut self, id: DocumentId) {
+        let outputs = self.client.changed_locally(id, &mut self.replica);
+        self.run(outputs).await;
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.socket.is_none()
+    }
+
+    /// Handles frames until `done` holds or `seconds` pass; true if it held.
+    pub async fn until(&mut self, done: impl Fn(&Peer) -> bool, seconds: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        while !done(self) {
+            let Some(socket) = self.socket.as_mut() else {
+                return done(self);
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            // Short waits, so a condition on the clock is noticed without a frame.
+            let wait = left.min(Duration::from_millis(50));
+            let frame = match tokio::time::timeout(wait, socket.next()).await {
+                Err(_) => continue,
+                Ok(None) | Ok(Some(Err(_))) => {
+                    self.socket = None;
+                    self.client.disconnected();
+                    continue;
+                }
+                Ok(Some(Ok(frame))) => frame,
+            };
+            let Frame::Binary(bytes) = frame else {
+                if let Frame::Close(_) = frame {
+                    self.socket = None;
+                    self.client.disconnected();
+                }
+                continue;
+            };
+            match Message::decode(&bytes) {
+                Ok(Message::Sync(m) | Message::Request(m)) => {
+                    self.seen_on_wire.insert(m.document);
+                }
+                Ok(Message::Error { message }) => self.errors.push(message),
+                _ => {}
+            }
+            match self.client.receive(&bytes, &mut self.replica) {
+                Ok(outputs) => self.run(outputs).await,
+                Err(e) => self.errors.push(e.to_string()),
+            }
+        }
+        true
+    }
+
+    /// Handles frames for a while (to show that something does *not* arrive).
+    pub async fn idle(&mut self, millis: u64) {
+        let deadline = Instant::now() + Duration::from_millis(millis);
+        self.until(move |_| Instant::now() >= deadline, millis / 1000 + 1)
+            .await;
+    }
+
+    pub async fn up_to_date(&mut self, seconds: u64) -> bool {
+        self.until(|p| p.client.status() == SyncStatus::UpToDate, seconds)
+            .await
+    }
+}

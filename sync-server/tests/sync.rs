@@ -1,0 +1,344 @@
+//! Sync through the real relay, told as stories: people sign in, file and work tickets, discover
+//! what they may read, and never receive what they may not, even when they ask by id.
+
+mod common;
+
+use automerge::transaction::Transactable;
+use automerge::ReadDoc;
+use common::{add_person, admin, page_dir, temp_dir, Peer, Relay};
+use innerdesk_core::access::{PersonId, Role};
+use innerdesk_core::domain::{
+    Account, DocumentId, Priority, Profile, Status, TicketDraft, Timestamp,
+};
+use innerdesk_core::store::ticket_doc::read_ticket;
+use innerdesk_core::store::ticket_index::read_rows;
+use innerdesk_core::store::TicketDoc;
+
+/// Someone signed in on a device, as the page would be.
+struct Person {
+    id: String,
+    token: String,
+    indexes: Vec<DocumentId>,
+    peer: Peer,
+}
+
+async fn sign_in(relay: &Relay, token: &str, device: &str) -> Person {
+    let (id, indexes) = relay.session(token);
+    let mut peer = Peer::connect(&relay.addr, token, &id, device)
+        .await
+        .expect("signed in");
+    for index in &indexes {
+        peer.track(*index).await;
+    }
+    Person {
+        id,
+        token: token.to_string(),
+        indexes,
+        peer,
+    }
+}
+
+fn new_ticket(
+    by: &Person,
+    name: &str,
+    title: &str,
+    queue: &str,
+    n: u8,
+) -> (DocumentId, automerge::AutoCommit) {
+    let mut profile = Profile::new(name, "财务部").unwrap();
+    profile.account = Some(Account {
+        person: PersonId(by.id.clone()),
+        role: Role::Requester,
+        email: String::new(),
+    });
+    let draft = TicketDraft {
+        title: title.into(),
+        description: "打不开".into(),
+        requester: name.into(),
+        department: queue.into(),
+        category: String::new(),
+        priority: Priority::Normal,
+    };
+    let id = DocumentId::from_bytes([n; 16]);
+    let doc = TicketDoc::create(id, &draft, &profile, Timestamp(1_000)).unwrap();
+    (id, doc.automerge().clone())
+}
+
+fn listed(person: &Person) -> Vec<DocumentId> {
+    let mut ids = Vec::new();
+    for index in &person.indexes {
+        if let Some(doc) = person.peer.replica.docs.get(index) {
+            ids.extend(
+                read_rows(doc)
+                    .map(|r| r.rows.into_iter().map(|s| s.id))
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
+    let data = temp_dir("story");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let zhao_token = add_person(&data, "赵敏", "zhao@example.cn", "HR", "agent");
+    let admin_token = add_person(&data, "Root", "root@example.cn", "IT", "admin");
+    let relay = Relay::start(&page_dir(), &data);
+
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    let mut zhao = sign_in(&relay, &zhao_token, "desk").await;
+
+    // 王芳 files a ticket for IT on her laptop; it syncs up.
+    let (ticket, doc) = new_ticket(&wang, "王芳", "VPN 连不上", "IT", 1);
+    wang.peer.replica.docs.insert(ticket, doc);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await, "the relay has the ticket");
+
+    // Li works the IT queue: the ticket appears in his queue index without him knowing its id.
+    assert!(
+        li.peer
+            .until(|p| listed_in(p, &li.indexes).contains(&ticket), 10)
+            .await
+    );
+    li.peer.track(ticket).await;
+    assert!(
+        li.peer
+            .until(|p| p.replica.docs.contains_key(&ticket), 10)
+            .await
+    );
+
+    // He takes it; 王芳 sees the change live.
+    let mut taken =
+        TicketDoc::from_automerge(li.peer.replica.docs.remove(&ticket).unwrap()).unwrap();
+    taken
+        .change_status(Status::InProgress, "Li Lei", Timestamp(2_000))
+        .unwrap();
+    li.peer
+        .replica
+        .docs
+        .insert(ticket, taken.automerge().clone());
+    li.peer.changed(ticket).await;
+    let in_progress = |p: &Peer| {
+        p.replica
+            .docs
+            .get(&ticket)
+            .and_then(|d| read_ticket(d).ok())
+            .is_some_and(|t| t.status == Status::InProgress)
+    };
+    assert!(
+        wang.peer.until(in_progress, 10).await,
+        "the requester sees the agent's change"
+    );
+
+    // 赵敏 works HR: nothing about the ticket reaches her, not even when she asks for it by id.
+    zhao.peer.track(ticket).await;
+    assert!(
+        zhao.peer
+            .until(|p| p.unavailable.contains(&ticket), 10)
+            .await
+    );
+    zhao.peer.idle(500).await;
+    assert!(
+        !zhao.peer.seen_on_wire.contains(&ticket),
+        "no sync message about the ticket crossed the wire"
+    );
+    assert!(!listed(&zhao).contains(&ticket));
+    assert!(!zhao.peer.replica.docs.contains_key(&ticket));
+
+    // 王芳's own index lists it too, on any device she signs in on.
+    let mut phone = sign_in(&relay, &wang_token, "phone").await;
+    assert!(
+        phone
+            .peer
+            .until(|p| listed_in(p, &phone.indexes).contains(&ticket), 10)
+            .await
+    );
+    phone.peer.track(ticket).await;
+    assert!(phone.peer.until(in_progress, 10).await);
+
+    // The audit trail names who delivered each change.
+    let (status, _, csv) = relay.request(&format!("/api/audit/{ticket}"), Some(&admin_token));
+    assert_eq!(status, 200, "{csv}");
+    assert!(csv.contains(&wang.id) && csv.contains(&li.id), "{csv}");
+    let (status, _, _) = relay.request(&format!("/api/audit/{ticket}"), Some(&li.token));
+    assert_eq!(status, 403, "only admins read the audit trail");
+    let printed = admin(&data, &["audit", &ticket.to_string()]);
+    assert_eq!(
+        printed.lines().count(),
+        3,
+        "a header and two changes: {printed}"
+    );
+}
+
+fn listed_in(peer: &Peer, indexes: &[DocumentId]) -> Vec<DocumentId> {
+    indexes
+        .iter()
+        .filter_map(|i| peer.replica.docs.get(i))
+        .flat_map(|d| read_rows(d).map(|r| r.rows).unwrap_or_default())
+        .map(|s| s.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn indexes_are_read_only_and_the_writer_is_told() {
+    let data = temp_dir("read-only");
+    let token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut wang = sign_in(&relay, &token, "laptop").await;
+    let own = wang.indexes[0];
+    assert!(
+        wang.peer
+            .until(|p| p.replica.docs.contains_key(&own), 10)
+            .await
+    );
+
+    // She forges a row into her own index: the relay ignores it and says so.
+    let doc = wang.peer.replica.docs.get_mut(&own).unwrap();
+    let tickets = match doc.get(automerge::ROOT, "tickets").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("an index has a tickets map"),
+    };
+    doc.put(&tickets, "forged", "{}").unwrap();
+    doc.commit();
+    wang.peer.changed(own).await;
+    assert!(
+        wang.peer.until(|p| p.read_only.contains(&own), 10).await,
+        "the client is told"
+    );
+
+    let mut again = sign_in(&relay, &token, "phone").await;
+    assert!(
+        again
+            .peer
+            .until(|p| p.replica.docs.contains_key(&own), 10)
+            .await
+    );
+    again.peer.idle(300).await;
+    let fresh = &again.peer.replica.docs[&own];
+    let map = fresh.get(automerge::ROOT, "tickets").unwrap().unwrap().1;
+    assert!(
+        fresh.get(&map, "forged").unwrap().is_none(),
+        "the forged row never reached the relay's copy"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_at_the_next_connect() {
+    let data = temp_dir("revoke");
+    let token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let (id, _) = relay.session(&token);
+    Peer::connect(&relay.addr, &token, &id, "desk")
+        .await
+        .expect("valid token");
+    assert_eq!(
+        Peer::connect(&relay.addr, "idk_wrong", &id, "desk")
+            .await
+            .err(),
+        Some(401)
+    );
+
+    admin(&data, &["people", "revoke", "li@example.cn"]);
+    assert_eq!(
+        Peer::connect(&relay.addr, &token, &id, "desk").await.err(),
+        Some(401)
+    );
+    let (status, _, body) = relay.request("/api/session", Some(&token));
+    assert_eq!(status, 401);
+    assert!(body.contains("revoked"), "{body}");
+    let listed = admin(&data, &["people", "list"]);
+    assert!(
+        listed.contains("li@example.cn") && listed.contains("revoked"),
+        "{listed}"
+    );
+
+    // A new token works again.
+    let out = admin(&data, &["people", "token", "li@example.cn"]);
+    let fresh = out.lines().find_map(|l| l.strip_prefix("token: ")).unwrap();
+    assert!(
+        out.contains("#/signin/"),
+        "a sign-in link is printed: {out}"
+    );
+    Peer::connect(&relay.addr, fresh, &id, "desk")
+        .await
+        .expect("the new token works");
+}
+
+#[tokio::test]
+async fn a_peer_cannot_claim_to_be_someone_else() {
+    let data = temp_dir("impostor");
+    let token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    // A valid token, but the handshake names another person: samod closes the connection.
+    let result = Peer::connect(&relay.addr, &token, "p-someone-else", "desk");
+    let closed = match tokio::time::timeout(std::time::Duration::from_secs(10), result).await {
+        Ok(Ok(peer)) => peer.is_closed(),
+        Ok(Err(_)) | Err(_) => true,
+    };
+    assert!(closed);
+}
+
+#[tokio::test]
+async fn what_the_relay_acknowledged_survives_sigkill_and_the_rest_resyncs() {
+    let data = temp_dir("sigkill");
+    let page = page_dir();
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let mut relay = Relay::start(&page, &data);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+
+    // Thirty tickets synced and acknowledged, then SIGKILL at once.
+    let mut ids = Vec::new();
+    for n in 0..30u8 {
+        let (id, doc) = new_ticket(&wang, "王芳", &format!("工单 {n}"), "IT", n);
+        wang.peer.replica.docs.insert(id, doc);
+        wang.peer.track(id).await;
+        ids.push(id);
+    }
+    assert!(wang.peer.up_to_date(20).await);
+    relay.kill_and_restart(&page);
+
+    // Without 王芳 reconnecting, Li finds every acknowledged ticket on the restarted relay.
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    for id in &ids {
+        li.peer.track(*id).await;
+    }
+    assert!(
+        li.peer
+            .until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
+            .await
+    );
+
+    // Thirty more, killed in the middle of the sync: 王芳's copy still has them and resyncs.
+    for n in 30..60u8 {
+        let (id, doc) = new_ticket(&wang, "王芳", &format!("工单 {n}"), "IT", n);
+        wang.peer.replica.docs.insert(id, doc);
+        ids.push(id);
+    }
+    wang.peer.reconnect().await.unwrap();
+    for id in &ids[30..] {
+        wang.peer.track(*id).await;
+    }
+    relay.kill_and_restart(&page);
+    wang.peer.reconnect().await.unwrap();
+    assert!(wang.peer.up_to_date(20).await);
+    let mut li = sign_in(&relay, &li_token, "desk2").await;
+    for id in &ids {
+        li.peer.track(*id).await;
+    }
+    assert!(
+        li.peer
+            .until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
+            .await
+    );
+    assert!(
+        li.peer
+            .until(|p| listed_in(p, &li.indexes).len() == 60, 20)
+            .await,
+        "the queue index lists all 60"
+    );
+}
