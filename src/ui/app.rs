@@ -6,7 +6,9 @@ use super::i18n::*;
 use super::labels::locale_tag;
 use super::profile_form::ProfileForm;
 use super::route::{use_route, Route};
+use super::sign_in::SignInPage;
 use super::state::AppState;
+use super::sync;
 use super::ticket_detail::TicketDetail;
 use super::ticket_form::TicketForm;
 use super::ticket_list::TicketList;
@@ -51,6 +53,7 @@ fn Shell(state: AppState) -> impl IntoView {
     provide_context(route);
     let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
     warn_before_closing_with_unsaved_changes(state);
+    sync::start(state);
     let focus_main = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         if let Some(main) = document().get_element_by_id("main") {
@@ -63,6 +66,10 @@ fn Shell(state: AppState) -> impl IntoView {
         <Banners/>
         <main id="main" tabindex="-1">
             {move || {
+                // A sign-in link works on a device that has never been used: the relay supplies the profile.
+                if route.get() == Route::SignIn {
+                    return view! { <SignInPage/> }.into_any();
+                }
                 if !has_profile.get() {
                     return view! { <ProfileForm first_visit=true/> }.into_any();
                 }
@@ -71,6 +78,7 @@ fn Shell(state: AppState) -> impl IntoView {
                     Route::NewTicket => view! { <TicketForm/> }.into_any(),
                     Route::Ticket(id) => view! { <TicketDetail id/> }.into_any(),
                     Route::Profile => view! { <ProfileForm first_visit=false/> }.into_any(),
+                    Route::SignIn => view! { <SignInPage/> }.into_any(),
                 }
             }}
         </main>

@@ -3,6 +3,7 @@
 use super::i18n::*;
 use super::route::Route;
 use super::state::{AppState, SaveState};
+use super::sync::SyncView;
 use leptos::prelude::*;
 
 #[component]
@@ -30,6 +31,15 @@ pub fn Header() -> impl IntoView {
         SaveState::Saving => "save-status saving",
         SaveState::Failed(_) => "save-status failed",
     };
+    let sync_text = move || match state.sync.get() {
+        SyncView::LocalOnly => t_string!(i18n, sync.local_only).to_string(),
+        SyncView::Offline => t_string!(i18n, sync.offline).to_string(),
+        SyncView::Syncing(count) => {
+            td_string!(i18n.get_locale(), sync.syncing, count = count).to_string()
+        }
+        SyncView::UpToDate => t_string!(i18n, sync.up_to_date).to_string(),
+        SyncView::Refused => t_string!(i18n, sync.refused).to_string(),
+    };
     view! {
         <header class="topbar">
             <a class="brand" href=Route::Tickets.href()>
@@ -45,6 +55,10 @@ pub fn Header() -> impl IntoView {
             <p class=save_class role="status" aria-live="polite" data-save=move || format!("{:?}", state.save.get())>
                 {save_text}
             </p>
+            <a class=move || format!("sync-status {}", state.sync.get().code()) href=Route::SignIn.href()
+                data-sync=move || state.sync.get().code() aria-live="polite">
+                {sync_text}
+            </a>
             <div class="topbar-end">
                 <button type="button" class="lang" on:click=switch_language
                     aria-label=move || t_string!(i18n, language.switch_label)>

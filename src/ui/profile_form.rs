@@ -37,6 +37,9 @@ pub fn ProfileForm(first_visit: bool) -> impl IntoView {
         <section class="card narrow">
             <h1>{move || if first_visit { t_string!(i18n, profile.welcome) } else { t_string!(i18n, profile.edit_title) }}</h1>
             <p class="muted">{t!(i18n, profile.intro)}</p>
+            {first_visit.then(|| view! {
+                <p><a href=Route::SignIn.href()>{t!(i18n, profile.connect)}</a></p>
+            })}
             <form on:submit=submit novalidate>
                 <div class="field">
                     <label for="profile-name">{t!(i18n, profile.name)}</label>

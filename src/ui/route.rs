@@ -1,4 +1,4 @@
-//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/profile`), so the page works from any static host and
+//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/profile`, `#/signin[/<token>]`), so the page works from any static host and
 //! offline without server-side rewrites.
 
 use crate::domain::DocumentId;
@@ -11,6 +11,8 @@ pub enum Route {
     NewTicket,
     Ticket(DocumentId),
     Profile,
+    /// Signing in to the organisation's relay (a sign-in link carries its token after the slash).
+    SignIn,
 }
 
 impl Route {
@@ -18,9 +20,11 @@ impl Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
         match path.split_once('/') {
             Some(("t", id)) => id.parse().map(Route::Ticket).unwrap_or(Route::Tickets),
+            Some(("signin", _)) => Route::SignIn,
             _ => match path {
                 "new" => Route::NewTicket,
                 "profile" => Route::Profile,
+                "signin" => Route::SignIn,
                 _ => Route::Tickets,
             },
         }
@@ -32,6 +36,7 @@ impl Route {
             Route::NewTicket => "#/new".into(),
             Route::Ticket(id) => format!("#/t/{id}"),
             Route::Profile => "#/profile".into(),
+            Route::SignIn => "#/signin".into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! change the desk in memory at once, then [`AppState::persist`] makes them durable; the indicator says
 //! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
 
+use super::sync::{offer_changes, track, Link, SyncView};
 use crate::domain::{
     DocumentId, Profile, Reclassification, Status, TicketDraft, Timestamp, Visibility,
 };
@@ -11,6 +12,7 @@ use crate::storage::{ChunkStore, StorageError};
 use crate::store::desk::DESK_SETTING;
 use crate::store::desk::{load_ticket, open_desk, CreateError, Desk, Problem};
 use crate::store::TicketChangeError;
+use crate::sync::SyncClient;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
@@ -35,6 +37,8 @@ pub enum TicketAvailability {
     Open,
     /// Not on this device.
     Missing,
+    /// Not on this device; asked from the relay.
+    Fetching,
     /// Stored, but damaged beyond reading.
     Damaged,
 }
@@ -59,6 +63,7 @@ struct Inner {
     flushing: Cell<bool>,
     flush_again: Cell<bool>,
     retry_scheduled: Cell<bool>,
+    link: Rc<RefCell<Link>>,
 }
 
 /// Shared by every component through context. `Copy`: every field is a handle.
@@ -69,6 +74,9 @@ pub struct AppState {
     pub version: RwSignal<u64>,
     pub save: RwSignal<SaveState>,
     pub notices: RwSignal<Vec<Notice>>,
+    pub sync: RwSignal<SyncView>,
+    /// Documents the relay said it will not share (or does not have).
+    pub unavailable: RwSignal<Vec<DocumentId>>,
 }
 
 /// The current wall-clock time, the only place the page reads the clock for domain actions.
@@ -124,13 +132,41 @@ impl AppState {
             flushing: Cell::new(false),
             flush_again: Cell::new(false),
             retry_scheduled: Cell::new(false),
+            link: Rc::default(),
         };
         Self {
             inner: StoredValue::new_local(Rc::new(inner)),
             version: RwSignal::new(0),
             save: RwSignal::new(SaveState::Saved),
             notices: RwSignal::new(notices),
+            sync: RwSignal::new(SyncView::LocalOnly),
+            unavailable: RwSignal::new(Vec::new()),
         }
+    }
+
+    pub(super) fn store(&self) -> Rc<BrowserStore> {
+        self.inner().store()
+    }
+
+    pub(super) fn link(&self) -> Rc<RefCell<Link>> {
+        self.inner().link.clone()
+    }
+
+    /// Runs `f` on the sync client, if this device has signed in.
+    pub(super) fn with_client<T>(&self, f: impl FnOnce(&SyncClient) -> T) -> Option<T> {
+        self.inner().link.borrow().client().map(f)
+    }
+
+    /// Runs `f` on the desk and the sync client together (the client reads and fills the desk).
+    pub(super) fn with_desk_and_client<T>(
+        &self,
+        f: impl FnOnce(&mut Desk, &mut SyncClient) -> T,
+    ) -> Option<T> {
+        let inner = self.inner();
+        let mut link = inner.link.borrow_mut();
+        let client = link.client_mut()?;
+        let result = f(&mut inner.desk.borrow_mut(), client);
+        Some(result)
     }
 
     fn inner(&self) -> Rc<Inner> {
@@ -148,10 +184,17 @@ impl AppState {
         f(&self.inner().desk.borrow())
     }
 
-    /// Changes the desk, then tells readers and starts saving.
-    fn change<T>(&self, f: impl FnOnce(&mut Desk) -> T) -> T {
-        let result = f(&mut self.inner().desk.borrow_mut());
+    /// Changes the desk, then tells readers, starts saving and offers the change to the relay.
+    pub(super) fn change<T>(&self, f: impl FnOnce(&mut Desk) -> T) -> T {
+        let result = self.change_quietly(f);
         self.version.update(|v| *v += 1);
+        offer_changes(*self);
+        result
+    }
+
+    /// Changes the desk and starts saving, without telling readers (for bookkeeping they never show).
+    pub(super) fn change_quietly<T>(&self, f: impl FnOnce(&mut Desk) -> T) -> T {
+        let result = f(&mut self.inner().desk.borrow_mut());
         self.persist();
         result
     }
@@ -200,9 +243,17 @@ impl AppState {
                 .borrow_mut()
                 .insert_loaded(loaded)
                 .map_err(|_| ()),
+            Ok(None) if self.with_client(SyncClient::is_connected) == Some(true) => {
+                // Not on this device yet: ask the relay; the view shows it when it arrives.
+                track(*self, id);
+                return TicketAvailability::Fetching;
+            }
             Ok(None) => return TicketAvailability::Missing,
             Err(_) => Err(()),
         };
+        if result.is_ok() {
+            track(*self, id);
+        }
         self.version.update(|v| *v += 1);
         match result {
             Ok(()) => TicketAvailability::Open,

@@ -28,6 +28,12 @@ pub fn TicketDetail(id: DocumentId) -> impl IntoView {
             (None, None | Some(TicketAvailability::Open)) => {
                 view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any()
             }
+            (None, Some(TicketAvailability::Fetching)) if state.unavailable.with(|u| u.contains(&id)) => {
+                view! { <p class="empty" role="alert" data-unavailable="true">{t!(i18n, detail.not_shared)}</p> }.into_any()
+            }
+            (None, Some(TicketAvailability::Fetching)) => {
+                view! { <p class="muted" aria-busy="true">{t!(i18n, detail.fetching)}</p> }.into_any()
+            }
             (None, Some(TicketAvailability::Missing)) => {
                 view! { <p class="empty" role="alert">{t!(i18n, detail.not_found)}</p> }.into_any()
             }

@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use innerdesk_core::access::Role;
 use innerdesk_core::domain::DocumentId;
+use innerdesk_core::sync::{Session, SessionPerson};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -99,17 +100,14 @@ async fn session(
 ) -> Result<Response, AppError> {
     let person = app.sign_in(client.ip(), bearer(&headers))?;
     let indexes = app.relay.feeds.indexes_for(&person).await;
-    Ok(Json(serde_json::json!({
-        "person": {
-            "id": person.id,
-            "name": person.name,
-            "email": person.email,
-            "department": person.department,
-            "role": person.role,
-        },
-        "indexes": indexes,
-    }))
-    .into_response())
+    let person = SessionPerson {
+        id: person.id,
+        name: person.name,
+        email: person.email,
+        department: person.department,
+        role: person.role,
+    };
+    Ok(Json(Session { person, indexes }).into_response())
 }
 
 #[derive(Deserialize)]

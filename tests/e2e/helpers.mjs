@@ -2,6 +2,10 @@
 import { expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -41,15 +45,13 @@ export async function expectAccessible(page, label) {
   expect(serious.map((v) => `${label}: ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
-/** Starts a relay of our own (for tests that stop it), serving the release page from a fresh data folder. */
-export async function startRelay(port) {
-  const { spawn } = await import('node:child_process');
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join, resolve } = await import('node:path');
+const relayBinary = `${resolve(import.meta.dirname, '../..')}/target/release/sync-server`;
+
+/** Starts a relay of our own (for tests that stop it), serving the release page from a fresh data
+ * folder, or from `data` to restart one. */
+export async function startRelay(port, data = mkdtempSync(join(tmpdir(), 'innerdesk-relay-'))) {
   const root = resolve(import.meta.dirname, '../..');
-  const data = mkdtempSync(join(tmpdir(), 'innerdesk-relay-'));
-  const child = spawn(`${root}/target/release/sync-server`,
+  const child = spawn(relayBinary,
     ['--addr', `127.0.0.1:${port}`, '--data-dir', data, '--page-dir', `${root}/dist`], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}/`;
   const exited = new Promise((r) => child.once('exit', r));
@@ -62,8 +64,20 @@ export async function startRelay(port) {
   }
   return {
     url,
+    port,
+    data,
     stop: () => { child.kill('SIGKILL'); return exited; },
   };
+}
+
+/** Adds a person with the relay's admin command; returns their id, token and sign-in link. */
+export async function addPerson(relay, { name, email, department, role }) {
+  const out = execFileSync(relayBinary, ['--data-dir', relay.data, 'people', 'add', '--name', name,
+    '--email', email, '--department', department, '--role', role, '--url', relay.url], { encoding: 'utf8' });
+  const token = out.match(/^token: (\S+)$/m)[1];
+  const link = out.match(/^sign-in link: (\S+)$/m)[1];
+  const session = await (await fetch(`${relay.url}api/session`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  return { id: session.person.id, token, link, name };
 }
 
 /** The id in the current `#/t/<id>` address. */

@@ -31,6 +31,9 @@ use crate::domain::{
 use crate::storage::{
     load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan,
 };
+use crate::store::ticket_index;
+use crate::sync::Replica;
+use automerge::AutoCommit;
 use std::collections::{BTreeSet, HashMap};
 
 /// The setting that names this device's desk document.
@@ -78,6 +81,8 @@ pub struct Desk {
     rows: Vec<(TicketSummary, SearchText)>,
     /// A new desk is announced (the setting that names it is written) together with its first save.
     announce: bool,
+    /// Documents changed here since sync last offered them to the relay.
+    to_offer: BTreeSet<DocumentId>,
 }
 
 /// The open documents, by id.
@@ -88,6 +93,8 @@ struct Documents {
     index_id: DocumentId,
     index: TicketIndex,
     tickets: HashMap<DocumentId, TicketDoc>,
+    /// The relay's indexes this person reads (written by the relay only).
+    relay_indexes: HashMap<DocumentId, AutoCommit>,
 }
 
 impl Documents {
@@ -97,7 +104,15 @@ impl Documents {
         } else if id == self.index_id {
             Some(self.index.automerge_mut())
         } else {
-            self.tickets.get_mut(&id).map(TicketDoc::automerge_mut)
+            self.shared_mut(id)
+        }
+    }
+
+    /// A document that syncs with the relay: a ticket or one of the relay's indexes.
+    fn shared_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        match self.tickets.get_mut(&id) {
+            Some(ticket) => Some(ticket.automerge_mut()),
+            None => self.relay_indexes.get_mut(&id),
         }
     }
 }
@@ -133,12 +148,20 @@ pub async fn open_desk(
             TicketIndex::create()?
         }
     };
+    let mut relay_indexes = HashMap::new();
+    for id in desk.relay_indexes() {
+        let result = load_document(store, id).await;
+        if let Some(doc) = loaded(result, &mut tracker, &mut problems)? {
+            relay_indexes.insert(id, doc);
+        }
+    }
     let docs = Documents {
         desk_id,
         desk,
         index_id,
         index,
         tickets: HashMap::new(),
+        relay_indexes,
     };
     let announce = existing != Some(desk_id);
     let mut desk = Desk {
@@ -147,6 +170,7 @@ pub async fn open_desk(
         dirty,
         rows: Vec::new(),
         announce,
+        to_offer: BTreeSet::new(),
     };
     let unreadable = desk.rebuild_rows()?;
     if unreadable > 0 {
@@ -233,7 +257,7 @@ impl Desk {
         let draft = draft.validate().map_err(CreateError::Invalid)?;
         let doc = TicketDoc::create(id, &draft, &by, now)?;
         self.docs.tickets.insert(id, doc);
-        self.ticket_changed(id)?;
+        self.changed_here(id)?;
         Ok(())
     }
 
@@ -260,7 +284,7 @@ impl Desk {
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
         self.open_ticket(id)?.change_status(to, &by, now)?;
-        self.ticket_changed(id)?;
+        self.changed_here(id)?;
         Ok(())
     }
 
@@ -273,7 +297,7 @@ impl Desk {
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
         self.open_ticket(id)?.reclassify(change, &by, now)?;
-        self.ticket_changed(id)?;
+        self.changed_here(id)?;
         Ok(())
     }
 
@@ -287,8 +311,78 @@ impl Desk {
         let by = self.actor();
         self.open_ticket(id)?
             .add_comment(body, visibility, &by, now)?;
-        self.ticket_changed(id)?;
+        self.changed_here(id)?;
         Ok(())
+    }
+
+    /// Documents changed here since the last call, for sync to offer to the relay.
+    pub fn take_offers(&mut self) -> Vec<DocumentId> {
+        std::mem::take(&mut self.to_offer).into_iter().collect()
+    }
+
+    /// Documents changed here that the relay has not confirmed yet.
+    pub fn outbox(&self) -> Vec<DocumentId> {
+        self.docs.desk.outbox()
+    }
+
+    /// The relay has every change of `id` this device has.
+    pub fn confirmed(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        if self.docs.desk.outbox().contains(&id) {
+            self.docs.desk.set_in_outbox(id, false)?;
+            self.dirty.insert(self.docs.desk_id);
+        }
+        Ok(())
+    }
+
+    /// The relay's indexes this person reads (from the sign-in session).
+    pub fn relay_indexes(&self) -> Vec<DocumentId> {
+        self.docs.desk.relay_indexes()
+    }
+
+    pub fn set_relay_indexes(&mut self, ids: &[DocumentId]) -> Result<(), StoreError> {
+        self.docs.desk.set_relay_indexes(ids)?;
+        self.dirty.insert(self.docs.desk_id);
+        self.docs.relay_indexes.retain(|id, _| ids.contains(id));
+        Ok(())
+    }
+
+    /// The tickets whose documents are in memory.
+    pub fn held_tickets(&self) -> Vec<DocumentId> {
+        self.docs.tickets.keys().copied().collect()
+    }
+
+    /// Whether this device holds the ticket's document in memory.
+    pub fn holds(&self, id: DocumentId) -> bool {
+        self.docs.tickets.contains_key(&id)
+    }
+
+    /// A synced document received changes from the relay. Returns the open tickets a relay index
+    /// lists that this device does not hold, for sync to fetch.
+    pub fn changed_remotely(&mut self, id: DocumentId) -> Result<Vec<DocumentId>, StoreError> {
+        if self.docs.tickets.contains_key(&id) {
+            self.ticket_changed(id)?;
+            return Ok(Vec::new());
+        }
+        let Some(index) = self.docs.relay_indexes.get(&id) else {
+            return Ok(Vec::new());
+        };
+        self.dirty.insert(id);
+        let listed = ticket_index::read_rows(index)?.rows;
+        let mut wanted = Vec::new();
+        for row in listed {
+            if self.docs.tickets.contains_key(&row.id) {
+                continue;
+            }
+            if row.status.is_open() {
+                wanted.push(row.id);
+            }
+            if self.docs.index.get(row.id)?.as_ref() != Some(&row) {
+                self.docs.index.upsert(&row)?;
+                self.dirty.insert(self.docs.index_id);
+                self.place_row(row);
+            }
+        }
+        Ok(wanted)
     }
 
     /// The writes that would make every changed document durable.
@@ -340,6 +434,7 @@ impl Desk {
         self.dirty = [docs.desk_id, docs.index_id]
             .into_iter()
             .chain(docs.tickets.keys().copied())
+            .chain(docs.relay_indexes.keys().copied())
             .collect();
         self.announce = true;
     }
@@ -360,19 +455,34 @@ impl Desk {
             .ok_or(StoreError::Missing("ticket"))
     }
 
+    /// A change made on this device: stored, offered to the relay, and kept in the outbox until
+    /// the relay confirms it (so a reload before reconnecting still sends it).
+    fn changed_here(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        self.ticket_changed(id)?;
+        self.docs.desk.set_in_outbox(id, true)?;
+        self.dirty.insert(self.docs.desk_id);
+        self.to_offer.insert(id);
+        Ok(())
+    }
+
     /// Rewrites a ticket's list row after any change to it.
     fn ticket_changed(&mut self, id: DocumentId) -> Result<(), StoreError> {
         let summary = TicketSummary::from(&self.open_ticket(id)?.read()?);
         self.docs.index.upsert(&summary)?;
         self.dirty.insert(id);
         self.dirty.insert(self.docs.index_id);
-        self.rows.retain(|(s, _)| s.id != id);
+        self.place_row(summary);
+        Ok(())
+    }
+
+    /// Puts a list row where its last activity sorts it, replacing any older row of the ticket.
+    fn place_row(&mut self, summary: TicketSummary) {
+        self.rows.retain(|(s, _)| s.id != summary.id);
         let text = SearchText::of(&summary);
         let at = self
             .rows
             .partition_point(|(s, _)| s.updated_at > summary.updated_at);
         self.rows.insert(at, (summary, text));
-        Ok(())
     }
 
     fn rebuild_rows(&mut self) -> Result<usize, StoreError> {
@@ -386,6 +496,27 @@ impl Desk {
         rows.sort_by_key(|(s, _)| std::cmp::Reverse(s.updated_at));
         self.rows = rows;
         Ok(read.unreadable.len())
+    }
+}
+
+/// What sync reads and fills: tickets and the relay's indexes, never the desk's own documents.
+impl Replica for Desk {
+    fn doc_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        self.docs.shared_mut(id)
+    }
+
+    /// A document fetched from the relay: kept if it is one of this person's indexes or a readable
+    /// ticket, and stored like any other.
+    fn adopt(&mut self, id: DocumentId, doc: AutoCommit) {
+        if self.docs.desk.relay_indexes().contains(&id) {
+            self.docs.relay_indexes.insert(id, doc);
+            self.dirty.insert(id);
+        } else if let Ok(ticket) = TicketDoc::from_automerge(doc) {
+            if ticket.read().is_ok() {
+                self.docs.tickets.insert(id, ticket);
+                self.dirty.insert(id);
+            }
+        }
     }
 }
 

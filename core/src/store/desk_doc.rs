@@ -1,10 +1,12 @@
-//! The personal document of one desk: the local profile and the id of the ticket index it reads.
+//! The personal document of one desk: the local profile, the id of the ticket index it reads, and
+//! what sync needs to remember across reloads: the relay's indexes this person reads, and the
+//! outbox of documents changed here that the relay has not yet confirmed.
 
 use super::fields::{check_header, obj_at, parsed_at, str_at, write_header};
 use super::StoreError;
 use crate::access::{PersonId, Role};
 use crate::domain::{Account, DocumentId, Profile};
-use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ROOT};
+use automerge::{transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ROOT};
 
 const KIND: &str = "desk";
 const SCHEMA: i64 = 1;
@@ -32,6 +34,58 @@ impl DeskDoc {
 
     pub fn automerge_mut(&mut self) -> &mut AutoCommit {
         &mut self.doc
+    }
+
+    /// Documents changed on this device that the relay has not confirmed yet.
+    pub fn outbox(&self) -> Vec<DocumentId> {
+        self.ids_in("outbox")
+    }
+
+    pub fn set_in_outbox(&mut self, id: DocumentId, waiting: bool) -> Result<(), StoreError> {
+        let outbox = self.map("outbox")?;
+        let key = id.to_string();
+        match (waiting, self.doc.get(&outbox, &key)?.is_some()) {
+            (true, false) => self.doc.put(&outbox, key, true)?,
+            (false, true) => self.doc.delete(&outbox, key)?,
+            _ => return Ok(()),
+        }
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// The relay's index documents that list the tickets this person may read.
+    pub fn relay_indexes(&self) -> Vec<DocumentId> {
+        self.ids_in("relay_indexes")
+    }
+
+    pub fn set_relay_indexes(&mut self, ids: &[DocumentId]) -> Result<(), StoreError> {
+        let mut wanted = ids.to_vec();
+        wanted.sort();
+        if self.relay_indexes() == wanted {
+            return Ok(());
+        }
+        let map = self.doc.put_object(ROOT, "relay_indexes", ObjType::Map)?;
+        for id in ids {
+            self.doc.put(&map, id.to_string(), true)?;
+        }
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// The keys of a map of document ids (absent in desks made before sync existed).
+    fn ids_in(&self, key: &'static str) -> Vec<DocumentId> {
+        let Ok(map) = obj_at(&self.doc, &ROOT, key) else {
+            return Vec::new();
+        };
+        self.doc.keys(&map).filter_map(|k| k.parse().ok()).collect()
+    }
+
+    fn map(&mut self, key: &'static str) -> Result<ObjId, StoreError> {
+        match obj_at(&self.doc, &ROOT, key) {
+            Ok(map) => Ok(map),
+            Err(StoreError::Missing(_)) => Ok(self.doc.put_object(ROOT, key, ObjType::Map)?),
+            Err(other) => Err(other),
+        }
     }
 
     pub fn ticket_index(&self) -> Result<DocumentId, StoreError> {

@@ -117,6 +117,11 @@ impl SyncClient {
         self.docs.contains_key(&id)
     }
 
+    /// The server has told us it holds every change this device has of `id`.
+    pub fn is_settled(&self, id: DocumentId) -> bool {
+        self.server.is_some() && self.docs.get(&id).is_some_and(settled)
+    }
+
     pub fn status(&self) -> SyncStatus {
         if self.server.is_none() {
             return SyncStatus::Offline;

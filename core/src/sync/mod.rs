@@ -2,7 +2,9 @@
 //! [`client`] is the sans-IO state machine every adapter drives.
 
 pub mod client;
+pub mod session;
 pub mod wire;
 
 pub use client::{MemoryReplica, Output, ProtocolError, Replica, SyncClient, SyncStatus};
+pub use session::{Session, SessionPerson};
 pub use wire::{Message, WireError};

@@ -1,0 +1,349 @@
+//! The browser's side of sync: signs in once, then keeps a WebSocket to the relay open whenever it
+//! can, reconnecting with backoff. The protocol itself is `innerdesk_core::sync::SyncClient`; this
+//! module only moves bytes between it, the socket and the desk, and says how sync is going.
+
+use super::state::{new_id, AppState};
+use crate::domain::{Account, DocumentId, Profile};
+use crate::storage::{Batch, ChunkStore};
+use crate::sync::session::socket_query;
+use crate::sync::{Output, Session, SyncClient, SyncStatus};
+use futures::channel::mpsc;
+use futures::{SinkExt, StreamExt};
+use gloo::net::http::Request;
+use gloo::net::websocket::{futures::WebSocket, Message};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Settings (in IndexedDB) that let the page reconnect after a reload, offline-first.
+const TOKEN_SETTING: &str = "relay_token";
+const DEVICE_SETTING: &str = "device";
+/// Reconnect delays grow from the first to the last, doubling.
+const FIRST_RETRY_MS: u32 = 1_000;
+const LAST_RETRY_MS: u32 = 30_000;
+
+/// How sync is going, as the header shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncView {
+    /// Not signed in: this device works on its own.
+    LocalOnly,
+    Offline,
+    Syncing(usize),
+    UpToDate,
+    /// The relay refused the sign-in token (revoked or replaced).
+    Refused,
+}
+
+impl SyncView {
+    pub fn code(self) -> &'static str {
+        match self {
+            SyncView::LocalOnly => "local",
+            SyncView::Offline => "offline",
+            SyncView::Syncing(_) => "syncing",
+            SyncView::UpToDate => "up-to-date",
+            SyncView::Refused => "refused",
+        }
+    }
+}
+
+/// Why signing in did not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInError {
+    Refused,
+    Unreachable,
+    /// The page could not store the token on this device.
+    Storage,
+}
+
+/// The connection's moving parts, kept in the app state.
+#[derive(Default)]
+pub struct Link {
+    client: Option<SyncClient>,
+    outgoing: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    running: bool,
+}
+
+impl Link {
+    pub(super) fn client(&self) -> Option<&SyncClient> {
+        self.client.as_ref()
+    }
+
+    pub(super) fn client_mut(&mut self) -> Option<&mut SyncClient> {
+        self.client.as_mut()
+    }
+}
+
+/// Accepts a sign-in link's token: asks the relay who it belongs to, remembers it, starts syncing.
+pub async fn sign_in(state: AppState, token: &str) -> Result<Session, SignInError> {
+    let session = fetch_session(token).await?;
+    let store = state.store();
+    let device = match store.setting(DEVICE_SETTING).await {
+        Ok(Some(device)) => device,
+        _ => new_id().to_string(),
+    };
+    let settings = vec![
+        (TOKEN_SETTING.into(), token.into()),
+        (DEVICE_SETTING.into(), device),
+    ];
+    store
+        .write(Batch {
+            settings,
+            ..Batch::default()
+        })
+        .await
+        .map_err(|_| SignInError::Storage)?;
+    adopt_session(state, &session);
+    start(state);
+    Ok(session)
+}
+
+/// Starts syncing if this device has signed in before; does nothing otherwise.
+pub fn start(state: AppState) {
+    let link = state.link();
+    if std::mem::replace(&mut link.borrow_mut().running, true) {
+        return;
+    }
+    spawn_local(async move { run(state).await });
+}
+
+async fn fetch_session(token: &str) -> Result<Session, SignInError> {
+    let response = Request::get("/api/session")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| SignInError::Unreachable)?;
+    match response.status() {
+        200 => response
+            .json::<Session>()
+            .await
+            .map_err(|_| SignInError::Unreachable),
+        401 | 403 => Err(SignInError::Refused),
+        _ => Err(SignInError::Unreachable),
+    }
+}
+
+/// The relay's word on who this person is and which indexes they read becomes the profile.
+fn adopt_session(state: AppState, session: &Session) {
+    let person = &session.person;
+    let profile = Profile {
+        name: person.name.clone(),
+        department: person.department.clone(),
+        account: Some(Account {
+            person: person.id.clone(),
+            role: person.role,
+            email: person.email.clone(),
+        }),
+    };
+    state.change(|desk| {
+        let same = desk.profile().as_ref() == Some(&profile);
+        if !same {
+            let _ = desk.set_profile(profile);
+        }
+        let _ = desk.set_relay_indexes(&session.indexes);
+    });
+}
+
+/// Connects, syncs until the socket closes, waits, and connects again, for as long as the page lives.
+async fn run(state: AppState) {
+    let mut delay = FIRST_RETRY_MS;
+    loop {
+        let store = state.store();
+        let (Ok(Some(token)), Ok(Some(device))) = (
+            store.setting(TOKEN_SETTING).await,
+            store.setting(DEVICE_SETTING).await,
+        ) else {
+            state.sync.set(SyncView::LocalOnly);
+            state.link().borrow_mut().running = false;
+            return;
+        };
+        match fetch_session(&token).await {
+            Ok(session) => {
+                adopt_session(state, &session);
+                if connect(state, &session, &token, &device).await {
+                    delay = FIRST_RETRY_MS;
+                }
+            }
+            Err(SignInError::Refused) => {
+                state.sync.set(SyncView::Refused);
+                state.link().borrow_mut().running = false;
+                return;
+            }
+            Err(_) => {}
+        }
+        state.sync.set(SyncView::Offline);
+        // Jitter spreads reconnects after a relay restart.
+        let jitter = (js_sys::Math::random() * f64::from(delay) / 4.0) as u32;
+        gloo::timers::future::TimeoutFuture::new(delay + jitter).await;
+        delay = (delay * 2).min(LAST_RETRY_MS);
+    }
+}
+
+/// One connection's life. True if the handshake finished (so the next retry starts quickly).
+async fn connect(state: AppState, session: &Session, token: &str, device: &str) -> bool {
+    let Some(url) = socket_url(&socket_query(token, device)) else {
+        return false;
+    };
+    let Ok(socket) = WebSocket::open(&url) else {
+        return false;
+    };
+    let (mut to_socket, mut from_socket) = socket.split();
+    let (outgoing, mut queued) = mpsc::unbounded::<Vec<u8>>();
+    spawn_local(async move {
+        while let Some(bytes) = queued.next().await {
+            if to_socket.send(Message::Bytes(bytes)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let me = format!("{}~{device}", session.person.id);
+    let hello = {
+        let link = state.link();
+        let mut link = link.borrow_mut();
+        let client = link
+            .client
+            .get_or_insert_with(|| SyncClient::new(me.clone()));
+        let hello = client.hello();
+        link.outgoing = Some(outgoing.clone());
+        hello
+    };
+    let _ = outgoing.unbounded_send(hello);
+    track_everything(state, &session.indexes).await;
+    let mut shook_hands = false;
+    while let Some(frame) = from_socket.next().await {
+        let Ok(Message::Bytes(bytes)) = frame else {
+            break;
+        };
+        if !received(state, &bytes) {
+            break;
+        }
+        shook_hands |= state.with_client(|c| c.is_connected()).unwrap_or(false);
+    }
+    let link = state.link();
+    let mut link = link.borrow_mut();
+    link.outgoing = None;
+    if let Some(client) = link.client.as_mut() {
+        client.disconnected();
+    }
+    shook_hands
+}
+
+/// Tracks what must stay in step: the relay's indexes, everything changed here that the relay has
+/// not confirmed (loaded from storage first), and every ticket open in memory.
+async fn track_everything(state: AppState, indexes: &[DocumentId]) {
+    let waiting = state.read_untracked(|d| d.outbox());
+    for id in waiting {
+        state.open_ticket(id).await;
+    }
+    let held = state.read_untracked(|d| d.held_tickets());
+    for id in indexes.iter().copied().chain(held) {
+        track(state, id);
+    }
+}
+
+/// Keeps `id` in step with the relay (fetching it if this device lacks it).
+pub fn track(state: AppState, id: DocumentId) {
+    let outputs = state.with_desk_and_client(|desk, client| client.track(id, desk));
+    act(state, outputs.unwrap_or_default());
+}
+
+/// Offers the relay whatever this device changed since the last offer.
+pub fn offer_changes(state: AppState) {
+    let offers = state.change_quietly(|d| d.take_offers());
+    for id in offers {
+        track(state, id);
+    }
+}
+
+/// Handles one message from the relay; false if the connection must close.
+fn received(state: AppState, bytes: &[u8]) -> bool {
+    match state.with_desk_and_client(|desk, client| client.receive(bytes, desk)) {
+        Some(Ok(outputs)) => {
+            act(state, outputs);
+            true
+        }
+        Some(Err(e)) => {
+            leptos::logging::warn!("sync: {e}");
+            false
+        }
+        None => false,
+    }
+}
+
+/// Carries out the client's outputs, then updates the outbox and the status.
+fn act(state: AppState, outputs: Vec<Output>) {
+    let mut changed = false;
+    for output in outputs {
+        match output {
+            Output::Send(bytes) => {
+                if let Some(outgoing) = &state.link().borrow().outgoing {
+                    let _ = outgoing.unbounded_send(bytes);
+                }
+            }
+            Output::Changed(id) => {
+                changed = true;
+                let wanted = state.change_quietly(|d| d.changed_remotely(id).unwrap_or_default());
+                for ticket in wanted {
+                    spawn_local(async move { fetch(state, ticket).await });
+                }
+            }
+            Output::Unavailable(id) => state.unavailable.update(|u| {
+                if !u.contains(&id) {
+                    u.push(id);
+                }
+            }),
+            Output::ReadOnly(_) => {}
+        }
+    }
+    let outbox = state.read_untracked(|d| d.outbox());
+    let confirmed: Vec<DocumentId> = outbox
+        .into_iter()
+        .filter(|id| state.with_client(|c| c.is_settled(*id)).unwrap_or(false))
+        .collect();
+    if !confirmed.is_empty() || changed {
+        state.change(|d| {
+            for id in confirmed {
+                let _ = d.confirmed(id);
+            }
+        });
+    }
+    let view = match state.with_client(|c| c.status()) {
+        Some(SyncStatus::Syncing(n)) => SyncView::Syncing(n),
+        Some(SyncStatus::UpToDate) => SyncView::UpToDate,
+        _ => SyncView::Offline,
+    };
+    if state.sync.get_untracked() != view {
+        state.sync.set(view);
+    }
+}
+
+/// A ticket listed by the relay: loaded from this device's storage if it is there, then synced.
+async fn fetch(state: AppState, id: DocumentId) {
+    if state.read_untracked(|d| d.holds(id)) {
+        return;
+    }
+    state.open_ticket(id).await;
+    track(state, id);
+}
+
+/// `ws://host/sync?…` (or `wss://` under https), on the host that served the page.
+fn socket_url(path_and_query: &str) -> Option<String> {
+    let location = window().location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!(
+        "{scheme}://{}{path_and_query}",
+        location.host().ok()?
+    ))
+}
+
+/// The sign-in token carried by a sign-in link (`#/signin/<token>`), if the page was opened with one.
+pub fn token_in_link(hash: &str) -> Option<String> {
+    let token = hash
+        .trim_start_matches('#')
+        .trim_start_matches('/')
+        .strip_prefix("signin/")?;
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
