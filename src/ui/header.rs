@@ -52,13 +52,15 @@ pub fn Header() -> impl IntoView {
                     {t!(i18n, nav.new_ticket)}
                 </a>
             </nav>
-            <p class=save_class role="status" aria-live="polite" data-save=move || format!("{:?}", state.save.get())>
-                {save_text}
-            </p>
-            <a class=move || format!("sync-status {}", state.sync.get().code()) href=Route::SignIn.href()
-                data-sync=move || state.sync.get().code() aria-live="polite">
-                {sync_text}
-            </a>
+            <div class="status-line">
+                <p class=save_class role="status" aria-live="polite" data-save=move || format!("{:?}", state.save.get())>
+                    {save_text}
+                </p>
+                <a class=move || format!("sync-status {}", state.sync.get().code()) href=Route::SignIn.href()
+                    data-sync=move || state.sync.get().code() aria-live="polite">
+                    {sync_text}
+                </a>
+            </div>
             <div class="topbar-end">
                 <button type="button" class="lang" on:click=switch_language
                     aria-label=move || t_string!(i18n, language.switch_label)>

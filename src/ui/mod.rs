@@ -4,6 +4,7 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 mod app;
+mod audit;
 mod banner;
 mod format;
 mod header;

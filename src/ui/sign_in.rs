@@ -81,6 +81,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow">
             <h1>{t!(i18n, sign_in.title)}</h1>
             <p class="muted">{t!(i18n, sign_in.intro)}</p>
+            {move || (!matches!(progress.get(), Progress::Done { .. })).then(|| view! {
             <form on:submit=submit novalidate>
                 <div class="field">
                     <label for="sign-in-token">{t!(i18n, sign_in.label)}</label>
@@ -93,6 +94,7 @@ pub fn SignInPage() -> impl IntoView {
                     {t!(i18n, sign_in.submit)}
                 </button>
             </form>
+            })}
             {outcome}
         </section>
     }

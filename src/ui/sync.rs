@@ -324,6 +324,20 @@ async fn fetch(state: AppState, id: DocumentId) {
     track(state, id);
 }
 
+/// The relay's audit trail of a document as CSV (admins only; `None` if refused or unreachable).
+pub async fn audit_csv(state: AppState, id: DocumentId) -> Option<String> {
+    let token = state.store().setting(TOKEN_SETTING).await.ok()??;
+    let response = Request::get(&format!("/api/audit/{id}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .ok()?;
+    if response.status() != 200 {
+        return None;
+    }
+    response.text().await.ok()
+}
+
 /// `ws://host/sync?…` (or `wss://` under https), on the host that served the page.
 fn socket_url(path_and_query: &str) -> Option<String> {
     let location = window().location();

@@ -1,6 +1,7 @@
 //! One ticket: its fields, status actions, conversation and history. The comment box sits outside the
 //! reactive parts so a draft survives changes arriving while it is typed.
 
+use super::audit::AuditDownload;
 use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{move_label, priority_label, status_label};
@@ -24,7 +25,7 @@ pub fn TicketDetail(id: DocumentId) -> impl IntoView {
     view! {
         <p class="back"><a href=Route::Tickets.href()>"← "{t!(i18n, detail.back)}</a></p>
         {move || match (ticket.get(), loading.get()) {
-            (Some(_), _) => view! { <TicketView ticket/> <CommentBox id/> }.into_any(),
+            (Some(_), _) => view! { <TicketView ticket/> <CommentBox id/> <AuditDownload id/> }.into_any(),
             (None, None | Some(TicketAvailability::Open)) => {
                 view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any()
             }

@@ -264,3 +264,212 @@ impl Replica for MemoryReplica {
         self.docs.insert(id, doc);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::ReadDoc;
+
+    /// The server side of the protocol, just enough to exercise the client: answers `join`,
+    /// holds documents, and says `doc-unavailable` for a request it cannot serve.
+    #[derive(Default)]
+    struct TinyServer {
+        docs: HashMap<DocumentId, AutoCommit>,
+        states: HashMap<(String, DocumentId), sync::State>,
+    }
+
+    impl TinyServer {
+        fn handle(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+            match Message::decode(bytes).unwrap() {
+                Message::Join { sender } => {
+                    vec![Message::Peer {
+                        sender: "server".into(),
+                        target: sender,
+                    }
+                    .encode()]
+                }
+                Message::Request(m) if !self.docs.contains_key(&m.document) => {
+                    vec![Message::DocUnavailable {
+                        sender: "server".into(),
+                        target: m.sender,
+                        document: m.document,
+                    }
+                    .encode()]
+                }
+                Message::Sync(m) | Message::Request(m) => {
+                    let doc = self.docs.entry(m.document).or_default();
+                    let state = self
+                        .states
+                        .entry((m.sender.clone(), m.document))
+                        .or_default();
+                    let message = sync::Message::decode(&m.data).unwrap();
+                    doc.sync().receive_sync_message(state, message).unwrap();
+                    let reply = doc.sync().generate_sync_message(state);
+                    reply
+                        .map(|r| {
+                            Message::Sync(DocumentMessage {
+                                sender: "server".into(),
+                                target: m.sender,
+                                document: m.document,
+                                data: r.encode(),
+                            })
+                            .encode()
+                        })
+                        .into_iter()
+                        .collect()
+                }
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    /// Delivers messages both ways until nobody has anything to say.
+    fn converse(
+        server: &mut TinyServer,
+        client: &mut SyncClient,
+        replica: &mut MemoryReplica,
+        first: Vec<Output>,
+    ) -> Vec<Output> {
+        let mut seen = Vec::new();
+        let mut to_server: Vec<Vec<u8>> = Vec::new();
+        let mut pending = first;
+        loop {
+            for output in pending.drain(..) {
+                match output {
+                    Output::Send(bytes) => to_server.push(bytes),
+                    other => seen.push(other),
+                }
+            }
+            if to_server.is_empty() {
+                return seen;
+            }
+            for bytes in std::mem::take(&mut to_server) {
+                for reply in server.handle(&bytes) {
+                    pending.extend(client.receive(&reply, replica).unwrap());
+                }
+            }
+        }
+    }
+
+    fn note(text: &str) -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "note", text).unwrap();
+        doc.commit();
+        doc
+    }
+
+    #[test]
+    fn a_document_made_offline_reaches_another_device_through_the_server() {
+        let id = DocumentId::from_bytes([1; 16]);
+        let mut server = TinyServer::default();
+        let (mut laptop, mut laptop_docs) =
+            (SyncClient::new("wang~laptop"), MemoryReplica::default());
+        laptop_docs.docs.insert(id, note("出差报销"));
+        assert!(
+            laptop.track(id, &mut laptop_docs).is_empty(),
+            "offline: nothing is sent"
+        );
+        assert_eq!(laptop.status(), SyncStatus::Offline);
+
+        let hello = laptop.hello();
+        converse(
+            &mut server,
+            &mut laptop,
+            &mut laptop_docs,
+            vec![Output::Send(hello)],
+        );
+        assert_eq!(laptop.status(), SyncStatus::UpToDate);
+        assert!(laptop.is_settled(id));
+
+        let (mut phone, mut phone_docs) = (SyncClient::new("wang~phone"), MemoryReplica::default());
+        let hello = phone.hello();
+        converse(
+            &mut server,
+            &mut phone,
+            &mut phone_docs,
+            vec![Output::Send(hello)],
+        );
+        let outputs = phone.track(id, &mut phone_docs);
+        let seen = converse(&mut server, &mut phone, &mut phone_docs, outputs);
+        assert!(seen.contains(&Output::Changed(id)));
+        let text = phone_docs.docs[&id]
+            .get(automerge::ROOT, "note")
+            .unwrap()
+            .unwrap()
+            .0
+            .to_string();
+        assert!(text.contains("出差报销"), "{text}");
+        assert_eq!(phone.status(), SyncStatus::UpToDate);
+    }
+
+    #[test]
+    fn a_document_the_server_lacks_is_reported_unavailable() {
+        let id = DocumentId::from_bytes([2; 16]);
+        let mut server = TinyServer::default();
+        let (mut client, mut docs) = (SyncClient::new("li~desk"), MemoryReplica::default());
+        let hello = client.hello();
+        converse(
+            &mut server,
+            &mut client,
+            &mut docs,
+            vec![Output::Send(hello)],
+        );
+        let outputs = client.track(id, &mut docs);
+        let seen = converse(&mut server, &mut client, &mut docs, outputs);
+        assert_eq!(seen, vec![Output::Unavailable(id)]);
+        assert_eq!(
+            client.status(),
+            SyncStatus::UpToDate,
+            "an unavailable document is not pending"
+        );
+    }
+
+    #[test]
+    fn bad_server_messages_end_the_connection_with_the_reason() {
+        let mut docs = MemoryReplica::default();
+        let mut client = SyncClient::new("li~desk");
+        client.hello();
+        let early = Message::DocUnavailable {
+            sender: "s".into(),
+            target: "li~desk".into(),
+            document: DocumentId::from_bytes([3; 16]),
+        };
+        assert!(matches!(
+            client.receive(&early.encode(), &mut docs),
+            Err(ProtocolError::BeforeHandshake(_))
+        ));
+        assert!(matches!(
+            client.receive(&[0xff], &mut docs),
+            Err(ProtocolError::Malformed(_))
+        ));
+        let refused = Message::Error {
+            message: "revoked".into(),
+        }
+        .encode();
+        assert_eq!(
+            client.receive(&refused, &mut docs),
+            Err(ProtocolError::Refused("revoked".into()))
+        );
+        client
+            .receive(
+                &Message::Peer {
+                    sender: "s".into(),
+                    target: "li~desk".into(),
+                }
+                .encode(),
+                &mut docs,
+            )
+            .unwrap();
+        let garbage_sync = Message::Sync(DocumentMessage {
+            sender: "s".into(),
+            target: "li~desk".into(),
+            document: DocumentId::from_bytes([4; 16]),
+            data: vec![9, 9, 9],
+        });
+        assert!(matches!(
+            client.receive(&garbage_sync.encode(), &mut docs),
+            Err(ProtocolError::BadSync(_))
+        ));
+    }
+}

@@ -38,7 +38,12 @@ impl Relay {
             .arg(data_dir)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            // INNERDESK_RELAY_LOGS=1 shows the relay's own log while debugging a test.
+            .stderr(if std::env::var_os("INNERDESK_RELAY_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("the relay starts");
         // The relay prints the URL it listens on.
