@@ -2,8 +2,7 @@
 //! Automerge actor that made it, the signed-in person whose connection delivered it, and when.
 //! Kept as JSON lines in `audit.log` in the data folder; a change is recorded once, at first delivery.
 
-use automerge::sync;
-use automerge::{Automerge, Change};
+use automerge::{Automerge, ChangeHash};
 use innerdesk_core::access::PersonId;
 use innerdesk_core::domain::DocumentId;
 use serde::{Deserialize, Serialize};
@@ -52,29 +51,23 @@ impl AuditLog {
         })
     }
 
-    /// Records the changes carried by one sync message that `person` delivered for `doc`.
-    pub fn delivered(
+    /// Records the changes `person`'s connection just brought into `doc` (those after `before`).
+    pub fn applied(
         &self,
-        doc: DocumentId,
+        id: DocumentId,
         person: &PersonId,
-        sync_data: &[u8],
+        doc: &Automerge,
+        before: &[ChangeHash],
     ) -> std::io::Result<()> {
-        let Ok(message) = sync::Message::decode(sync_data) else {
-            return Ok(());
-        };
-        let changes = changes_in(message);
-        if changes.is_empty() {
-            return Ok(());
-        }
         let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let mut inner = self.inner.lock().unwrap();
         let mut lines = Vec::new();
-        for change in changes {
-            if !inner.seen.insert((doc, change.hash())) {
+        let mut inner = self.inner.lock().unwrap();
+        for change in doc.get_changes(before) {
+            if !inner.seen.insert((id, change.hash())) {
                 continue;
             }
             let record = AuditRecord {
-                doc,
+                doc: id,
                 change: change.hash().to_string(),
                 actor: change.actor_id().to_hex_string(),
                 person: person.clone(),
@@ -84,6 +77,7 @@ impl AuditLog {
             serde_json::to_writer(&mut lines, &record)?;
             lines.push(b'\n');
         }
+        // One write per message: once it returns, a SIGKILL cannot lose it.
         inner.file.write_all(&lines)
     }
 
@@ -122,23 +116,6 @@ fn read_records(path: &Path) -> std::io::Result<Vec<AuditRecord>> {
     Ok(records)
 }
 
-/// The changes in a sync message: change chunks one by one, or a whole saved document (which
-/// automerge sends to a peer that has nothing yet).
-fn changes_in(message: sync::Message) -> Vec<Change> {
-    let mut changes = Vec::new();
-    for chunk in message.changes.iter() {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(change) => changes.push(change),
-            Err(_) => {
-                if let Ok(doc) = Automerge::load(chunk) {
-                    changes.extend(doc.get_changes(&[]));
-                }
-            }
-        }
-    }
-    changes
-}
-
 /// CSV with a header row; fields quoted where needed.
 pub fn to_csv(records: &[AuditRecord]) -> String {
     let mut out = String::from("document,change,actor,person,received_at,made_at\n");
@@ -169,48 +146,31 @@ fn csv_field(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use automerge::sync::SyncDoc;
     use automerge::transaction::Transactable;
-    use automerge::{AutoCommit, ROOT};
+    use automerge::ROOT;
 
     #[test]
-    fn each_delivered_change_is_recorded_once_with_its_deliverer() {
-        let dir = std::env::temp_dir().join(format!("innerdesk-audit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let doc_id = DocumentId::from_bytes([4; 16]);
-        let mut doc = AutoCommit::new();
-        doc.put(ROOT, "title", "VPN").unwrap();
-        doc.commit();
-        doc.put(ROOT, "status", "in_progress").unwrap();
-        doc.commit();
-        let mut state = sync::State::new();
-        let mut peer = sync::State::new();
-        // Let the peer say it has nothing, so the next message carries every change.
-        let hello = AutoCommit::new()
-            .sync()
-            .generate_sync_message(&mut peer)
+    fn each_applied_change_is_recorded_once_with_its_deliverer() {
+        let dir = crate::empty_test_dir("audit");
+        let id = DocumentId::from_bytes([4; 16]);
+        let mut doc = Automerge::new();
+        doc.transact(|tx| tx.put(ROOT, "title", "VPN")).unwrap();
+        doc.transact(|tx| tx.put(ROOT, "status", "in_progress"))
             .unwrap();
-        doc.sync().receive_sync_message(&mut state, hello).unwrap();
-        let message = doc
-            .sync()
-            .generate_sync_message(&mut state)
-            .unwrap()
-            .encode();
 
         let log = AuditLog::open(&dir).unwrap();
         let li = PersonId("li".into());
-        log.delivered(doc_id, &li, &message).unwrap();
-        log.delivered(doc_id, &li, &message).unwrap();
-        let records = log.of_document(doc_id).unwrap();
+        log.applied(id, &li, &doc, &[]).unwrap();
+        log.applied(id, &li, &doc, &[]).unwrap();
+        let records = log.of_document(id).unwrap();
         assert_eq!(records.len(), 2);
         assert!(records.iter().all(|r| r.person == li));
         assert!(to_csv(&records).starts_with("document,change,actor,person"));
         drop(log);
         let reopened = AuditLog::open(&dir).unwrap();
-        reopened.delivered(doc_id, &li, &message).unwrap();
+        reopened.applied(id, &li, &doc, &[]).unwrap();
         assert_eq!(
-            reopened.of_document(doc_id).unwrap().len(),
+            reopened.of_document(id).unwrap().len(),
             2,
             "no duplicates after restart"
         );

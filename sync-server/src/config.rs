@@ -172,8 +172,7 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let dir = std::env::temp_dir().join(format!("innerdesk-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::empty_test_dir("config");
         let file = dir.join("relay.toml");
         std::fs::write(
             &file,

@@ -3,17 +3,17 @@
 //! and each is shared only with its audience, so nobody learns the id or title of a ticket they
 //! may not read. `feeds.json` in the data folder names each audience's index.
 
+use crate::hub::Hub;
 use crate::registry::Registry;
-use crate::relay::{ours, theirs, Shared};
+use crate::relay::Shared;
 use automerge::Automerge;
 use innerdesk_core::access::{Audience, DocFacts, PersonId, Role};
 use innerdesk_core::domain::{DocumentId, TicketSummary};
 use innerdesk_core::store::facts::facts_of;
 use innerdesk_core::store::ticket_doc::read_ticket;
 use innerdesk_core::store::ticket_index;
-use samod::{DocHandle, Repo};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Mutex};
@@ -25,15 +25,14 @@ struct Named {
 }
 
 pub struct Feeds {
-    repo: Repo,
+    hub: Arc<Hub>,
     shared: Arc<Shared>,
     path: PathBuf,
-    open: Mutex<HashMap<Audience, DocHandle>>,
     named: Mutex<Vec<Named>>,
 }
 
 impl Feeds {
-    pub fn open(repo: Repo, shared: Arc<Shared>) -> std::io::Result<Self> {
+    pub fn open(hub: Arc<Hub>, shared: Arc<Shared>) -> std::io::Result<Self> {
         let path = shared.data_dir.join("feeds.json");
         let named = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
@@ -41,10 +40,9 @@ impl Feeds {
             Err(e) => return Err(e),
         };
         Ok(Self {
-            repo,
+            hub,
             shared,
             path,
-            open: Mutex::new(HashMap::new()),
             named: Mutex::new(named),
         })
     }
@@ -66,7 +64,7 @@ impl Feeds {
         let mut ids = Vec::new();
         for audience in audiences {
             match self.index(&audience).await {
-                Ok(handle) => ids.extend(ours(handle.document_id())),
+                Ok(id) => ids.push(id),
                 Err(e) => tracing::error!(error = %e, ?audience, "could not open an index"),
             }
         }
@@ -95,73 +93,73 @@ impl Feeds {
             Some(DocFacts::Ticket { creator, .. } | DocFacts::Unclassified { creator }) => creator,
             _ => return Ok(()),
         };
-        let Ok(Some(handle)) = self.repo.find(theirs(doc)).await else {
-            return Ok(());
-        };
-        let (facts, summary) = handle.with_document(|d| {
+        let read = self.hub.read(doc, |d| {
             let summary = read_ticket(d).ok().map(|t| TicketSummary::from(&t));
             (facts_of(d, &creator), summary)
         });
+        let Some((facts, summary)) = read.await.map_err(std::io::Error::other)? else {
+            return Ok(());
+        };
         let now = audiences(&facts);
         if let Some(previous) = registry.record(doc, facts)? {
+            self.hub.access_changed(doc).await;
             let before = previous.as_ref().map(audiences).unwrap_or_default();
             for gone in before.iter().filter(|a| !now.contains(a)) {
-                self.index(gone).await?.with_document(|d| {
-                    d.transact(|tx| ticket_index::remove_row(tx, doc))
-                        .map(|_| ())
-                        .ok()
-                });
+                let index = self.index(gone).await?;
+                self.hub
+                    .change(index, |d| {
+                        let _ = d.transact(|tx| ticket_index::remove_row(tx, doc));
+                    })
+                    .await
+                    .map_err(std::io::Error::other)?;
             }
         }
         let Some(summary) = summary else {
             return Ok(());
         };
         for audience in &now {
-            self.index(audience)
-                .await?
-                .with_document(|d| put_if_changed(d, &summary));
+            let index = self.index(audience).await?;
+            self.hub
+                .change(index, |d| put_if_changed(d, &summary))
+                .await
+                .map_err(std::io::Error::other)?;
         }
         Ok(())
     }
 
     /// The index document of an audience, created the first time it is needed.
-    async fn index(&self, audience: &Audience) -> std::io::Result<DocHandle> {
-        let mut open = self.open.lock().await;
-        if let Some(handle) = open.get(audience) {
-            return Ok(handle.clone());
-        }
+    async fn index(&self, audience: &Audience) -> std::io::Result<DocumentId> {
         let mut named = self.named.lock().await;
-        let stopped = |_| std::io::Error::other("the repo has stopped");
-        let handle = match named.iter().find(|n| n.audience == *audience) {
-            Some(n) => self.repo.find(theirs(n.index)).await.map_err(stopped)?,
-            None => None,
-        };
-        let handle = match handle {
-            Some(handle) => handle,
-            None => {
-                let mut doc = Automerge::new();
-                doc.transact(|tx| ticket_index::init(tx))
-                    .map_err(|_| std::io::Error::other("could not write a new index"))?;
-                let handle = self.repo.create(doc).await.map_err(stopped)?;
-                let index = ours(handle.document_id()).expect("the relay makes 16-byte ids");
-                self.shared.registry.record(
-                    index,
-                    DocFacts::Index {
-                        audience: audience.clone(),
-                    },
-                )?;
-                named.retain(|n| n.audience != *audience);
-                named.push(Named {
-                    audience: audience.clone(),
-                    index,
-                });
-                save(&self.path, &named)?;
-                handle
-            }
-        };
-        open.insert(audience.clone(), handle.clone());
-        Ok(handle)
+        if let Some(n) = named.iter().find(|n| n.audience == *audience) {
+            return Ok(n.index);
+        }
+        let index = random_id();
+        // Facts first, so the new index is never readable by the wrong people.
+        self.shared.registry.record(
+            index,
+            DocFacts::Index {
+                audience: audience.clone(),
+            },
+        )?;
+        self.hub
+            .change(index, |d| {
+                let _ = d.transact(|tx| ticket_index::init(tx));
+            })
+            .await
+            .map_err(std::io::Error::other)?;
+        named.push(Named {
+            audience: audience.clone(),
+            index,
+        });
+        save(&self.path, &named)?;
+        Ok(index)
     }
+}
+
+fn random_id() -> DocumentId {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    DocumentId::from_bytes(bytes)
 }
 
 /// Who sees a ticket in their lists: its queue, its requester, its watchers and its creator.

@@ -1,27 +1,32 @@
-//! One authenticated WebSocket, checked frame by frame before samod sees it: size, well-formed
-//! CBOR, known message types, how many documents it touches. A bad frame closes that connection
-//! with an `error` message saying why; nobody else is affected and nothing stored is touched.
-//! Good frames also feed the access registry (first deliverer) and the audit trail.
+//! One authenticated WebSocket: the handshake, then every frame checked (size, well-formed CBOR,
+//! known message types, how many documents it touches) before the hub acts on it. A bad frame
+//! closes that connection with an `error` message saying why; nobody else is affected and nothing
+//! stored is touched.
 
+use crate::hub::{Hub, Outbox, RELAY_PEER};
 use crate::people::Person;
 use crate::relay::Shared;
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
-use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
-use innerdesk_core::access::Access;
 use innerdesk_core::domain::DocumentId;
-use innerdesk_core::sync::wire::{self, DocumentMessage, Message};
-use samod::{PeerId, Transport};
+use innerdesk_core::sync::wire::{DocumentMessage, Message};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
 
-/// Message types of the automerge-repo protocol that the relay lets through to samod.
+/// Message types of the automerge-repo protocol that the relay accepts and passes over.
 const PASSED_OVER: [&str; 4] = [
     "ephemeral",
     "leave",
     "remote-subscription-change",
     "remote-heads-changed",
 ];
+/// Frames waiting for a connection before it counts as too slow.
+const OUTBOX_FRAMES: usize = 4_096;
+/// How long a new connection may take to introduce itself.
+const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Why a connection is closed.
 #[derive(Debug, thiserror::Error)]
@@ -36,105 +41,41 @@ pub enum Violation {
     Text,
     #[error("more than {0} documents on one connection")]
     TooManyDocuments(usize),
-    #[error("the relay could not record the document: {0}")]
-    Storage(String),
+    #[error("the first message must be a join from {0}")]
+    Handshake(String),
+    #[error(transparent)]
+    Hub(#[from] crate::hub::HubError),
 }
 
-struct Guard {
+/// Serves one signed-in socket until it closes.
+pub async fn serve(
     shared: Arc<Shared>,
-    person: Person,
-    documents: HashSet<DocumentId>,
-}
-
-impl Guard {
-    fn check(&mut self, bytes: &[u8]) -> Result<(), Violation> {
-        let limit = self.shared.limits.max_message_bytes;
-        if bytes.len() > limit {
-            return Err(Violation::TooLarge(bytes.len(), limit));
-        }
-        match Message::decode(bytes)? {
-            Message::Sync(m) => self.document_message(&m, false),
-            Message::Request(m) => self.document_message(&m, true),
-            Message::Other { kind } if !PASSED_OVER.contains(&kind.as_str()) => {
-                Err(Violation::UnknownType(kind))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn document_message(&mut self, m: &DocumentMessage, is_request: bool) -> Result<(), Violation> {
-        let limit = self.shared.limits.max_documents_per_connection;
-        if self.documents.insert(m.document) && self.documents.len() > limit {
-            return Err(Violation::TooManyDocuments(limit));
-        }
-        let storage = |e: std::io::Error| Violation::Storage(e.to_string());
-        if self.shared.access(&self.person.id, m.document) != Access::Write {
-            return Ok(());
-        }
-        // Only a peer that has the document sends `sync` (a `request` asks for one it lacks), so
-        // only that claims a new document. It is recorded before samod stores anything, so a
-        // crash cannot leave a stored document without an owner.
-        if !is_request {
-            self.shared
-                .registry
-                .first_delivery(m.document, &self.person.id)
-                .map_err(storage)?;
-        }
-        self.shared
-            .audit
-            .delivered(m.document, &self.person.id, &m.data)
-            .map_err(storage)
-    }
-}
-
-/// Hands an authenticated socket to samod through the guard, and counts it while it lives.
-pub fn serve(
-    shared: Arc<Shared>,
-    acceptor: &samod::AcceptorHandle,
+    hub: Arc<Hub>,
     socket: WebSocket,
     person: Person,
-    peer: PeerId,
+    peer: String,
 ) {
-    let (mut to_socket, from_socket) = socket.split();
-    // samod writes into this channel; so does the guard, for its one `error` message.
-    let (outgoing, mut outgoing_rx) = mpsc::channel::<Vec<u8>>(256);
-    let (cut_tx, mut cut_rx) = mpsc::unbounded::<String>();
-    let mut guard = Guard {
-        shared: shared.clone(),
-        person,
-        documents: HashSet::new(),
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let (mut to_socket, mut from_socket) = socket.split();
+    let (frames, mut queued) = mpsc::channel::<Vec<u8>>(OUTBOX_FRAMES);
+    let (cut, mut cut_rx) = mpsc::unbounded_channel::<String>();
+    let outbox = Outbox {
+        conn: NEXT.fetch_add(1, Ordering::Relaxed),
+        person: person.id.clone(),
+        peer,
+        frames,
+        cut,
     };
-    let frames = from_socket.filter_map(move |frame| {
-        let verdict = match frame {
-            Ok(Frame::Binary(bytes)) => guard.check(&bytes).map(|()| Some(bytes.to_vec())),
-            Ok(Frame::Text(_)) => Err(Violation::Text),
-            Ok(_) => Ok(None),
-            Err(_) => Ok(None),
-        };
-        let item = match verdict {
-            Ok(Some(bytes)) => Some(Ok::<_, std::io::Error>(bytes)),
-            Ok(None) => None,
-            Err(violation) => {
-                let _ = cut_tx.unbounded_send(violation.to_string());
-                Some(Err(std::io::Error::other(violation.to_string())))
-            }
-        };
-        std::future::ready(item)
-    });
     shared.metrics.connected();
-    let transport = Transport::new(Box::pin(frames), outgoing).with_expected_peer_id(peer);
-    if acceptor.accept(transport).is_err() {
-        shared.metrics.disconnected();
-        return;
-    }
-    tokio::spawn(async move {
+    let writer_metrics = shared.clone();
+    let writer = tokio::spawn(async move {
         let reason = loop {
             tokio::select! {
                 biased;
-                Some(reason) = cut_rx.next() => break Some(reason),
-                bytes = outgoing_rx.next() => match bytes {
+                Some(reason) = cut_rx.recv() => break Some(reason),
+                bytes = queued.recv() => match bytes {
                     Some(bytes) => {
-                        hold_until_stored(&shared, &bytes).await;
+                        writer_metrics.metrics.sync_sent(bytes.len());
                         if to_socket.send(Frame::Binary(bytes.into())).await.is_err() {
                             break None;
                         }
@@ -144,7 +85,7 @@ pub fn serve(
             }
         };
         if let Some(reason) = reason {
-            shared.metrics.connection_cut();
+            writer_metrics.metrics.connection_cut();
             tracing::warn!(%reason, "closed a connection");
             let error = Message::Error {
                 message: reason.clone(),
@@ -159,17 +100,88 @@ pub fn serve(
         } else {
             let _ = to_socket.send(Frame::Close(None)).await;
         }
-        shared.metrics.disconnected();
     });
+
+    let mut connection = Connection {
+        shared: shared.clone(),
+        hub: hub.clone(),
+        outbox: outbox.clone(),
+        documents: HashSet::new(),
+        joined: false,
+    };
+    let outcome = loop {
+        let next = if connection.joined {
+            from_socket.next().await
+        } else {
+            match tokio::time::timeout(HANDSHAKE, from_socket.next()).await {
+                Ok(next) => next,
+                Err(_) => break Err(Violation::Handshake(outbox.peer.clone())),
+            }
+        };
+        let verdict = match next {
+            Some(Ok(Frame::Binary(bytes))) => connection.handle(&bytes).await,
+            Some(Ok(Frame::Text(_))) => Err(Violation::Text),
+            Some(Ok(Frame::Close(_))) | None | Some(Err(_)) => break Ok(()),
+            Some(Ok(_)) => Ok(()),
+        };
+        if let Err(violation) = verdict {
+            break Err(violation);
+        }
+    };
+    if let Err(violation) = outcome {
+        let _ = outbox.cut.send(violation.to_string());
+    }
+    drop(connection.outbox);
+    hub.leave(outbox.conn, connection.documents).await;
+    drop(outbox);
+    let _ = writer.await;
+    shared.metrics.disconnected();
 }
 
-/// An answer about a document tells the peer what the relay has; it waits until the relay's
-/// writes of that document are on disk. (samod hands the write to its storage task just before the
-/// answer to the network; the yield lets that task register the write first.)
-async fn hold_until_stored(shared: &Shared, bytes: &[u8]) {
-    if let Some(doc) = wire::document_of(bytes) {
-        tokio::task::yield_now().await;
-        shared.writing.flushed(&doc.to_string()).await;
+struct Connection {
+    shared: Arc<Shared>,
+    hub: Arc<Hub>,
+    outbox: Outbox,
+    documents: HashSet<DocumentId>,
+    joined: bool,
+}
+
+impl Connection {
+    async fn handle(&mut self, bytes: &[u8]) -> Result<(), Violation> {
+        let limit = self.shared.limits.max_message_bytes;
+        if bytes.len() > limit {
+            return Err(Violation::TooLarge(bytes.len(), limit));
+        }
+        self.shared.metrics.sync_received(bytes.len());
+        match Message::decode(bytes)? {
+            Message::Join { sender } if sender == self.outbox.peer => {
+                self.joined = true;
+                let _ = self.outbox.frames.try_send(
+                    Message::Peer {
+                        sender: RELAY_PEER.into(),
+                        target: sender,
+                    }
+                    .encode(),
+                );
+                Ok(())
+            }
+            _ if !self.joined => Err(Violation::Handshake(self.outbox.peer.clone())),
+            Message::Sync(m) => self.document(m, false).await,
+            Message::Request(m) => self.document(m, true).await,
+            Message::Other { kind } if !PASSED_OVER.contains(&kind.as_str()) => {
+                Err(Violation::UnknownType(kind))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A `sync` or `request` (the sender lacks the document): counted, then handed to the hub.
+    async fn document(&mut self, m: DocumentMessage, is_request: bool) -> Result<(), Violation> {
+        let limit = self.shared.limits.max_documents_per_connection;
+        if self.documents.insert(m.document) && self.documents.len() > limit {
+            return Err(Violation::TooManyDocuments(limit));
+        }
+        Ok(self.hub.receive(&self.outbox, m, is_request).await?)
     }
 }
 

@@ -12,7 +12,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
-use tokio::sync::watch;
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
@@ -23,8 +22,6 @@ struct Entry {
 pub struct Registry {
     facts: RwLock<HashMap<DocumentId, DocFacts>>,
     log: Mutex<File>,
-    /// Wakes the share decisions of a document when its facts change.
-    watchers: Mutex<HashMap<DocumentId, watch::Sender<()>>>,
 }
 
 impl Registry {
@@ -48,7 +45,6 @@ impl Registry {
         Ok(Self {
             facts: RwLock::new(facts),
             log: Mutex::new(log),
-            watchers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -98,22 +94,7 @@ impl Registry {
             return Ok(None);
         }
         self.append(doc, &new)?;
-        let previous = facts.insert(doc, new);
-        drop(facts);
-        if let Some(sender) = self.watchers.lock().unwrap().get(&doc) {
-            sender.send_replace(());
-        }
-        Ok(Some(previous))
-    }
-
-    /// A receiver that wakes whenever `doc`'s facts change.
-    pub fn watch(&self, doc: DocumentId) -> watch::Receiver<()> {
-        let mut watchers = self.watchers.lock().unwrap();
-        watchers.retain(|_, sender| sender.receiver_count() > 0);
-        watchers
-            .entry(doc)
-            .or_insert_with(|| watch::channel(()).0)
-            .subscribe()
+        Ok(Some(facts.insert(doc, new)))
     }
 
     fn append(&self, doc: DocumentId, facts: &DocFacts) -> std::io::Result<()> {
@@ -133,9 +114,7 @@ mod tests {
 
     #[test]
     fn facts_survive_a_restart_and_a_torn_last_line() {
-        let dir = std::env::temp_dir().join(format!("innerdesk-registry-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::empty_test_dir("registry");
         let doc = DocumentId::from_bytes([1; 16]);
         let wang = PersonId("wang".into());
         {

@@ -87,8 +87,14 @@ async fn sync_socket(
     // The socket's own cap sits above the relay's limit, so the guard can say why before closing.
     Ok(upgrade
         .max_message_size(limit.saturating_add(64 * 1024))
-        .on_upgrade(move |socket| async move {
-            guard::serve(relay.shared.clone(), &relay.acceptor, socket, person, peer);
+        .on_upgrade(move |socket| {
+            guard::serve(
+                relay.shared.clone(),
+                relay.hub.clone(),
+                socket,
+                person,
+                peer,
+            )
         }))
 }
 

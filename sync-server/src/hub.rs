@@ -1,0 +1,258 @@
+//! The relay's document hub: each document in memory while anyone syncs it, one Automerge sync
+//! state per connection that touched it, changes written to disk before anyone hears of them.
+//!
+//! Per message the work is proportional to the connections syncing *that* document, never to all
+//! connections or all documents, so the relay scales to many clients and many documents.
+
+use crate::docstore::DocStore;
+use crate::relay::Shared;
+use automerge::sync::{self, SyncDoc};
+use automerge::Automerge;
+use innerdesk_core::access::{Access, PersonId};
+use innerdesk_core::domain::DocumentId;
+use innerdesk_core::sync::wire::{DocumentMessage, Message};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// The relay's own name on the wire.
+pub const RELAY_PEER: &str = "innerdesk-relay";
+
+pub type ConnId = u64;
+
+/// Where a connection's outgoing messages go, and how to cut it if it cannot keep up.
+#[derive(Clone)]
+pub struct Outbox {
+    pub conn: ConnId,
+    pub person: PersonId,
+    pub peer: String,
+    pub frames: mpsc::Sender<Vec<u8>>,
+    pub cut: mpsc::UnboundedSender<String>,
+}
+
+impl Outbox {
+    fn send(&self, message: Message) {
+        if self.frames.try_send(message.encode()).is_err() {
+            let _ = self
+                .cut
+                .send("the connection does not keep up with its messages".into());
+        }
+    }
+
+    fn unavailable(&self, document: DocumentId) {
+        self.send(Message::DocUnavailable {
+            sender: RELAY_PEER.into(),
+            target: self.peer.clone(),
+            document,
+        });
+    }
+}
+
+/// Why a message could not be handled; the connection that sent it is closed.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("the sync message for {0} is not valid")]
+    BadSync(DocumentId),
+    #[error("the relay could not store {0}: {1}")]
+    Storage(DocumentId, std::io::Error),
+}
+
+struct Slot {
+    /// `None` until loaded; `Some(None)` when the relay does not have the document.
+    doc: Option<Option<Automerge>>,
+    increments: usize,
+    peers: HashMap<ConnId, (sync::State, Outbox)>,
+}
+
+pub struct Hub {
+    store: DocStore,
+    shared: Arc<Shared>,
+    slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
+    /// Documents whose content changed, for the index keeper.
+    changed: mpsc::UnboundedSender<DocumentId>,
+}
+
+impl Hub {
+    pub fn new(
+        store: DocStore,
+        shared: Arc<Shared>,
+        changed: mpsc::UnboundedSender<DocumentId>,
+    ) -> Self {
+        Self {
+            store,
+            shared,
+            slots: Mutex::default(),
+            changed,
+        }
+    }
+
+    fn slot(&self, id: DocumentId) -> Arc<tokio::sync::Mutex<Slot>> {
+        let mut slots = self.slots.lock().unwrap();
+        let slot = slots.entry(id).or_insert_with(|| {
+            self.shared.metrics.document_opened();
+            Arc::new(tokio::sync::Mutex::new(Slot {
+                doc: None,
+                increments: 0,
+                peers: HashMap::new(),
+            }))
+        });
+        slot.clone()
+    }
+
+    fn load(&self, id: DocumentId, slot: &mut Slot) -> Result<(), HubError> {
+        if slot.doc.is_none() {
+            let stored = self.store.load(id).map_err(|e| HubError::Storage(id, e))?;
+            slot.increments = stored.as_ref().map_or(0, |s| s.increments);
+            slot.doc = Some(stored.map(|s| s.doc));
+        }
+        Ok(())
+    }
+
+    /// A `sync` or `request` from a signed-in connection.
+    pub async fn receive(
+        &self,
+        from: &Outbox,
+        m: DocumentMessage,
+        is_request: bool,
+    ) -> Result<(), HubError> {
+        let id = m.document;
+        let message = sync::Message::decode(&m.data).map_err(|_| HubError::BadSync(id))?;
+        let access = self.shared.access(&from.person, id);
+        if access == Access::None {
+            from.unavailable(id);
+            return Ok(());
+        }
+        let slot = self.slot(id);
+        let mut slot = slot.lock().await;
+        self.load(id, &mut slot)?;
+        let slot = &mut *slot;
+        let doc = match slot.doc.as_mut().expect("loaded above") {
+            Some(doc) => doc,
+            // Asked for a document the relay does not have: say so (and forget the asker).
+            None if is_request => {
+                from.unavailable(id);
+                return Ok(());
+            }
+            // A peer that has it offers it: the first deliverer owns it until it is classified.
+            None => {
+                self.shared
+                    .registry
+                    .first_delivery(id, &from.person)
+                    .map_err(|e| HubError::Storage(id, e))?;
+                slot.doc
+                    .insert(Some(Automerge::new()))
+                    .as_mut()
+                    .expect("just inserted")
+            }
+        };
+        let (state, _) = slot
+            .peers
+            .entry(from.conn)
+            .or_insert_with(|| (sync::State::new(), from.clone()));
+        state.set_read_only(access != Access::Write);
+        let before = doc.get_heads();
+        doc.receive_sync_message(state, message)
+            .map_err(|_| HubError::BadSync(id))?;
+        if doc.get_heads() != before {
+            slot.increments = self
+                .store
+                .append(id, doc, &before, slot.increments)
+                .map_err(|e| HubError::Storage(id, e))?;
+            let _ = self.shared.audit.applied(id, &from.person, doc, &before);
+            let _ = self.changed.send(id);
+        }
+        // Stored first, then told: an acknowledgement from the relay survives SIGKILL.
+        answer_everyone(id, doc, &mut slot.peers);
+        Ok(())
+    }
+
+    /// A connection has closed: its sync states go, and documents nobody syncs leave memory.
+    pub async fn leave(&self, conn: ConnId, docs: impl IntoIterator<Item = DocumentId>) {
+        for id in docs {
+            let slot = self.slot(id);
+            let mut guard = slot.lock().await;
+            guard.peers.remove(&conn);
+            if guard.peers.is_empty() {
+                let mut slots = self.slots.lock().unwrap();
+                // Only the map and this function hold it: nobody else is about to use it.
+                if Arc::strong_count(&slot) == 2 {
+                    slots.remove(&id);
+                    self.shared.metrics.document_closed();
+                }
+            }
+        }
+    }
+
+    /// Reads a document the relay holds.
+    pub async fn read<T>(
+        &self,
+        id: DocumentId,
+        f: impl FnOnce(&Automerge) -> T,
+    ) -> Result<Option<T>, HubError> {
+        let slot = self.slot(id);
+        let mut slot = slot.lock().await;
+        self.load(id, &mut slot)?;
+        Ok(slot.doc.as_ref().and_then(Option::as_ref).map(f))
+    }
+
+    /// A change the relay makes itself (to its indexes): stored, then sent to whoever syncs it.
+    pub async fn change(
+        &self,
+        id: DocumentId,
+        f: impl FnOnce(&mut Automerge),
+    ) -> Result<(), HubError> {
+        let slot = self.slot(id);
+        let mut slot = slot.lock().await;
+        self.load(id, &mut slot)?;
+        let slot = &mut *slot;
+        let doc = slot
+            .doc
+            .as_mut()
+            .expect("loaded above")
+            .get_or_insert_with(Automerge::new);
+        let before = doc.get_heads();
+        f(doc);
+        if doc.get_heads() != before {
+            slot.increments = self
+                .store
+                .append(id, doc, &before, slot.increments)
+                .map_err(|e| HubError::Storage(id, e))?;
+            answer_everyone(id, doc, &mut slot.peers);
+        }
+        Ok(())
+    }
+
+    /// A document's access facts changed: connections that lost access are told it is gone;
+    /// the rest read or write as their access now says.
+    pub async fn access_changed(&self, id: DocumentId) {
+        let slot = self.slot(id);
+        let mut slot = slot.lock().await;
+        slot.peers.retain(|_, (state, outbox)| {
+            let access = self.shared.access(&outbox.person, id);
+            if access == Access::None {
+                outbox.unavailable(id);
+                return false;
+            }
+            state.set_read_only(access != Access::Write);
+            true
+        });
+    }
+}
+
+/// Sends each connection syncing the document whatever it still lacks.
+fn answer_everyone(
+    id: DocumentId,
+    doc: &Automerge,
+    peers: &mut HashMap<ConnId, (sync::State, Outbox)>,
+) {
+    for (state, outbox) in peers.values_mut() {
+        if let Some(message) = doc.generate_sync_message(state) {
+            outbox.send(Message::Sync(DocumentMessage {
+                sender: RELAY_PEER.into(),
+                target: outbox.peer.clone(),
+                document: id,
+                data: message.encode(),
+            }));
+        }
+    }
+}
