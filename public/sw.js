@@ -3,9 +3,11 @@
 // - Install: cache index.html and every asset it names (Trunk gives them content-hashed names).
 // - Pages: network first, so an update shows up on the next visit; the cached shell when offline.
 // - Assets: cache first (a hashed name never changes meaning); anything fetched is cached for next time.
-// Data never passes through here: it lives in IndexedDB.
+// Data never passes through here: it lives in IndexedDB. The relay's own endpoints (sign-in session,
+// audit trail, metrics, health) always go to the network.
 
-const CACHE = "innerdesk-shell-v1";
+const CACHE = "innerdesk-shell-v2";
+const RELAY_PATHS = ["/api/", "/sync", "/metrics", "/healthz"];
 const SHELL = "./";
 const NETWORK_TIMEOUT_MS = 4000;
 
@@ -25,7 +27,8 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.endsWith("/healthz")) {
+  const relay = RELAY_PATHS.some((path) => url.pathname.startsWith(path));
+  if (request.method !== "GET" || url.origin !== self.location.origin || relay) {
     return;
   }
   if (request.mode === "navigate") {

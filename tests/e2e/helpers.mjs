@@ -23,13 +23,14 @@ export async function signIn(page, name = 'Ann Lee', department = 'Finance') {
 export async function fileTicket(page, { title, description = '', department = 'IT', priority = 'normal', category = '' }) {
   // Through the header link, so it works against whichever relay served the page.
   await page.locator('a.primary-link').click();
-  await page.locator('#ticket-title').fill(title);
+  // The ticket page's heading shares the id, so wait for the form's input itself.
+  await page.locator('input#ticket-title').fill(title);
   await page.locator('#ticket-description').fill(description);
   await page.locator('#ticket-department').fill(department);
   if (category) await page.locator('#ticket-category').fill(category);
   await page.locator('#ticket-priority').selectOption(priority);
   await page.locator('form button[type=submit]').click();
-  await expect(page.locator('#ticket-title')).toHaveText(title);
+  await expect(page.locator('h1#ticket-title')).toHaveText(title);
 }
 
 /** Waits until the save indicator says every change is in IndexedDB. */
@@ -68,6 +69,11 @@ export async function startRelay(port, data = mkdtempSync(join(tmpdir(), 'innerd
     data,
     stop: () => { child.kill('SIGKILL'); return exited; },
   };
+}
+
+/** Revokes every sign-in token of a person with the relay's admin command. */
+export function revoke(relay, email) {
+  execFileSync(relayBinary, ['--data-dir', relay.data, 'people', 'revoke', email]);
 }
 
 /** Adds a person with the relay's admin command; returns their id, token and sign-in link. */

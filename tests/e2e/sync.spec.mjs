@@ -1,7 +1,7 @@
 // Sync between people, in real browsers against the real relay: sign in with a link, work offline,
 // reconnect and merge; a person without access never receives the ticket, not even on the wire.
 import { test, expect } from '@playwright/test';
-import { addPerson, expectAccessible, expectSaved, fileTicket, startRelay, ticketIdOf } from './helpers.mjs';
+import { addPerson, expectAccessible, expectSaved, fileTicket, revoke, startRelay, ticketIdOf } from './helpers.mjs';
 
 /** A browser context signed in through a sign-in link, with a switch that cuts its network. */
 async function personAt(browser, person) {
@@ -97,6 +97,11 @@ test('two people edit one ticket, one offline, and both see every edit; a third 
     expect(about.length, 'the only frame to 赵敏 naming the ticket is the refusal').toBe(1);
     expect(about[0].toString('latin1')).toContain('doc-unavailable');
     expect(zhao.received.some((f) => f.toString('utf8').includes('VPN 连不上'))).toBe(false);
+
+    // Her sign-in is revoked: at the next connection the page says so, and her local work stays.
+    revoke(relay, 'zhao@example.cn');
+    await zhao.page.reload();
+    await expect(zhao.page.locator('.sync-status')).toHaveAttribute('data-sync', 'refused');
 
     for (const person of [wang, li, zhao]) await person.context.close();
   } finally {
