@@ -118,7 +118,7 @@ pub fn TicketList() -> impl IntoView {
                     ().into_any()
                 }
             }}
-            <table class="tickets" id="ticket-table">
+            <table class="tickets" id="ticket-table" hidden=move || counts.get().1 == 0>
                 <caption class="visually-hidden">{t!(i18n, list.title)}</caption>
                 <thead>
                     <tr>

@@ -53,6 +53,11 @@ for (const locale of ['en-US', 'zh-CN']) {
     await expectAccessible(page, 'list');
     await page.setViewportSize({ width: 360, height: 740 });
     await expectAccessible(page, 'list on a phone');
+    await page.goto('./#/signin');
+    await page.locator('#sign-in-token').fill('idk_not_a_real_token');
+    await page.locator('form button[type=submit]').click();
+    await expect(page.locator('[role=alert]')).toBeVisible();
+    await expectAccessible(page, 'sign-in refused');
     await context.close();
   });
 }
