@@ -80,22 +80,24 @@ impl Feeds {
                 batch.insert(more);
             }
             for doc in batch.drain() {
-                if let Err(e) = self.ticket_changed(doc).await {
+                if let Err(e) = self.document_changed(doc).await {
                     tracing::warn!(%doc, error = %e, "could not update the indexes for a document");
                 }
             }
         }
     }
 
-    async fn ticket_changed(&self, doc: DocumentId) -> std::io::Result<()> {
+    /// Classifies a document from its content and keeps the indexes of tickets current.
+    async fn document_changed(&self, doc: DocumentId) -> std::io::Result<()> {
         let registry: &Registry = &self.shared.registry;
         let creator = match registry.facts(doc) {
             Some(DocFacts::Ticket { creator, .. } | DocFacts::Unclassified { creator }) => creator,
             _ => return Ok(()),
         };
+        let is_admin = self.shared.role_of(&creator) == Some(Role::Admin);
         let read = self.hub.read(doc, |d| {
             let summary = read_ticket(d).ok().map(|t| TicketSummary::from(&t));
-            (facts_of(d, &creator), summary)
+            (facts_of(d, &creator, is_admin), summary)
         });
         let Some((facts, summary)) = read.await.map_err(std::io::Error::other)? else {
             return Ok(());

@@ -58,12 +58,23 @@ impl Registry {
 
     /// Documents delivered but not yet classified (a crash can come between the two).
     pub fn unclassified(&self) -> Vec<DocumentId> {
+        self.matching(|f| matches!(f, DocFacts::Unclassified { .. }))
+    }
+
+    /// The organisation-wide documents (directory, catalog, policies…), which everyone reads.
+    pub fn organisation(&self) -> Vec<DocumentId> {
+        self.matching(|f| *f == DocFacts::Organisation)
+    }
+
+    fn matching(&self, wanted: impl Fn(&DocFacts) -> bool) -> Vec<DocumentId> {
         let facts = self.facts.read().unwrap();
-        facts
+        let mut ids: Vec<DocumentId> = facts
             .iter()
-            .filter(|(_, f)| matches!(f, DocFacts::Unclassified { .. }))
+            .filter(|(_, f)| wanted(f))
             .map(|(id, _)| *id)
-            .collect()
+            .collect();
+        ids.sort();
+        ids
     }
 
     /// Records that `person` delivered `doc` first, unless the relay already knows it.

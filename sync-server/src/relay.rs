@@ -61,6 +61,11 @@ impl Shared {
         decide(&viewer, self.registry.facts(doc).as_ref())
     }
 
+    /// The role of a person who may still sign in.
+    pub fn role_of(&self, person: &PersonId) -> Option<innerdesk_core::access::Role> {
+        self.viewer(person).map(|v| v.role)
+    }
+
     fn viewer(&self, person: &PersonId) -> Option<Viewer> {
         let people = self.people.read().unwrap();
         people

@@ -113,7 +113,13 @@ async fn session(
         department: person.department,
         role: person.role,
     };
-    Ok(Json(Session { person, indexes }).into_response())
+    let organisation = app.relay.shared.registry.organisation();
+    Ok(Json(Session {
+        person,
+        indexes,
+        organisation,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]

@@ -342,3 +342,96 @@ async fn what_the_relay_acknowledged_survives_sigkill_and_the_rest_resyncs() {
         "the queue index lists all 60"
     );
 }
+
+fn document_of_kind(kind: &str, note: &str) -> automerge::AutoCommit {
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "kind", kind).unwrap();
+    doc.put(automerge::ROOT, "note", note).unwrap();
+    doc.commit();
+    doc
+}
+
+fn note_in(peer: &Peer, id: DocumentId) -> Option<String> {
+    let doc = peer.replica.docs.get(&id)?;
+    Some(
+        doc.get(automerge::ROOT, "note")
+            .ok()??
+            .0
+            .as_str()?
+            .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn organisation_documents_are_read_by_all_and_written_by_admins_personal_ones_by_their_owner()
+{
+    let data = temp_dir("org");
+    let admin_token = add_person(&data, "Root", "root@example.cn", "IT", "admin");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut root = sign_in(&relay, &admin_token, "desk").await;
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+
+    // An admin publishes the directory; 王芳 learns of it from her session and reads it.
+    let directory = DocumentId::from_bytes([70; 16]);
+    root.peer
+        .replica
+        .docs
+        .insert(directory, document_of_kind("directory", "组织架构 v1"));
+    root.peer.track(directory).await;
+    assert!(root.peer.up_to_date(10).await);
+    let listed = || {
+        let json = relay.session_json(&wang_token);
+        json["organisation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v.as_str() == Some(&directory.to_string()))
+    };
+    for _ in 0..50 {
+        if listed() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(listed(), "the session names the directory");
+    wang.peer.track(directory).await;
+    assert!(
+        wang.peer
+            .until(
+                |p| note_in(p, directory).as_deref() == Some("组织架构 v1"),
+                10
+            )
+            .await
+    );
+
+    // She may not change it: the relay ignores her edit and says so.
+    let doc = wang.peer.replica.docs.get_mut(&directory).unwrap();
+    doc.put(automerge::ROOT, "note", "改过了").unwrap();
+    doc.commit();
+    wang.peer.changed(directory).await;
+    assert!(
+        wang.peer
+            .until(|p| p.read_only.contains(&directory), 10)
+            .await
+    );
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    li.peer.track(directory).await;
+    assert!(li.peer.until(|p| note_in(p, directory).is_some(), 10).await);
+    li.peer.idle(300).await;
+    assert_eq!(note_in(&li.peer, directory).as_deref(), Some("组织架构 v1"));
+
+    // 王芳's personal document is hers alone.
+    let mine = DocumentId::from_bytes([71; 16]);
+    wang.peer
+        .replica
+        .docs
+        .insert(mine, document_of_kind("personal", "我的草稿"));
+    wang.peer.track(mine).await;
+    assert!(wang.peer.until(|p| p.client.is_settled(mine), 10).await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    li.peer.track(mine).await;
+    assert!(li.peer.until(|p| p.unavailable.contains(&mine), 10).await);
+    assert!(!li.peer.seen_on_wire.contains(&mine));
+}

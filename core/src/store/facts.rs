@@ -1,15 +1,29 @@
 //! What the relay reads from a document's own content to decide who may see it.
 //!
-//! Only tickets are classified from content today; organisation and personal documents arrive with
-//! the directory. Anything else stays [`DocFacts::Unclassified`], owned by whoever delivered it first.
+//! The `kind` at a document's root decides: tickets name their requester, queue and watchers;
+//! organisation-wide kinds (directory, catalog, policies…) count as such only when an admin
+//! delivered them; `personal` documents belong to whoever delivered them. Anything else stays
+//! [`DocFacts::Unclassified`], owned by its first deliverer.
 
 use super::fields::str_at;
 use super::ticket_doc;
 use crate::access::{DocFacts, PersonId};
 use automerge::{ObjType, ReadDoc, Value, ROOT};
 
+/// Document kinds that hold organisation-wide configuration: everyone reads them, admins write.
+pub const ORGANISATION_KINDS: [&str; 5] = [
+    "directory",
+    "catalog",
+    "policies",
+    "calendars",
+    "automation",
+];
+
+/// The kind of a document that belongs to one person alone.
+pub const PERSONAL_KIND: &str = "personal";
+
 /// The access facts of `doc`, first delivered to the relay by `creator`.
-pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId) -> DocFacts {
+pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, creator_is_admin: bool) -> DocFacts {
     let unclassified = || DocFacts::Unclassified {
         creator: creator.clone(),
     };
@@ -22,6 +36,12 @@ pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId) -> DocFacts {
                 watchers: people_at(doc, "watchers"),
             },
             Err(_) => unclassified(),
+        },
+        Ok(kind) if creator_is_admin && ORGANISATION_KINDS.contains(&kind) => {
+            DocFacts::Organisation
+        }
+        Ok(PERSONAL_KIND) => DocFacts::Personal {
+            owner: creator.clone(),
         },
         _ => unclassified(),
     }
@@ -47,7 +67,8 @@ mod tests {
     use crate::domain::Account;
     use crate::domain::{DocumentId, Priority, Profile, TicketDraft, Timestamp};
     use crate::store::TicketDoc;
-    use automerge::AutoCommit;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT};
 
     #[test]
     fn a_ticket_names_its_requester_and_queue() {
@@ -69,7 +90,7 @@ mod tests {
         let ticket = TicketDoc::create(id, &draft, &filer, Timestamp(1)).unwrap();
         let relay = PersonId("relay-first-seen".into());
         assert_eq!(
-            facts_of(ticket.automerge(), &relay),
+            facts_of(ticket.automerge(), &relay, false),
             DocFacts::Ticket {
                 creator: relay,
                 requester: Some(PersonId("wang".into())),
@@ -79,12 +100,36 @@ mod tests {
         );
     }
 
+    fn of_kind(kind: &str) -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "kind", kind).unwrap();
+        doc
+    }
+
     #[test]
-    fn anything_else_belongs_to_whoever_delivered_it() {
-        let creator = PersonId("li".into());
+    fn organisation_documents_count_only_from_an_admin() {
+        let root = PersonId("root".into());
+        let directory = of_kind("directory");
+        assert_eq!(facts_of(&directory, &root, true), DocFacts::Organisation);
+        let forged = facts_of(&directory, &PersonId("li".into()), false);
+        assert_eq!(
+            forged,
+            DocFacts::Unclassified {
+                creator: PersonId("li".into())
+            }
+        );
+    }
+
+    #[test]
+    fn personal_documents_belong_to_their_deliverer_and_anything_else_too() {
+        let li = PersonId("li".into());
+        assert_eq!(
+            facts_of(&of_kind("personal"), &li, false),
+            DocFacts::Personal { owner: li.clone() }
+        );
         let expected = DocFacts::Unclassified {
-            creator: creator.clone(),
+            creator: li.clone(),
         };
-        assert_eq!(facts_of(&AutoCommit::new(), &creator), expected);
+        assert_eq!(facts_of(&AutoCommit::new(), &li, false), expected);
     }
 }

@@ -1,5 +1,5 @@
 //! What `/api/session` answers when a sign-in token is valid: who the person is, and the relay's
-//! index documents that list the tickets they may read. The relay writes it; the page reads it.
+//! index documents that list the tickets they may read, and the organisation-wide documents. The relay writes it; the page reads it.
 
 use crate::access::{PersonId, Role};
 use crate::domain::DocumentId;
@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub struct Session {
     pub person: SessionPerson,
     pub indexes: Vec<DocumentId>,
+    /// Organisation-wide documents (directory, catalog, policies…): everyone reads them.
+    #[serde(default)]
+    pub organisation: Vec<DocumentId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -103,10 +103,7 @@ impl Relay {
 
     /// The session a token signs in: (person id, index document ids).
     pub fn session(&self, token: &str) -> (String, Vec<DocumentId>) {
-        let (status, _, body) = self.request("/api/session", Some(token));
-        assert_eq!(status, 200, "{body}");
-        let body = dechunk(&body);
-        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let json = self.session_json(token);
         let indexes = json["indexes"]
             .as_array()
             .unwrap()
@@ -114,6 +111,12 @@ impl Relay {
             .map(|v| v.as_str().unwrap().parse().unwrap())
             .collect();
         (json["person"]["id"].as_str().unwrap().to_string(), indexes)
+    }
+
+    pub fn session_json(&self, token: &str) -> serde_json::Value {
+        let (status, _, body) = self.request("/api/session", Some(token));
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&dechunk(&body)).unwrap()
     }
 }
 
