@@ -1,10 +1,12 @@
 // Measures the release page in headless Chromium, served by the real sync-server:
 //  1. navigation → interactive ticket list, with 10,000 tickets in IndexedDB (baseline: an empty desk);
 //  2. one search keystroke → filtered list laid out, over 10,000 tickets (baseline: 100 tickets);
-//  3. the page's transfer size, gzip and brotli (baseline: the uncompressed size).
-// Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-10000.json>
+//  3. the page's transfer size, gzip and brotli (baseline: the uncompressed size);
+//  4. catch-up: a desk that filed 1,000 tickets offline signs in, until the relay has them all
+//     (baseline: 100 tickets), each run against a fresh relay.
+// Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-1000.json, desk-10000.json>
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,14 +24,39 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
-async function startRelay() {
-  const data = mkdtempSync(join(tmpdir(), 'innerdesk-bench-'));
+async function startRelay(data = mkdtempSync(join(tmpdir(), 'innerdesk-bench-'))) {
   const child = spawn(`${root}/target/release/sync-server`, ['--addr', `127.0.0.1:${port}`, '--data-dir', data, '--page-dir', `${root}/dist`], { stdio: 'ignore' });
+  child.data = data;
+  child.exited = new Promise((r) => child.once('exit', r));
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`${url}healthz`)).ok) return child; } catch { /* starting */ }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('relay did not start');
+}
+
+/** Seconds from signing in (with `file`'s tickets filed offline) until the relay has them all. */
+async function catchUpTimes(browser, file) {
+  const times = [];
+  for (let run = 0; run < 3; run++) {
+    const relay = await startRelay();
+    try {
+      const out = execFileSync(`${root}/target/release/sync-server`, ['--data-dir', relay.data, 'people', 'add',
+        '--name', '王芳', '--email', 'wang@example.cn', '--department', '财务部', '--url', url.replace(/\/$/, '')], { encoding: 'utf8' });
+      const link = out.match(/^sign-in link: (\S+)$/m)[1];
+      const { context, page } = await contextWithDesk(browser, file);
+      await page.goto(link);
+      await page.waitForSelector('[data-signed-in]', { timeout: 60_000 });
+      const t0 = Date.now();
+      await page.waitForSelector('.sync-status[data-sync="up-to-date"]', { timeout: 120_000 });
+      times.push(Date.now() - t0);
+      await context.close();
+    } finally {
+      relay.kill('SIGKILL');
+      await relay.exited;
+    }
+  }
+  return times;
 }
 
 /** A fresh browser context whose IndexedDB holds the seeded desk, exactly as the page stores it. */
@@ -103,7 +130,7 @@ function pageSize() {
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotliCompressSync(bytes).length };
 }
 
-const relay = await startRelay();
+let relay = await startRelay();
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
@@ -118,6 +145,10 @@ try {
   const bigKeys = await keystrokeTimes(big.page);
   await big.context.close();
   const size = pageSize();
+  relay.kill('SIGKILL');
+  await relay.exited;
+  const catchUpSmall = await catchUpTimes(browser, `${seeds}/desk-100.json`);
+  const catchUpBig = await catchUpTimes(browser, `${seeds}/desk-1000.json`);
 
   console.log('Innerdesk page benchmark (headless Chromium, release build, real sync-server)');
   console.log(`list load, 10,000 tickets: median ${ms(median(big.times))}, p95 ${ms(p95(big.times))} (goal ≤ 1000 ms)`);
@@ -128,6 +159,8 @@ try {
   console.log(`  list after the last keystroke: "${bigKeys.shown.trim()}"`);
   console.log(`page size: gzip ${(size.gzip / 1024).toFixed(0)} KiB, brotli ${(size.brotli / 1024).toFixed(0)} KiB`);
   console.log(`  baseline, uncompressed: ${(size.raw / 1024).toFixed(0)} KiB → gzip ratio ${(size.gzip / size.raw).toFixed(2)}`);
+  console.log(`catch-up after signing in with 1,000 tickets filed offline: median ${ms(median(catchUpBig))} (goal ≤ 2000 ms)`);
+  console.log(`  baseline, 100 tickets: median ${ms(median(catchUpSmall))} → ratio ${(median(catchUpBig) / median(catchUpSmall)).toFixed(2)}×`);
 } finally {
   await browser.close();
   relay.kill('SIGKILL');

@@ -83,6 +83,8 @@ pub struct Desk {
     announce: bool,
     /// Documents changed here since sync last offered them to the relay.
     to_offer: BTreeSet<DocumentId>,
+    /// How far each relay index has been taken into the list.
+    indexes_seen: HashMap<DocumentId, Vec<automerge::ChangeHash>>,
 }
 
 /// The open documents, by id.
@@ -171,6 +173,7 @@ pub async fn open_desk(
         rows: Vec::new(),
         announce,
         to_offer: BTreeSet::new(),
+        indexes_seen: HashMap::new(),
     };
     let unreadable = desk.rebuild_rows()?;
     if unreadable > 0 {
@@ -327,8 +330,7 @@ impl Desk {
 
     /// The relay has every change of `id` this device has.
     pub fn confirmed(&mut self, id: DocumentId) -> Result<(), StoreError> {
-        if self.docs.desk.outbox().contains(&id) {
-            self.docs.desk.set_in_outbox(id, false)?;
+        if self.docs.desk.set_in_outbox(id, false)? {
             self.dirty.insert(self.docs.desk_id);
         }
         Ok(())
@@ -363,11 +365,13 @@ impl Desk {
             self.ticket_changed(id)?;
             return Ok(Vec::new());
         }
-        let Some(index) = self.docs.relay_indexes.get(&id) else {
+        let Some(index) = self.docs.relay_indexes.get_mut(&id) else {
             return Ok(Vec::new());
         };
         self.dirty.insert(id);
-        let listed = ticket_index::read_rows(index)?.rows;
+        let seen = self.indexes_seen.remove(&id).unwrap_or_default();
+        let listed = ticket_index::written_since(index, &seen)?;
+        self.indexes_seen.insert(id, index.get_heads());
         let mut wanted = Vec::new();
         for row in listed {
             if self.docs.tickets.contains_key(&row.id) {

@@ -41,16 +41,17 @@ impl DeskDoc {
         self.ids_in("outbox")
     }
 
-    pub fn set_in_outbox(&mut self, id: DocumentId, waiting: bool) -> Result<(), StoreError> {
+    /// Puts a document in the outbox or takes it out; true if that changed anything.
+    pub fn set_in_outbox(&mut self, id: DocumentId, waiting: bool) -> Result<bool, StoreError> {
         let outbox = self.map("outbox")?;
         let key = id.to_string();
         match (waiting, self.doc.get(&outbox, &key)?.is_some()) {
             (true, false) => self.doc.put(&outbox, key, true)?,
             (false, true) => self.doc.delete(&outbox, key)?,
-            _ => return Ok(()),
+            _ => return Ok(false),
         }
         self.doc.commit();
-        Ok(())
+        Ok(true)
     }
 
     /// The relay's index documents that list the tickets this person may read.

@@ -91,6 +91,36 @@ pub fn get_row(doc: &impl ReadDoc, id: DocumentId) -> Result<Option<TicketSummar
     })
 }
 
+/// The rows written between `since` and now, read from Automerge's own diff: an index that grew by
+/// one row costs one row to take in, not the whole list.
+pub fn written_since(
+    doc: &mut AutoCommit,
+    since: &[automerge::ChangeHash],
+) -> Result<Vec<TicketSummary>, StoreError> {
+    let tickets = obj_at(doc, &ROOT, "tickets")?;
+    let now = doc.get_heads();
+    let mut written = Vec::new();
+    for patch in doc.diff(since, &now) {
+        if patch.obj != tickets {
+            continue;
+        }
+        if let automerge::PatchAction::PutMap {
+            key,
+            value: (Value::Scalar(s), _),
+            ..
+        } = patch.action
+        {
+            if let ScalarValue::Str(json) = s.as_ref() {
+                match serde_json::from_str::<TicketSummary>(json) {
+                    Ok(row) if row.id.to_string() == key => written.push(row),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(written)
+}
+
 /// Removes one ticket's row, if it is there.
 pub fn remove_row(doc: &mut impl Transactable, id: DocumentId) -> Result<(), StoreError> {
     let tickets = obj_at(doc, &ROOT, "tickets")?;
@@ -138,6 +168,28 @@ mod tests {
             updated_at: Timestamp(n.into()),
             comment_count: 0,
         }
+    }
+
+    #[test]
+    fn only_rows_written_since_a_point_are_read_again() {
+        let mut index = TicketIndex::create().unwrap();
+        index.upsert(&summary(1, "VPN")).unwrap();
+        index.upsert(&summary(2, "打印机")).unwrap();
+        let seen = index.automerge_mut().get_heads();
+        index.upsert(&summary(2, "打印机卡纸")).unwrap();
+        index.upsert(&summary(3, "报销")).unwrap();
+        let doc = index.automerge_mut();
+        let titles: Vec<String> = written_since(doc, &seen)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.title)
+            .collect();
+        assert_eq!(titles, ["打印机卡纸", "报销"]);
+        assert_eq!(
+            written_since(doc, &[]).unwrap().len(),
+            3,
+            "from nothing: every row"
+        );
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Output {
     Unavailable(DocumentId),
     /// The server shares the document but ignores this person's changes to it.
     ReadOnly(DocumentId),
+    /// The server now holds every change this device has of the document.
+    Settled(DocumentId),
 }
 
 /// What the person sees about sync.
@@ -58,6 +60,8 @@ struct Tracked {
     read_only: bool,
     /// This device's heads when it last spoke about the document.
     ours: Vec<ChangeHash>,
+    /// Whether the server had all of `ours` when last checked.
+    settled: bool,
     /// The document as far as it has arrived, while this device does not have it yet.
     arriving: Option<AutoCommit>,
 }
@@ -85,6 +89,7 @@ impl SyncClient {
         for tracked in self.docs.values_mut() {
             tracked.state = sync::State::new();
             tracked.unavailable = false;
+            tracked.settled = false;
         }
         Message::Join {
             sender: self.me.clone(),
@@ -119,7 +124,7 @@ impl SyncClient {
 
     /// The server has told us it holds every change this device has of `id`.
     pub fn is_settled(&self, id: DocumentId) -> bool {
-        self.server.is_some() && self.docs.get(&id).is_some_and(settled)
+        self.server.is_some() && self.docs.get(&id).is_some_and(|t| t.settled)
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -129,7 +134,7 @@ impl SyncClient {
         match self
             .docs
             .values()
-            .filter(|t| !t.unavailable && !settled(t))
+            .filter(|t| !t.unavailable && !t.settled)
             .count()
         {
             0 => SyncStatus::UpToDate,
@@ -206,6 +211,13 @@ impl SyncClient {
             out.push(Output::Changed(id));
         }
         self.offer(id, replica, out);
+        if let Some(tracked) = self.docs.get_mut(&id) {
+            let now = settled(tracked);
+            if now && !tracked.settled {
+                out.push(Output::Settled(id));
+            }
+            tracked.settled = now;
+        }
         Ok(())
     }
 
@@ -220,6 +232,7 @@ impl SyncClient {
             None => tracked.arriving.get_or_insert_with(AutoCommit::new),
         };
         tracked.ours = doc.get_heads();
+        tracked.settled = in_step(&tracked.state, &tracked.ours);
         let message = doc.sync().generate_sync_message(&mut tracked.state);
         let Some(message) = message else { return };
         let body = DocumentMessage {
@@ -239,14 +252,14 @@ impl SyncClient {
 
 /// In step: the server has told us its heads, and they are ours.
 fn settled(tracked: &Tracked) -> bool {
-    let Some(theirs) = &tracked.state.their_heads else {
+    in_step(&tracked.state, &tracked.ours)
+}
+
+fn in_step(state: &sync::State, ours: &[ChangeHash]) -> bool {
+    let Some(theirs) = &state.their_heads else {
         return false;
     };
-    let mut theirs = theirs.clone();
-    theirs.sort();
-    let mut ours = tracked.ours.clone();
-    ours.sort();
-    theirs == ours
+    theirs.len() == ours.len() && theirs.iter().all(|h| ours.contains(h))
 }
 
 /// Documents held in memory: what the native load generator and the tests use as a replica.

@@ -290,7 +290,7 @@ impl Peer {
                 Output::ReadOnly(id) => {
                     self.read_only.insert(id);
                 }
-                Output::Changed(_) => {}
+                Output::Changed(_) | Output::Settled(_) => {}
             }
         }
     }
