@@ -7,6 +7,7 @@
 use innerdesk_core::access::{PersonId, Role, Viewer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -64,6 +65,8 @@ pub enum PeopleError {
 pub struct PeopleBook {
     path: PathBuf,
     people: Vec<Person>,
+    /// Position of each person in `people`: the relay looks people up on every message.
+    by_id: HashMap<PersonId, usize>,
     /// When the file was last read, to notice edits by the admin subcommands.
     read_at: Option<(SystemTime, u64)>,
 }
@@ -103,7 +106,17 @@ impl PeopleBook {
             }
         };
         self.read_at = read_at;
+        self.index();
         Ok(())
+    }
+
+    fn index(&mut self) {
+        self.by_id = self
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
     }
 
     /// Writes the whole file through a temporary one, so a crash never leaves half a file.
@@ -156,6 +169,7 @@ impl PeopleBook {
             token_hashes: Vec::new(),
         };
         self.people.push(person.clone());
+        self.index();
         let token = self.issue_token(&person.id.0)?;
         Ok((person, token))
     }
@@ -185,7 +199,7 @@ impl PeopleBook {
     }
 
     pub fn get(&self, id: &PersonId) -> Option<&Person> {
-        self.people.iter().find(|p| p.id == *id)
+        self.by_id.get(id).map(|&i| &self.people[i])
     }
 
     fn find_mut(&mut self, who: &str) -> Result<&mut Person, PeopleError> {

@@ -65,18 +65,16 @@ fn new_ticket(
 }
 
 fn listed(person: &Person) -> Vec<DocumentId> {
-    let mut ids = Vec::new();
-    for index in &person.indexes {
-        if let Some(doc) = person.peer.replica.docs.get(index) {
-            ids.extend(
-                read_rows(doc)
-                    .map(|r| r.rows.into_iter().map(|s| s.id))
-                    .into_iter()
-                    .flatten(),
-            );
-        }
+    listed_in(&person.peer, &person.indexes)
+}
+
+/// Asks for every document in `ids` and waits until this peer holds them all.
+async fn fetch_all(peer: &mut Peer, ids: &[DocumentId]) -> bool {
+    for id in ids {
+        peer.track(*id).await;
     }
-    ids
+    peer.until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
+        .await
 }
 
 #[tokio::test]
@@ -304,14 +302,7 @@ async fn what_the_relay_acknowledged_survives_sigkill_and_the_rest_resyncs() {
 
     // Without 王芳 reconnecting, Li finds every acknowledged ticket on the restarted relay.
     let mut li = sign_in(&relay, &li_token, "desk").await;
-    for id in &ids {
-        li.peer.track(*id).await;
-    }
-    assert!(
-        li.peer
-            .until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
-            .await
-    );
+    assert!(fetch_all(&mut li.peer, &ids).await);
 
     // Thirty more, killed in the middle of the sync: 王芳's copy still has them and resyncs.
     for n in 30..60u8 {
@@ -327,14 +318,7 @@ async fn what_the_relay_acknowledged_survives_sigkill_and_the_rest_resyncs() {
     wang.peer.reconnect().await.unwrap();
     assert!(wang.peer.up_to_date(20).await);
     let mut li = sign_in(&relay, &li_token, "desk2").await;
-    for id in &ids {
-        li.peer.track(*id).await;
-    }
-    assert!(
-        li.peer
-            .until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
-            .await
-    );
+    assert!(fetch_all(&mut li.peer, &ids).await);
     assert!(
         li.peer
             .until(|p| listed_in(p, &li.indexes).len() == 60, 20)
