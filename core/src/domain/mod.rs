@@ -3,7 +3,9 @@
 //! Nothing here touches a browser, a clock or a random source: time and ids are arguments, so every rule
 //! is deterministic and tested natively with `cargo test`.
 
+pub mod directory;
 pub mod document_id;
+pub mod people_csv;
 pub mod profile;
 pub mod search;
 pub mod summary;

@@ -1,0 +1,441 @@
+//! The organisation's directory: a department tree, the people in it (with their managers and
+//! roles), and the history of organisational changes with the date each takes effect, so figures
+//! and tickets keep pointing at the right department after a rename or a merge.
+//!
+//! Pure data and rules: no clock (dates are parameters), no storage.
+
+use crate::access::Role;
+use crate::domain::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// A department's stable id (its name may change; the id does not).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DepartmentId(pub String);
+
+impl fmt::Display for DepartmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub name: String,
+    pub parent: Option<DepartmentId>,
+}
+
+/// Someone in the directory. The email is what identifies a person across imports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub email: String,
+    pub name: String,
+    pub department: DepartmentId,
+    /// The email of their manager, if any.
+    pub manager: Option<String>,
+    pub role: Role,
+}
+
+/// One organisational change, effective from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
+pub enum OrgChange {
+    Renamed {
+        department: DepartmentId,
+        from: String,
+        to: String,
+        effective: Timestamp,
+    },
+    /// `from` stops existing; its people, tickets and figures belong to `into` from `effective`.
+    Merged {
+        from: DepartmentId,
+        into: DepartmentId,
+        effective: Timestamp,
+    },
+    /// A person moves to another department.
+    Moved {
+        email: String,
+        from: DepartmentId,
+        to: DepartmentId,
+        effective: Timestamp,
+    },
+}
+
+/// What is wrong with a directory as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("{0} appears more than once")]
+    DuplicateEmail(String),
+    #[error("department {0} is inside itself (through {1})")]
+    DepartmentCycle(DepartmentId, DepartmentId),
+    #[error("{0}'s chain of managers comes back to them")]
+    ManagerCycle(String),
+    #[error("{0} belongs to an unknown department {1}")]
+    UnknownDepartment(String, DepartmentId),
+    #[error("{0}'s manager {1} is not in the directory")]
+    UnknownManager(String, String),
+}
+
+/// Why a merge is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("a department cannot be merged into itself")]
+    IntoItself,
+    #[error("unknown department {0}")]
+    Unknown(DepartmentId),
+}
+
+/// Why a department cannot be deleted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    #[error("{0} open tickets are still served by this department; close or hand them over first")]
+    OpenTickets(usize),
+    #[error("{0} people still belong to this department; move them first")]
+    People(usize),
+    #[error("it still has sub-departments; move or delete them first")]
+    Children,
+    #[error("unknown department {0}")]
+    Unknown(DepartmentId),
+}
+
+/// The whole directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub departments: BTreeMap<DepartmentId, Department>,
+    /// By email, lower-cased.
+    pub people: BTreeMap<String, Member>,
+    pub history: Vec<OrgChange>,
+}
+
+impl Directory {
+    /// Every problem, so an import or an edit can list them all at once.
+    pub fn problems(&self) -> Vec<DirectoryError> {
+        let mut problems = Vec::new();
+        for department in self.departments.values() {
+            if let Some(through) = self.cycle_above(&department.id) {
+                problems.push(DirectoryError::DepartmentCycle(
+                    department.id.clone(),
+                    through,
+                ));
+            }
+        }
+        for person in self.people.values() {
+            if !self.departments.contains_key(&person.department) {
+                problems.push(DirectoryError::UnknownDepartment(
+                    person.email.clone(),
+                    person.department.clone(),
+                ));
+            }
+            match &person.manager {
+                Some(manager) if !self.people.contains_key(manager) => {
+                    problems.push(DirectoryError::UnknownManager(
+                        person.email.clone(),
+                        manager.clone(),
+                    ));
+                }
+                _ => {}
+            }
+            if self.manages_themselves(&person.email) {
+                problems.push(DirectoryError::ManagerCycle(person.email.clone()));
+            }
+        }
+        problems
+    }
+
+    /// The department a walk up the tree from `start` meets twice, if any.
+    fn cycle_above(&self, start: &DepartmentId) -> Option<DepartmentId> {
+        let mut seen = BTreeSet::new();
+        let mut at = self.departments.get(start)?.parent.clone();
+        while let Some(id) = at {
+            if id == *start || !seen.insert(id.clone()) {
+                return Some(id);
+            }
+            at = self.departments.get(&id).and_then(|d| d.parent.clone());
+        }
+        None
+    }
+
+    fn manages_themselves(&self, email: &str) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut at = self.people.get(email).and_then(|p| p.manager.clone());
+        while let Some(manager) = at {
+            if manager == email {
+                return true;
+            }
+            if !seen.insert(manager.clone()) {
+                return false; // a cycle further up: reported for the people on it
+            }
+            at = self.people.get(&manager).and_then(|p| p.manager.clone());
+        }
+        false
+    }
+
+    /// The department that answers for `department` at `when`: merges effective by then are
+    /// followed, so a ticket filed with a department that later merged reports under the merged one.
+    pub fn department_at(&self, department: &DepartmentId, when: Timestamp) -> DepartmentId {
+        let mut current = department.clone();
+        // Each merge can move the answer once; more steps than changes would mean a loop.
+        for _ in 0..=self.history.len() {
+            let next = self.history.iter().find_map(|change| match change {
+                OrgChange::Merged {
+                    from,
+                    into,
+                    effective,
+                } if *from == current && *effective <= when => Some(into.clone()),
+                _ => None,
+            });
+            match next {
+                Some(into) => current = into,
+                None => break,
+            }
+        }
+        current
+    }
+
+    /// The name a department had at `when` (renames effective later are not yet visible).
+    pub fn name_at(&self, department: &DepartmentId, when: Timestamp) -> Option<String> {
+        let now = self.departments.get(department)?.name.clone();
+        let later_renames = self.history.iter().rev().filter_map(|change| match change {
+            OrgChange::Renamed {
+                department: d,
+                from,
+                effective,
+                ..
+            } if d == department && *effective > when => Some(from.clone()),
+            _ => None,
+        });
+        Some(later_renames.last().unwrap_or(now))
+    }
+
+    pub fn rename(
+        &mut self,
+        department: &DepartmentId,
+        to: &str,
+        effective: Timestamp,
+    ) -> Result<(), MergeError> {
+        let entry = self
+            .departments
+            .get_mut(department)
+            .ok_or_else(|| MergeError::Unknown(department.clone()))?;
+        let from = std::mem::replace(&mut entry.name, to.trim().to_string());
+        self.history.push(OrgChange::Renamed {
+            department: department.clone(),
+            from,
+            to: to.trim().into(),
+            effective,
+        });
+        Ok(())
+    }
+
+    /// Merges `from` into `into`: its people move, its sub-departments re-attach, and the change
+    /// is kept so earlier tickets report under `into` from `effective` on.
+    pub fn merge(
+        &mut self,
+        from: &DepartmentId,
+        into: &DepartmentId,
+        effective: Timestamp,
+    ) -> Result<(), MergeError> {
+        if from == into {
+            return Err(MergeError::IntoItself);
+        }
+        for id in [from, into] {
+            if !self.departments.contains_key(id) {
+                return Err(MergeError::Unknown(id.clone()));
+            }
+        }
+        for person in self.people.values_mut().filter(|p| p.department == *from) {
+            person.department = into.clone();
+        }
+        for department in self
+            .departments
+            .values_mut()
+            .filter(|d| d.parent.as_ref() == Some(from))
+        {
+            department.parent = Some(into.clone());
+        }
+        self.departments.remove(from);
+        self.history.push(OrgChange::Merged {
+            from: from.clone(),
+            into: into.clone(),
+            effective,
+        });
+        Ok(())
+    }
+
+    /// Moves a person to another department, keeping the move in the history.
+    pub fn move_person(
+        &mut self,
+        email: &str,
+        to: &DepartmentId,
+        effective: Timestamp,
+    ) -> Result<(), MergeError> {
+        if !self.departments.contains_key(to) {
+            return Err(MergeError::Unknown(to.clone()));
+        }
+        let Some(person) = self.people.get_mut(email) else {
+            return Ok(());
+        };
+        let from = std::mem::replace(&mut person.department, to.clone());
+        self.history.push(OrgChange::Moved {
+            email: email.into(),
+            from,
+            to: to.clone(),
+            effective,
+        });
+        Ok(())
+    }
+
+    /// Deletes an empty department; `open_tickets` is how many open tickets it still serves.
+    pub fn delete(
+        &mut self,
+        department: &DepartmentId,
+        open_tickets: usize,
+    ) -> Result<(), DeleteError> {
+        if !self.departments.contains_key(department) {
+            return Err(DeleteError::Unknown(department.clone()));
+        }
+        if open_tickets > 0 {
+            return Err(DeleteError::OpenTickets(open_tickets));
+        }
+        let people = self
+            .people
+            .values()
+            .filter(|p| p.department == *department)
+            .count();
+        if people > 0 {
+            return Err(DeleteError::People(people));
+        }
+        if self
+            .departments
+            .values()
+            .any(|d| d.parent.as_ref() == Some(department))
+        {
+            return Err(DeleteError::Children);
+        }
+        self.departments.remove(department);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dept(id: &str, parent: Option<&str>) -> Department {
+        Department {
+            id: DepartmentId(id.into()),
+            name: id.to_uppercase(),
+            parent: parent.map(|p| DepartmentId(p.into())),
+        }
+    }
+
+    fn member(email: &str, department: &str, manager: Option<&str>) -> Member {
+        Member {
+            email: email.into(),
+            name: email.into(),
+            department: DepartmentId(department.into()),
+            manager: manager.map(str::to_string),
+            role: Role::Requester,
+        }
+    }
+
+    fn directory() -> Directory {
+        let mut d = Directory::default();
+        for department in [
+            dept("hq", None),
+            dept("it", Some("hq")),
+            dept("ops", Some("hq")),
+            dept("helpdesk", Some("it")),
+        ] {
+            d.departments.insert(department.id.clone(), department);
+        }
+        for person in [
+            member("ceo", "hq", None),
+            member("li", "it", Some("ceo")),
+            member("wang", "ops", Some("ceo")),
+        ] {
+            d.people.insert(person.email.clone(), person);
+        }
+        d
+    }
+
+    #[test]
+    fn a_sound_directory_has_no_problems() {
+        assert_eq!(directory().problems(), vec![]);
+    }
+
+    #[test]
+    fn cycles_unknown_departments_and_managers_are_each_reported() {
+        let mut d = directory();
+        d.departments
+            .get_mut(&DepartmentId("hq".into()))
+            .unwrap()
+            .parent = Some(DepartmentId("helpdesk".into()));
+        d.people.get_mut("ceo").unwrap().manager = Some("li".into());
+        d.people
+            .insert("zhao".into(), member("zhao", "finance", Some("nobody")));
+        let problems = d.problems();
+        assert!(problems.contains(&DirectoryError::DepartmentCycle(
+            DepartmentId("hq".into()),
+            DepartmentId("hq".into())
+        )));
+        assert!(problems.contains(&DirectoryError::ManagerCycle("ceo".into())));
+        assert!(problems.contains(&DirectoryError::ManagerCycle("li".into())));
+        assert!(problems.contains(&DirectoryError::UnknownDepartment(
+            "zhao".into(),
+            DepartmentId("finance".into())
+        )));
+        assert!(problems.contains(&DirectoryError::UnknownManager(
+            "zhao".into(),
+            "nobody".into()
+        )));
+    }
+
+    #[test]
+    fn a_ticket_filed_before_a_merge_reports_under_the_merged_department_after_it() {
+        let mut d = directory();
+        let (ops, it) = (DepartmentId("ops".into()), DepartmentId("it".into()));
+        d.merge(&ops, &it, Timestamp(1_000)).unwrap();
+        assert_eq!(
+            d.department_at(&ops, Timestamp(999)),
+            ops,
+            "before the merge it was still ops"
+        );
+        assert_eq!(d.department_at(&ops, Timestamp(1_000)), it);
+        assert_eq!(d.people["wang"].department, it, "its people moved");
+        assert_eq!(
+            d.merge(&it, &it, Timestamp(2_000)),
+            Err(MergeError::IntoItself)
+        );
+        assert_eq!(
+            d.merge(&ops, &it, Timestamp(2_000)),
+            Err(MergeError::Unknown(ops))
+        );
+    }
+
+    #[test]
+    fn renames_keep_the_old_name_for_earlier_dates() {
+        let mut d = directory();
+        let it = DepartmentId("it".into());
+        d.rename(&it, "信息技术部", Timestamp(5_000)).unwrap();
+        assert_eq!(d.name_at(&it, Timestamp(4_999)).unwrap(), "IT");
+        assert_eq!(d.name_at(&it, Timestamp(5_000)).unwrap(), "信息技术部");
+    }
+
+    #[test]
+    fn a_department_with_open_tickets_people_or_children_is_not_deleted() {
+        let mut d = directory();
+        let (it, helpdesk) = (DepartmentId("it".into()), DepartmentId("helpdesk".into()));
+        assert_eq!(d.delete(&helpdesk, 3), Err(DeleteError::OpenTickets(3)));
+        assert_eq!(d.delete(&it, 0), Err(DeleteError::People(1)));
+        d.move_person("li", &DepartmentId("hq".into()), Timestamp(1))
+            .unwrap();
+        assert_eq!(d.delete(&it, 0), Err(DeleteError::Children));
+        d.delete(&helpdesk, 0).unwrap();
+        d.delete(&it, 0).unwrap();
+        assert!(matches!(d.history.last(), Some(OrgChange::Moved { .. })));
+    }
+}
