@@ -198,16 +198,21 @@ impl Directory {
     /// The name a department had at `when` (renames effective later are not yet visible).
     pub fn name_at(&self, department: &DepartmentId, when: Timestamp) -> Option<String> {
         let now = self.departments.get(department)?.name.clone();
-        let later_renames = self.history.iter().rev().filter_map(|change| match change {
-            OrgChange::Renamed {
-                department: d,
-                from,
-                effective,
-                ..
-            } if d == department && *effective > when => Some(from.clone()),
-            _ => None,
-        });
-        Some(later_renames.last().unwrap_or(now))
+        // The earliest rename after `when` still had the name of that moment as its `from`.
+        let next_rename = self
+            .history
+            .iter()
+            .filter_map(|change| match change {
+                OrgChange::Renamed {
+                    department: d,
+                    from,
+                    effective,
+                    ..
+                } if d == department && *effective > when => Some((*effective, from.clone())),
+                _ => None,
+            })
+            .min_by_key(|(effective, _)| *effective);
+        Some(next_rename.map_or(now, |(_, from)| from))
     }
 
     pub fn rename(
