@@ -6,6 +6,7 @@
 pub mod directory;
 pub mod document_id;
 pub mod people_csv;
+pub mod people_search;
 pub mod profile;
 pub mod search;
 pub mod summary;
