@@ -5,6 +5,7 @@
 
 pub mod desk;
 pub mod desk_doc;
+pub mod directory_doc;
 pub mod facts;
 mod fields;
 pub mod ticket_doc;

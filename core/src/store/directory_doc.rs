@@ -1,0 +1,176 @@
+//! The organisation's directory as one Automerge document (kind `directory`): every department and
+//! every person is one JSON string under its id or email, so two admins editing different people
+//! merge cleanly and edits to the same person resolve last-writer-wins; org changes are appended
+//! to a list, so none is lost when admins work offline at the same time.
+
+use super::fields::{check_header, obj_at, write_header};
+use super::StoreError;
+use crate::domain::directory::{Department, Directory, Member, OrgChange};
+use automerge::{
+    transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub const KIND: &str = "directory";
+const SCHEMA: i64 = 1;
+
+#[derive(Debug, Clone)]
+pub struct DirectoryDoc {
+    doc: AutoCommit,
+}
+
+impl DirectoryDoc {
+    pub fn create() -> Result<Self, StoreError> {
+        let mut doc = AutoCommit::new();
+        write_header(&mut doc, KIND, SCHEMA)?;
+        doc.put_object(ROOT, "departments", ObjType::Map)?;
+        doc.put_object(ROOT, "people", ObjType::Map)?;
+        doc.put_object(ROOT, "history", ObjType::List)?;
+        doc.commit();
+        Ok(Self { doc })
+    }
+
+    pub fn from_automerge(doc: AutoCommit) -> Result<Self, StoreError> {
+        check_header(&doc, KIND, SCHEMA)?;
+        Ok(Self { doc })
+    }
+
+    pub fn automerge_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    /// The directory as it stands; entries that do not parse are skipped (and counted).
+    pub fn read(&self) -> Result<(Directory, usize), StoreError> {
+        let mut directory = Directory::default();
+        let mut unreadable = 0;
+        for department in entries::<Department>(&self.doc, "departments", &mut unreadable)? {
+            directory
+                .departments
+                .insert(department.id.clone(), department);
+        }
+        for person in entries::<Member>(&self.doc, "people", &mut unreadable)? {
+            directory.people.insert(person.email.clone(), person);
+        }
+        directory.history = entries::<OrgChange>(&self.doc, "history", &mut unreadable)?;
+        Ok((directory, unreadable))
+    }
+
+    /// Writes what differs between the stored directory and `wanted`, as one change.
+    pub fn save(&mut self, wanted: &Directory) -> Result<(), StoreError> {
+        let (current, _) = self.read()?;
+        let departments = obj_at(&self.doc, &ROOT, "departments")?;
+        sync_map(
+            &mut self.doc,
+            &departments,
+            &current.departments,
+            &wanted.departments,
+            |id| id.0.clone(),
+        )?;
+        let people = obj_at(&self.doc, &ROOT, "people")?;
+        sync_map(
+            &mut self.doc,
+            &people,
+            &current.people,
+            &wanted.people,
+            String::clone,
+        )?;
+        let history = obj_at(&self.doc, &ROOT, "history")?;
+        for change in wanted.history.iter().skip(current.history.len()) {
+            let at = self.doc.length(&history);
+            self.doc.insert(&history, at, json(change)?)?;
+        }
+        self.doc.commit();
+        Ok(())
+    }
+}
+
+fn json(value: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| StoreError::Invalid("directory entry"))
+}
+
+fn sync_map<K: Ord, V: PartialEq + Serialize>(
+    doc: &mut AutoCommit,
+    map: &automerge::ObjId,
+    current: &std::collections::BTreeMap<K, V>,
+    wanted: &std::collections::BTreeMap<K, V>,
+    key: impl Fn(&K) -> String,
+) -> Result<(), StoreError> {
+    for (k, v) in wanted {
+        if current.get(k) != Some(v) {
+            doc.put(map, key(k), json(v)?)?;
+        }
+    }
+    for k in current.keys().filter(|k| !wanted.contains_key(k)) {
+        doc.delete(map, key(k))?;
+    }
+    Ok(())
+}
+
+/// The JSON entries of a map or list field.
+fn entries<T: DeserializeOwned>(
+    doc: &impl ReadDoc,
+    field: &'static str,
+    unreadable: &mut usize,
+) -> Result<Vec<T>, StoreError> {
+    let obj = obj_at(doc, &ROOT, field)?;
+    let values: Vec<ValueRef<'_>> = match doc.object_type(&obj) {
+        Ok(ObjType::List) => doc.list_range(&obj, ..).map(|item| item.value).collect(),
+        _ => doc.map_range(&obj, ..).map(|item| item.value).collect(),
+    };
+    let mut out = Vec::new();
+    for value in values {
+        match value {
+            ValueRef::Scalar(ScalarValueRef::Str(text)) => match serde_json::from_str(&text) {
+                Ok(entry) => out.push(entry),
+                Err(_) => *unreadable += 1,
+            },
+            _ => *unreadable += 1,
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::directory::DepartmentId;
+    use crate::domain::people_csv::preview_import;
+    use crate::domain::Timestamp;
+
+    fn imported() -> Directory {
+        let file =
+            "name,email,department\n张三,zs@example.cn,信息技术部\n李四,ls@example.cn,财务部\n";
+        preview_import(file.as_bytes(), &Directory::default())
+            .unwrap()
+            .apply()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_directory_round_trips_and_two_admins_merge() {
+        let mut doc = DirectoryDoc::create().unwrap();
+        doc.save(&imported()).unwrap();
+        let (read, unreadable) = doc.read().unwrap();
+        assert_eq!((read.clone(), unreadable), (imported(), 0));
+
+        // Two admins offline: one renames IT, the other moves 李四 into it.
+        let mut a = DirectoryDoc::from_automerge(doc.automerge_mut().fork()).unwrap();
+        let mut b = DirectoryDoc::from_automerge(doc.automerge_mut().fork()).unwrap();
+        let it = DepartmentId("信息技术部".into());
+        let mut renamed = read.clone();
+        renamed.rename(&it, "IT 服务部", Timestamp(10)).unwrap();
+        a.save(&renamed).unwrap();
+        let mut moved = read.clone();
+        moved
+            .move_person("ls@example.cn", &it, Timestamp(11))
+            .unwrap();
+        b.save(&moved).unwrap();
+        a.automerge_mut().merge(b.automerge_mut()).unwrap();
+
+        let (merged, _) = a.read().unwrap();
+        assert_eq!(merged.departments[&it].name, "IT 服务部");
+        assert_eq!(merged.people["ls@example.cn"].department, it);
+        assert_eq!(merged.history.len(), 2, "both org changes are kept");
+    }
+}
