@@ -59,6 +59,7 @@ fn main() {
                 department: DEPARTMENTS[i % DEPARTMENTS.len()].into(),
                 category: "".into(),
                 priority: Priority::ALL[i % Priority::ALL.len()],
+                ..Default::default()
             };
             let at = Timestamp(start + i as i64 * 60_000);
             desk.create_ticket(id, &draft, at).unwrap();

@@ -62,6 +62,7 @@ async fn desk_survives_a_new_connection() {
         department: "IT".into(),
         category: "".into(),
         priority: Priority::High,
+        ..Default::default()
     };
     desk.create_ticket(ticket, &draft, Timestamp(1_000))
         .unwrap();
@@ -111,6 +112,7 @@ async fn damaged_ticket_does_not_block_the_desk() {
         department: "IT".into(),
         category: "".into(),
         priority: Priority::Normal,
+        ..Default::default()
     };
     desk.create_ticket(good, &draft("good"), Timestamp(1))
         .unwrap();

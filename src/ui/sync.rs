@@ -139,6 +139,7 @@ fn adopt_session(state: AppState, session: &Session) {
             let _ = desk.set_profile(profile);
         }
         let _ = desk.set_relay_indexes(&session.indexes);
+        let _ = desk.set_organisation(&session.organisation);
     });
 }
 
@@ -206,7 +207,7 @@ async fn connect(state: AppState, session: &Session, token: &str, device: &str) 
         hello
     };
     let _ = outgoing.unbounded_send(hello);
-    track_everything(state, &session.indexes).await;
+    track_everything(state, session).await;
     let mut shook_hands = false;
     while let Some(frame) = from_socket.next().await {
         let Ok(Message::Bytes(bytes)) = frame else {
@@ -226,14 +227,25 @@ async fn connect(state: AppState, session: &Session, token: &str, device: &str) 
     shook_hands
 }
 
-/// Tracks what must stay in step: the relay's indexes, everything changed here that the relay has
-/// not confirmed (loaded from storage first), and every ticket open in memory.
-async fn track_everything(state: AppState, indexes: &[DocumentId]) {
-    let waiting = state.read_untracked(|d| d.outbox());
+/// Tracks what must stay in step: the relay's indexes and the organisation's documents,
+/// everything changed here that the relay has not confirmed (loaded from storage first), and every
+/// document open in memory.
+async fn track_everything(state: AppState, session: &Session) {
+    let waiting = state.read_untracked(|d| {
+        let outbox = d.outbox();
+        outbox
+            .into_iter()
+            .filter(|id| !d.holds(*id))
+            .collect::<Vec<_>>()
+    });
     // Read side by side: IndexedDB serves many small reads at once far faster than one by one.
     futures::future::join_all(waiting.into_iter().map(|id| state.open_ticket(id))).await;
-    let held = state.read_untracked(|d| d.held_tickets());
-    for id in indexes.iter().copied().chain(held) {
+    let held = state.read_untracked(|d| d.held_documents());
+    let shared = session.indexes.iter().chain(&session.organisation).copied();
+    let mut all: Vec<DocumentId> = shared.chain(held).collect();
+    all.sort();
+    all.dedup();
+    for id in all {
         track(state, id);
     }
 }

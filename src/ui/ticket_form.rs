@@ -31,6 +31,7 @@ pub fn TicketForm() -> impl IntoView {
             department: department.get(),
             category: category.get(),
             priority: priority.get(),
+            ..Default::default()
         };
         match state.create_ticket(&draft) {
             Ok(id) => navigate(Route::Ticket(id)),

@@ -9,6 +9,7 @@ use crate::relay::Shared;
 use automerge::Automerge;
 use innerdesk_core::access::{Audience, DocFacts, PersonId, Role};
 use innerdesk_core::domain::{DocumentId, TicketSummary};
+use innerdesk_core::store::directory_doc::read_directory;
 use innerdesk_core::store::facts::facts_of;
 use innerdesk_core::store::ticket_doc::read_ticket;
 use innerdesk_core::store::ticket_index;
@@ -51,7 +52,9 @@ impl Feeds {
     pub async fn indexes_for(&self, person: &crate::people::Person) -> Vec<DocumentId> {
         let mut audiences = vec![Audience::Person(person.id.clone())];
         match person.role {
-            Role::Agent | Role::Lead => audiences.push(Audience::Queue(person.department.clone())),
+            Role::Agent | Role::Lead => audiences.push(Audience::Queue(
+                self.shared.current_queue(&person.department),
+            )),
             Role::Admin => {
                 let named = self.named.lock().await;
                 audiences.extend(named.iter().filter_map(|n| match &n.audience {
@@ -79,33 +82,48 @@ impl Feeds {
             while let Ok(more) = changed.try_recv() {
                 batch.insert(more);
             }
-            for doc in batch.drain() {
-                if let Err(e) = self.document_changed(doc).await {
-                    tracing::warn!(%doc, error = %e, "could not update the indexes for a document");
+            while let Some(&doc) = batch.iter().next() {
+                batch.remove(&doc);
+                match self.document_changed(doc).await {
+                    Ok(more) => batch.extend(more),
+                    Err(e) => {
+                        tracing::warn!(%doc, error = %e, "could not update the indexes for a document")
+                    }
                 }
             }
         }
     }
 
-    /// Classifies a document from its content and keeps the indexes of tickets current.
-    async fn document_changed(&self, doc: DocumentId) -> std::io::Result<()> {
+    /// Classifies a document from its content and keeps the indexes of tickets current. Returns
+    /// the documents whose indexing this change affects in turn (tickets of a merged department).
+    async fn document_changed(&self, doc: DocumentId) -> std::io::Result<Vec<DocumentId>> {
         let registry: &Registry = &self.shared.registry;
         let creator = match registry.facts(doc) {
             Some(DocFacts::Ticket { creator, .. } | DocFacts::Unclassified { creator }) => creator,
-            _ => return Ok(()),
+            Some(DocFacts::Organisation) => return self.organisation_changed(doc).await,
+            _ => return Ok(Vec::new()),
         };
         let is_admin = self.shared.role_of(&creator) == Some(Role::Admin);
         let read = self.hub.read(doc, |d| {
-            let summary = read_ticket(d).ok().map(|t| TicketSummary::from(&t));
-            (facts_of(d, &creator, is_admin), summary)
+            let ticket = read_ticket(d).ok();
+            let facts = facts_of(d, &creator, is_admin);
+            (facts, ticket.map(|t| TicketSummary::from(&t)))
         });
-        let Some((facts, summary)) = read.await.map_err(std::io::Error::other)? else {
-            return Ok(());
+        let Some((mut facts, summary)) = read.await.map_err(std::io::Error::other)? else {
+            return Ok(Vec::new());
         };
-        let now = audiences(&facts);
+        self.requester_from_directory(&mut facts, summary.as_ref());
+        let became_organisation = facts == DocFacts::Organisation;
+        let now = audiences(&facts, &self.shared);
         if let Some(previous) = registry.record(doc, facts)? {
             self.hub.access_changed(doc).await;
-            let before = previous.as_ref().map(audiences).unwrap_or_default();
+            if became_organisation {
+                return self.organisation_changed(doc).await;
+            }
+            let before = previous
+                .as_ref()
+                .map(|f| audiences(f, &self.shared))
+                .unwrap_or_default();
             for gone in before.iter().filter(|a| !now.contains(a)) {
                 let index = self.index(gone).await?;
                 self.hub
@@ -117,7 +135,7 @@ impl Feeds {
             }
         }
         let Some(summary) = summary else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         for audience in &now {
             let index = self.index(audience).await?;
@@ -126,7 +144,65 @@ impl Feeds {
                 .await
                 .map_err(std::io::Error::other)?;
         }
-        Ok(())
+        Ok(Vec::new())
+    }
+
+    /// A ticket filed for someone else names them by email: when the relay knows that email, that
+    /// person is the requester (and reads the ticket).
+    fn requester_from_directory(&self, facts: &mut DocFacts, summary: Option<&TicketSummary>) {
+        let (DocFacts::Ticket { requester, .. }, Some(summary)) = (facts, summary) else {
+            return;
+        };
+        if summary.requester_email.is_empty() {
+            return;
+        }
+        let people = self.shared.people.read().unwrap();
+        if let Some(person) = people.with_email(&summary.requester_email) {
+            *requester = Some(person.id.clone());
+        }
+    }
+
+    /// A directory changed: its merges may move tickets to another queue. Their rows leave the old
+    /// queue's index here; the tickets returned are indexed again under their queue now.
+    async fn organisation_changed(&self, doc: DocumentId) -> std::io::Result<Vec<DocumentId>> {
+        let read = self
+            .hub
+            .read(doc, |d| read_directory(d).ok().map(|(dir, _)| dir));
+        let Some(Some(directory)) = read.await.map_err(std::io::Error::other)? else {
+            return Ok(Vec::new());
+        };
+        let shared = &self.shared;
+        if shared
+            .directory
+            .read()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|(current, _)| *current < doc)
+        {
+            return Ok(Vec::new());
+        }
+        let tickets = shared.registry.ticket_queues();
+        let before: Vec<String> = tickets
+            .iter()
+            .map(|(_, queue)| shared.current_queue(queue))
+            .collect();
+        *shared.directory.write().unwrap() = Some((doc, directory));
+        let mut moved = Vec::new();
+        for ((ticket, queue), was) in tickets.into_iter().zip(before) {
+            if shared.current_queue(&queue) == was {
+                continue;
+            }
+            let index = self.index(&Audience::Queue(was)).await?;
+            self.hub
+                .change(index, |d| {
+                    let _ = d.transact(|tx| ticket_index::remove_row(tx, ticket));
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+            self.hub.access_changed(ticket).await;
+            moved.push(ticket);
+        }
+        Ok(moved)
     }
 
     /// The index document of an audience, created the first time it is needed.
@@ -164,8 +240,9 @@ fn random_id() -> DocumentId {
     DocumentId::from_bytes(bytes)
 }
 
-/// Who sees a ticket in their lists: its queue, its requester, its watchers and its creator.
-fn audiences(facts: &DocFacts) -> Vec<Audience> {
+/// Who sees a ticket in their lists: its queue (after merges), its requester, its watchers and
+/// its creator.
+fn audiences(facts: &DocFacts, shared: &Shared) -> Vec<Audience> {
     let DocFacts::Ticket {
         creator,
         requester,
@@ -180,7 +257,7 @@ fn audiences(facts: &DocFacts) -> Vec<Audience> {
     people.extend(watchers.iter());
     people.sort();
     people.dedup();
-    let mut out = vec![Audience::Queue(queue.clone())];
+    let mut out = vec![Audience::Queue(shared.current_queue(queue))];
     out.extend(people.into_iter().map(|p| Audience::Person(p.clone())));
     out
 }

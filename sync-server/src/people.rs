@@ -202,6 +202,12 @@ impl PeopleBook {
         self.by_id.get(id).map(|&i| &self.people[i])
     }
 
+    /// The person with this email (emails are kept lower-case).
+    pub fn with_email(&self, email: &str) -> Option<&Person> {
+        let email = email.trim().to_lowercase();
+        self.people.iter().find(|p| p.email == email)
+    }
+
     fn find_mut(&mut self, who: &str) -> Result<&mut Person, PeopleError> {
         let key = who.trim().to_lowercase();
         self.people

@@ -66,6 +66,18 @@ impl Registry {
         self.matching(|f| *f == DocFacts::Organisation)
     }
 
+    /// Every ticket with the queue it names.
+    pub fn ticket_queues(&self) -> Vec<(DocumentId, String)> {
+        let facts = self.facts.read().unwrap();
+        facts
+            .iter()
+            .filter_map(|(id, f)| match f {
+                DocFacts::Ticket { queue, .. } => Some((*id, queue.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn matching(&self, wanted: impl Fn(&DocFacts) -> bool) -> Vec<DocumentId> {
         let facts = self.facts.read().unwrap();
         let mut ids: Vec<DocumentId> = facts

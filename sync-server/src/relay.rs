@@ -9,8 +9,9 @@ use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::people::{PeopleBook, Person};
 use crate::registry::Registry;
-use innerdesk_core::access::{decide, Access, PersonId, Viewer};
-use innerdesk_core::domain::DocumentId;
+use innerdesk_core::access::{decide, Access, DocFacts, PersonId, Viewer};
+use innerdesk_core::domain::directory::{DepartmentId, Directory};
+use innerdesk_core::domain::{DocumentId, Timestamp};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc;
@@ -30,6 +31,11 @@ pub struct Shared {
     pub audit: AuditLog,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// The organisation's directory as last synced: its merges decide which queue a merged
+    /// department's tickets now belong to.
+    /// (The lowest id wins, should two admins each have created one offline; the page folds the
+    /// other into it.)
+    pub directory: RwLock<Option<(DocumentId, Directory)>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +64,34 @@ impl Shared {
         let Some(viewer) = self.viewer(person) else {
             return Access::None;
         };
-        decide(&viewer, self.registry.facts(doc).as_ref())
+        let facts = self.registry.facts(doc).map(|facts| match facts {
+            DocFacts::Ticket {
+                creator,
+                requester,
+                queue,
+                watchers,
+            } => DocFacts::Ticket {
+                creator,
+                requester,
+                queue: self.current_queue(&queue),
+                watchers,
+            },
+            other => other,
+        });
+        decide(&viewer, facts.as_ref())
+    }
+
+    /// The queue a department's work belongs to now: its own, or, after a merge, the department
+    /// it was merged into.
+    pub fn current_queue(&self, department: &str) -> String {
+        let directory = self.directory.read().unwrap();
+        let Some((_, directory)) = directory.as_ref() else {
+            return department.to_string();
+        };
+        let now = Timestamp(chrono::Utc::now().timestamp_millis());
+        directory
+            .department_at(&DepartmentId(department.into()), now)
+            .0
     }
 
     /// The role of a person who may still sign in.
@@ -72,6 +105,10 @@ impl Shared {
             .get(person)
             .filter(|p| p.may_sign_in())
             .map(Person::viewer)
+            .map(|mut viewer| {
+                viewer.department = self.current_queue(&viewer.department);
+                viewer
+            })
     }
 }
 
@@ -85,10 +122,17 @@ impl Relay {
             audit: AuditLog::open(data_dir)?,
             metrics: Metrics::default(),
             limits,
+            directory: RwLock::default(),
         });
         let (changed_tx, changed_rx) = mpsc::unbounded_channel();
         // Finish classifying what a crash interrupted; until then only the deliverer may read it.
-        for doc in shared.registry.unclassified() {
+        // The directory's merges are read again before anyone is served.
+        for doc in shared
+            .registry
+            .unclassified()
+            .into_iter()
+            .chain(shared.registry.organisation())
+        {
             let _ = changed_tx.send(doc);
         }
         let hub = Arc::new(Hub::new(store, shared.clone(), changed_tx));

@@ -58,6 +58,7 @@ fn new_ticket(
         department: queue.into(),
         category: String::new(),
         priority: Priority::Normal,
+        ..Default::default()
     };
     let id = DocumentId::from_bytes([n; 16]);
     let doc = TicketDoc::create(id, &draft, &profile, Timestamp(1_000)).unwrap();
@@ -418,4 +419,78 @@ async fn organisation_documents_are_read_by_all_and_written_by_admins_personal_o
     li.peer.track(mine).await;
     assert!(li.peer.until(|p| p.unavailable.contains(&mine), 10).await);
     assert!(!li.peer.seen_on_wire.contains(&mine));
+}
+
+#[tokio::test]
+async fn the_directory_names_requesters_and_a_merge_hands_a_queue_to_the_merged_department() {
+    use innerdesk_core::domain::directory::{Department, DepartmentId, Directory};
+    use innerdesk_core::store::directory_doc;
+    let data = temp_dir("directory");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let zhang_token = add_person(&data, "张三", "zs@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "服务台", "agent");
+    let root_token = add_person(&data, "Root", "root@example.cn", "总部", "admin");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut zhang = sign_in(&relay, &zhang_token, "phone").await;
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    let mut root = sign_in(&relay, &root_token, "desk").await;
+
+    // 王芳 files for her colleague 张三, picked from the directory, to the desktop-support queue.
+    let (ticket, doc) = new_ticket(&wang, "张三", "显示器黑屏", "桌面支持", 40);
+    let mut doc = doc;
+    doc.put(automerge::ROOT, "requester_email", "zs@example.cn")
+        .unwrap();
+    wang.peer.replica.docs.insert(ticket, doc);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await);
+    assert!(
+        zhang
+            .peer
+            .until(|p| listed_in(p, &zhang.indexes).contains(&ticket), 10)
+            .await,
+        "the requester named by email sees the ticket in their list"
+    );
+    li.peer.track(ticket).await;
+    assert!(
+        li.peer.until(|p| p.unavailable.contains(&ticket), 10).await,
+        "桌面支持 is not Li's queue yet"
+    );
+
+    // An admin merges 桌面支持 into 服务台 in the directory.
+    let mut directory = Directory::default();
+    for name in ["桌面支持", "服务台"] {
+        let id = DepartmentId(name.into());
+        directory.departments.insert(
+            id.clone(),
+            Department {
+                id,
+                name: name.into(),
+                parent: None,
+            },
+        );
+    }
+    directory
+        .merge(
+            &DepartmentId("桌面支持".into()),
+            &DepartmentId("服务台".into()),
+            Timestamp(0),
+        )
+        .unwrap();
+    let mut org = directory_doc::create().unwrap();
+    directory_doc::save_directory(&mut org, &directory).unwrap();
+    let org_id = DocumentId::from_bytes([41; 16]);
+    root.peer.replica.docs.insert(org_id, org);
+    root.peer.track(org_id).await;
+    assert!(root.peer.up_to_date(10).await);
+
+    // Li now serves the merged queue: its earlier ticket is listed for him and opens.
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    assert!(
+        li.peer
+            .until(|p| listed_in(p, &li.indexes).contains(&ticket), 10)
+            .await,
+        "the merged department's ticket is in Li's queue"
+    );
+    assert!(fetch_all(&mut li.peer, &[ticket]).await);
 }

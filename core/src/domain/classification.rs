@@ -4,10 +4,10 @@
 //! and how important its requests are — with weights the organisation sets, over a chosen window.
 //! A manual override needs a reason and stays visible next to the computed segment.
 
-use super::directory::DepartmentId;
-use super::{Priority, Timestamp};
+use super::directory::{DepartmentId, Directory};
+use super::{Priority, TicketSummary, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One request, as classification needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,7 @@ pub enum Segment {
 
 /// The organisation's settings for classification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Weights {
     pub function: f64,
     pub frequency: f64,
@@ -69,6 +70,14 @@ impl Default for Weights {
             support_departments: Vec::new(),
         }
     }
+}
+
+/// What an organisation configures about classification: the weights, and manual segments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerSettings {
+    pub weights: Weights,
+    #[serde(default)]
+    pub overrides: BTreeMap<DepartmentId, Override>,
 }
 
 /// A manual segment, with why and who.
@@ -127,6 +136,75 @@ impl Profile {
     pub fn segment(&self) -> Segment {
         self.manual.as_ref().map_or(self.computed, |o| o.segment)
     }
+}
+
+/// The requests behind classification, drawn from ticket list rows. Each counts under the
+/// departments its customer and provider belong to at `now`, after merges: a ticket filed before a
+/// merge reports under the merged department. Tickets filed without the directory are left out.
+pub fn requests_from(
+    rows: &[TicketSummary],
+    directory: &Directory,
+    now: Timestamp,
+) -> Vec<Request> {
+    let managers: BTreeSet<&str> = directory
+        .people
+        .values()
+        .filter_map(|p| p.manager.as_deref())
+        .collect();
+    rows.iter()
+        .filter(|row| !row.customer_department.is_empty())
+        .map(|row| Request {
+            customer: directory.department_at(&DepartmentId(row.customer_department.clone()), now),
+            provider: directory.department_at(&DepartmentId(row.department.clone()), now),
+            at: row.created_at,
+            priority: row.priority,
+            from_management: managers.contains(row.requester_email.as_str()),
+            // Who handles a ticket is not recorded yet; the serving side counts as front line.
+            to_management: false,
+        })
+        .collect()
+}
+
+/// One person as a customer: how much they ask, and of whom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonProfile {
+    pub email: String,
+    pub name: String,
+    pub requests: usize,
+    pub providers: BTreeMap<DepartmentId, usize>,
+}
+
+/// Every requester with tickets created in `[from, to)`, busiest first.
+pub fn person_profiles(
+    rows: &[TicketSummary],
+    directory: &Directory,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<PersonProfile> {
+    let mut by_person: BTreeMap<&str, PersonProfile> = BTreeMap::new();
+    for row in rows
+        .iter()
+        .filter(|r| !r.requester_email.is_empty() && r.created_at >= from && r.created_at < to)
+    {
+        let profile = by_person
+            .entry(&row.requester_email)
+            .or_insert_with(|| PersonProfile {
+                email: row.requester_email.clone(),
+                name: row.requester.clone(),
+                requests: 0,
+                providers: BTreeMap::new(),
+            });
+        profile.requests += 1;
+        let provider = directory.department_at(&DepartmentId(row.department.clone()), to);
+        *profile.providers.entry(provider).or_default() += 1;
+    }
+    let mut out: Vec<PersonProfile> = by_person.into_values().collect();
+    out.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.email.cmp(&b.email))
+    });
+    out
 }
 
 /// Classifies every customer department with requests in `[from, to)`.
@@ -331,6 +409,69 @@ mod tests {
             of("it", "finance"),
             (1, vec![Relation::CrossDepartment, Relation::CrossLevel])
         );
+    }
+
+    fn row(n: u8, customer: &str, provider: &str, day: i64, email: &str) -> TicketSummary {
+        TicketSummary {
+            id: crate::domain::DocumentId::from_bytes([n; 16]),
+            title: format!("request {n}"),
+            status: crate::domain::Status::New,
+            priority: Priority::Normal,
+            department: provider.into(),
+            requester: email.into(),
+            requester_email: email.into(),
+            customer_department: customer.into(),
+            category: String::new(),
+            created_at: Timestamp(day * DAY),
+            updated_at: Timestamp(day * DAY),
+            comment_count: 0,
+        }
+    }
+
+    #[test]
+    fn a_ticket_filed_before_a_merge_reports_under_the_merged_department() {
+        use crate::domain::people_csv::preview_import;
+        let file = "name,email,department,manager\n张三,zs@x.cn,市场部,ww@x.cn\n王五,ww@x.cn,销售部,\n李四,ls@x.cn,信息技术部,\n";
+        let mut directory = preview_import(file.as_bytes(), &Directory::default())
+            .unwrap()
+            .apply()
+            .unwrap();
+        let rows = vec![
+            row(1, "市场部", "信息技术部", 1, "zs@x.cn"), // before the merge
+            row(2, "销售部", "信息技术部", 2, "ww@x.cn"),
+            row(3, "", "信息技术部", 2, ""), // filed without the directory
+        ];
+        directory
+            .merge(&d("市场部"), &d("销售部"), Timestamp(10 * DAY))
+            .unwrap();
+
+        let before = requests_from(&rows, &directory, Timestamp(5 * DAY));
+        assert_eq!(before.len(), 2);
+        assert_eq!(
+            before[0].customer,
+            d("市场部"),
+            "the merge is not yet in force"
+        );
+
+        let after = requests_from(&rows, &directory, Timestamp(20 * DAY));
+        assert!(after.iter().all(|r| r.customer == d("销售部")));
+        assert!(
+            !after[0].from_management && after[1].from_management,
+            "王五 manages 张三"
+        );
+        let profiles = classify(
+            &after,
+            Timestamp(0),
+            Timestamp(28 * DAY),
+            &weights(),
+            &BTreeMap::new(),
+        );
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(profiles[0].requests, 2);
+
+        let people = person_profiles(&rows, &directory, Timestamp(0), Timestamp(28 * DAY));
+        assert_eq!(people.len(), 2);
+        assert_eq!(people[0].providers[&d("信息技术部")], 1);
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub enum OrgChange {
         into: DepartmentId,
         effective: Timestamp,
     },
+    /// A new department `into` split off `from`; the people who moved are recorded as moves.
+    Split {
+        from: DepartmentId,
+        into: DepartmentId,
+        effective: Timestamp,
+    },
     /// A person moves to another department.
     Moved {
         email: String,
@@ -79,13 +85,17 @@ pub enum DirectoryError {
     UnknownManager(String, String),
 }
 
-/// Why a merge is refused.
+/// Why an edit of the directory (add, rename, merge, split, move) is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MergeError {
+pub enum EditError {
     #[error("a department cannot be merged into itself")]
     IntoItself,
     #[error("unknown department {0}")]
     Unknown(DepartmentId),
+    #[error("a department needs a name")]
+    EmptyName,
+    #[error("a department named {0} already exists")]
+    Exists(DepartmentId),
 }
 
 /// Why a department cannot be deleted.
@@ -220,11 +230,11 @@ impl Directory {
         department: &DepartmentId,
         to: &str,
         effective: Timestamp,
-    ) -> Result<(), MergeError> {
+    ) -> Result<(), EditError> {
         let entry = self
             .departments
             .get_mut(department)
-            .ok_or_else(|| MergeError::Unknown(department.clone()))?;
+            .ok_or_else(|| EditError::Unknown(department.clone()))?;
         let from = std::mem::replace(&mut entry.name, to.trim().to_string());
         self.history.push(OrgChange::Renamed {
             department: department.clone(),
@@ -242,13 +252,13 @@ impl Directory {
         from: &DepartmentId,
         into: &DepartmentId,
         effective: Timestamp,
-    ) -> Result<(), MergeError> {
+    ) -> Result<(), EditError> {
         if from == into {
-            return Err(MergeError::IntoItself);
+            return Err(EditError::IntoItself);
         }
         for id in [from, into] {
             if !self.departments.contains_key(id) {
-                return Err(MergeError::Unknown(id.clone()));
+                return Err(EditError::Unknown(id.clone()));
             }
         }
         for person in self.people.values_mut().filter(|p| p.department == *from) {
@@ -270,15 +280,76 @@ impl Directory {
         Ok(())
     }
 
+    /// Adds a department under `parent` (or at the top), its id taken from its name.
+    pub fn add_department(
+        &mut self,
+        name: &str,
+        parent: Option<&DepartmentId>,
+    ) -> Result<DepartmentId, EditError> {
+        let name = name.trim();
+        let id = DepartmentId(name.into());
+        if name.is_empty() {
+            return Err(EditError::EmptyName);
+        }
+        if self.departments.contains_key(&id) {
+            return Err(EditError::Exists(id));
+        }
+        if let Some(parent) = parent.filter(|p| !self.departments.contains_key(*p)) {
+            return Err(EditError::Unknown(parent.clone()));
+        }
+        self.departments.insert(
+            id.clone(),
+            Department {
+                id: id.clone(),
+                name: name.into(),
+                parent: parent.cloned(),
+            },
+        );
+        Ok(id)
+    }
+
+    /// Splits a new department off `from` (beside it in the tree) and moves `people` into it.
+    /// Tickets filed before stay with `from`; the new department serves what comes after.
+    pub fn split(
+        &mut self,
+        from: &DepartmentId,
+        name: &str,
+        people: &[String],
+        effective: Timestamp,
+    ) -> Result<DepartmentId, EditError> {
+        let parent = self
+            .departments
+            .get(from)
+            .ok_or_else(|| EditError::Unknown(from.clone()))?
+            .parent
+            .clone();
+        let id = self.add_department(name, parent.as_ref())?;
+        self.history.push(OrgChange::Split {
+            from: from.clone(),
+            into: id.clone(),
+            effective,
+        });
+        for email in people {
+            if self
+                .people
+                .get(email)
+                .is_some_and(|p| p.department == *from)
+            {
+                let _ = self.move_person(email, &id, effective);
+            }
+        }
+        Ok(id)
+    }
+
     /// Moves a person to another department, keeping the move in the history.
     pub fn move_person(
         &mut self,
         email: &str,
         to: &DepartmentId,
         effective: Timestamp,
-    ) -> Result<(), MergeError> {
+    ) -> Result<(), EditError> {
         if !self.departments.contains_key(to) {
-            return Err(MergeError::Unknown(to.clone()));
+            return Err(EditError::Unknown(to.clone()));
         }
         let Some(person) = self.people.get_mut(email) else {
             return Ok(());
@@ -291,6 +362,22 @@ impl Directory {
             effective,
         });
         Ok(())
+    }
+
+    /// Takes in what another directory has and this one lacks (departments, people, org changes),
+    /// keeping this one's version of anything both have.
+    pub fn absorb(&mut self, other: Directory) {
+        for (id, department) in other.departments {
+            self.departments.entry(id).or_insert(department);
+        }
+        for (email, person) in other.people {
+            self.people.entry(email).or_insert(person);
+        }
+        for change in other.history {
+            if !self.history.contains(&change) {
+                self.history.push(change);
+            }
+        }
     }
 
     /// Deletes an empty department; `open_tickets` is how many open tickets it still serves.
@@ -413,11 +500,11 @@ mod tests {
         assert_eq!(d.people["wang"].department, it, "its people moved");
         assert_eq!(
             d.merge(&it, &it, Timestamp(2_000)),
-            Err(MergeError::IntoItself)
+            Err(EditError::IntoItself)
         );
         assert_eq!(
             d.merge(&ops, &it, Timestamp(2_000)),
-            Err(MergeError::Unknown(ops))
+            Err(EditError::Unknown(ops))
         );
     }
 

@@ -1,6 +1,7 @@
 //! Finding people and departments the way Chinese users type: by characters (张三), by pinyin
 //! (`zhangsan`, `zhang san`), by pinyin initials (`zs`), and by English name or email.
 
+use super::directory::{DepartmentId, Directory};
 use super::search::fold;
 use pinyin::ToPinyin;
 
@@ -56,6 +57,60 @@ impl NameKeys {
     }
 }
 
+/// A directory made searchable: keys computed once, then every keystroke only compares strings.
+#[derive(Debug, Clone, Default)]
+pub struct DirectorySearch {
+    departments: Vec<(DepartmentId, NameKeys)>,
+    people: Vec<(String, NameKeys)>,
+}
+
+impl DirectorySearch {
+    pub fn new(directory: &Directory) -> Self {
+        let departments = directory
+            .departments
+            .values()
+            .map(|d| (d.id.clone(), NameKeys::of(&d.name, &[&d.id.0])))
+            .collect();
+        let people = directory
+            .people
+            .values()
+            .map(|p| {
+                let department = directory
+                    .departments
+                    .get(&p.department)
+                    .map_or(p.department.0.as_str(), |d| d.name.as_str());
+                (
+                    p.email.clone(),
+                    NameKeys::of(&p.name, &[&p.email, department]),
+                )
+            })
+            .collect();
+        Self {
+            departments,
+            people,
+        }
+    }
+
+    /// Departments whose name matches the query, in directory order.
+    pub fn departments(&self, query: &str) -> Vec<DepartmentId> {
+        self.departments
+            .iter()
+            .filter(|(_, keys)| keys.matches(query))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The emails of at most `limit` people the query names, in directory order.
+    pub fn people(&self, query: &str, limit: usize) -> Vec<String> {
+        self.people
+            .iter()
+            .filter(|(_, keys)| keys.matches(query))
+            .take(limit)
+            .map(|(email, _)| email.clone())
+            .collect()
+    }
+}
+
 fn compact(text: &str) -> String {
     fold(text).chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -96,5 +151,30 @@ mod tests {
         assert!(mixed.matches("wangfang"));
         assert!(mixed.matches("wf"));
         assert!(NameKeys::of("欧阳娜娜", &[]).matches("oyn"));
+    }
+
+    #[test]
+    fn a_directory_is_searched_by_person_department_and_pinyin() {
+        let file = "姓名,邮箱,部门\n张三,zs@x.cn,信息技术部\n张珊,zshan@x.cn,财务部\nAnn Lee,ann@x.cn,财务部\n";
+        let directory =
+            crate::domain::people_csv::preview_import(file.as_bytes(), &Directory::default())
+                .unwrap()
+                .apply()
+                .unwrap();
+        let search = DirectorySearch::new(&directory);
+        assert_eq!(search.people("zs", 10), ["zs@x.cn", "zshan@x.cn"]);
+        assert_eq!(search.people("zhangshan", 10), ["zshan@x.cn"]);
+        assert_eq!(
+            search.people("cwb", 10),
+            Vec::<String>::new(),
+            "initials are of names only"
+        );
+        assert_eq!(search.people("财务", 10), ["ann@x.cn", "zshan@x.cn"]);
+        assert_eq!(search.people("zs", 1).len(), 1);
+        assert_eq!(
+            search.departments("xxjs"),
+            [DepartmentId("信息技术部".into())]
+        );
+        assert_eq!(search.departments("财务").len(), 1);
     }
 }

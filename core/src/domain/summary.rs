@@ -12,6 +12,11 @@ pub struct TicketSummary {
     pub priority: Priority,
     pub department: String,
     pub requester: String,
+    /// The requester's email and department (empty for tickets filed without the directory).
+    #[serde(default)]
+    pub requester_email: String,
+    #[serde(default)]
+    pub customer_department: String,
     pub category: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -27,6 +32,8 @@ impl From<&Ticket> for TicketSummary {
             priority: t.priority,
             department: t.department.clone(),
             requester: t.requester.clone(),
+            requester_email: t.requester_email.clone(),
+            customer_department: t.customer_department.clone(),
             category: t.category.clone(),
             created_at: t.created_at,
             updated_at: t.updated_at(),

@@ -69,11 +69,22 @@ impl Status {
 
 /// How urgent a ticket is.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Default,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
+    #[default]
     Normal,
     High,
     Urgent,
@@ -222,6 +233,9 @@ pub struct Ticket {
     pub title: String,
     pub description: String,
     pub requester: String,
+    /// The requester's email and department at filing time, if known from the directory.
+    pub requester_email: String,
+    pub customer_department: String,
     /// The department that serves this request (its queue).
     pub department: String,
     pub category: String,
@@ -246,11 +260,14 @@ impl Ticket {
 }
 
 /// What someone typed into the new-ticket form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TicketDraft {
     pub title: String,
     pub description: String,
     pub requester: String,
+    /// The requester's email and department, when picked from the directory (empty otherwise).
+    pub requester_email: String,
+    pub customer_department: String,
     pub department: String,
     pub category: String,
     pub priority: Priority,
@@ -297,6 +314,8 @@ impl TicketDraft {
             title: title.to_string(),
             description: self.description.trim_end().to_string(),
             requester: self.requester.trim().to_string(),
+            requester_email: self.requester_email.trim().to_lowercase(),
+            customer_department: self.customer_department.trim().to_string(),
             department: self.department.trim().to_string(),
             category: self.category.trim().to_string(),
             priority: self.priority,
@@ -355,6 +374,7 @@ mod tests {
             department: "IT".into(),
             category: " Network ".into(),
             priority: Priority::High,
+            ..Default::default()
         }
     }
 
@@ -452,6 +472,8 @@ mod tests {
             title: valid.title,
             description: valid.description,
             requester: valid.requester,
+            requester_email: valid.requester_email,
+            customer_department: valid.customer_department,
             department: valid.department,
             category: valid.category,
             priority: valid.priority,

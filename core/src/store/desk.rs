@@ -23,7 +23,10 @@
 //! # });
 //! ```
 
-use super::{DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex};
+use super::{directory_doc, DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex};
+use crate::access::Role;
+use crate::domain::classification::CustomerSettings;
+use crate::domain::directory::Directory;
 use crate::domain::{
     DocumentId, DraftError, Profile, Reclassification, SearchText, Status, Ticket, TicketDraft,
     TicketSummary, Timestamp, Visibility,
@@ -97,6 +100,8 @@ struct Documents {
     tickets: HashMap<DocumentId, TicketDoc>,
     /// The relay's indexes this person reads (written by the relay only).
     relay_indexes: HashMap<DocumentId, AutoCommit>,
+    /// Organisation-wide documents (the directory, later the catalog…), by id.
+    organisation: HashMap<DocumentId, AutoCommit>,
 }
 
 impl Documents {
@@ -110,12 +115,21 @@ impl Documents {
         }
     }
 
-    /// A document that syncs with the relay: a ticket or one of the relay's indexes.
+    /// A document that syncs with the relay: a ticket, one of the relay's indexes or an
+    /// organisation document.
     fn shared_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
         match self.tickets.get_mut(&id) {
             Some(ticket) => Some(ticket.automerge_mut()),
-            None => self.relay_indexes.get_mut(&id),
+            None => match self.relay_indexes.get_mut(&id) {
+                Some(index) => Some(index),
+                None => self.organisation.get_mut(&id),
+            },
         }
+    }
+
+    /// The directory this desk reads, if it holds one.
+    fn directory(&self) -> Option<&AutoCommit> {
+        self.organisation.get(&self.desk.directory()?)
     }
 }
 
@@ -157,6 +171,13 @@ pub async fn open_desk(
             relay_indexes.insert(id, doc);
         }
     }
+    let mut organisation = HashMap::new();
+    for id in desk.organisation().into_iter().chain(desk.directory()) {
+        let result = load_document(store, id).await;
+        if let Some(doc) = loaded(result, &mut tracker, &mut problems)? {
+            organisation.insert(id, doc);
+        }
+    }
     let docs = Documents {
         desk_id,
         desk,
@@ -164,6 +185,7 @@ pub async fn open_desk(
         index,
         tickets: HashMap::new(),
         relay_indexes,
+        organisation,
     };
     let announce = existing != Some(desk_id);
     let mut desk = Desk {
@@ -348,14 +370,143 @@ impl Desk {
         Ok(())
     }
 
-    /// The tickets whose documents are in memory.
-    pub fn held_tickets(&self) -> Vec<DocumentId> {
-        self.docs.tickets.keys().copied().collect()
+    /// The documents in memory that sync keeps in step: tickets and organisation documents.
+    pub fn held_documents(&self) -> Vec<DocumentId> {
+        let docs = &self.docs;
+        docs.tickets
+            .keys()
+            .chain(docs.organisation.keys())
+            .copied()
+            .collect()
     }
 
-    /// Whether this device holds the ticket's document in memory.
+    /// Whether this device holds the document in memory.
     pub fn holds(&self, id: DocumentId) -> bool {
-        self.docs.tickets.contains_key(&id)
+        self.docs.tickets.contains_key(&id) || self.docs.organisation.contains_key(&id)
+    }
+
+    /// The organisation documents the relay named for this person (from the sign-in session).
+    pub fn set_organisation(&mut self, ids: &[DocumentId]) -> Result<(), StoreError> {
+        if self.docs.desk.organisation() != ids {
+            self.docs.desk.set_organisation(ids)?;
+            self.dirty.insert(self.docs.desk_id);
+        }
+        self.choose_directory()
+    }
+
+    /// The organisation's directory as this device knows it (empty before anyone has set one up),
+    /// and how many of its entries could not be read.
+    pub fn directory(&self) -> (Directory, usize) {
+        self.docs
+            .directory()
+            .and_then(|doc| directory_doc::read_directory(doc).ok())
+            .unwrap_or_default()
+    }
+
+    /// How customers are classified (weights and manual segments).
+    pub fn customer_settings(&self) -> CustomerSettings {
+        self.docs
+            .directory()
+            .map(directory_doc::customer_settings)
+            .unwrap_or_default()
+    }
+
+    /// Whether this person may change the directory: an admin, or anyone on a desk that is not
+    /// signed in to an organisation (their directory is their own).
+    pub fn may_edit_directory(&self) -> bool {
+        self.profile()
+            .and_then(|p| p.account)
+            .is_none_or(|a| a.role == Role::Admin)
+    }
+
+    /// Saves a changed directory (creating the document, with `new_id`, on first use).
+    pub fn save_directory(
+        &mut self,
+        wanted: &Directory,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        let id = self.directory_id(new_id)?;
+        let doc = self
+            .docs
+            .organisation
+            .get_mut(&id)
+            .ok_or(StoreError::Missing("directory"))?;
+        directory_doc::save_directory(doc, wanted)?;
+        self.changed_here(id)
+    }
+
+    pub fn save_customer_settings(
+        &mut self,
+        settings: &CustomerSettings,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        let id = self.directory_id(new_id)?;
+        let doc = self
+            .docs
+            .organisation
+            .get_mut(&id)
+            .ok_or(StoreError::Missing("directory"))?;
+        directory_doc::set_customer_settings(doc, settings)?;
+        self.changed_here(id)
+    }
+
+    /// The directory's id, creating an empty directory if there is none yet.
+    fn directory_id(
+        &mut self,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<DocumentId, StoreError> {
+        if let Some(id) = self.docs.desk.directory() {
+            if self.docs.organisation.contains_key(&id) {
+                return Ok(id);
+            }
+        }
+        let id = new_id();
+        self.docs.organisation.insert(id, directory_doc::create()?);
+        self.docs.desk.set_directory(id)?;
+        self.dirty.insert(self.docs.desk_id);
+        Ok(id)
+    }
+
+    /// Settles on one directory when the organisation has one: the organisation's (the lowest id,
+    /// should two admins have created one each while offline). A directory begun on this desk before
+    /// it knew the organisation's is folded into it, so no entry is lost.
+    fn choose_directory(&mut self) -> Result<(), StoreError> {
+        let listed = self.docs.desk.organisation();
+        let Some(chosen) = listed
+            .iter()
+            .filter(|id| {
+                self.docs
+                    .organisation
+                    .get(id)
+                    .is_some_and(directory_doc::is_directory)
+            })
+            .min()
+            .copied()
+        else {
+            return Ok(());
+        };
+        let previous = self.docs.desk.directory();
+        if previous == Some(chosen) {
+            return Ok(());
+        }
+        let earlier = previous
+            .and_then(|id| self.docs.organisation.get(&id))
+            .and_then(|doc| directory_doc::read_directory(doc).ok())
+            .map(|(directory, _)| directory);
+        self.docs.desk.set_directory(chosen)?;
+        self.dirty.insert(self.docs.desk_id);
+        if let Some(earlier) = earlier.filter(|_| self.may_edit_directory()) {
+            let (mut combined, _) = self.directory();
+            combined.absorb(earlier);
+            let doc = self
+                .docs
+                .organisation
+                .get_mut(&chosen)
+                .ok_or(StoreError::Missing("directory"))?;
+            directory_doc::save_directory(doc, &combined)?;
+            self.changed_here(chosen)?;
+        }
+        Ok(())
     }
 
     /// A synced document received changes from the relay. Returns the open tickets a relay index
@@ -363,6 +514,11 @@ impl Desk {
     pub fn changed_remotely(&mut self, id: DocumentId) -> Result<Vec<DocumentId>, StoreError> {
         if self.docs.tickets.contains_key(&id) {
             self.ticket_changed(id)?;
+            return Ok(Vec::new());
+        }
+        if self.docs.organisation.contains_key(&id) {
+            self.dirty.insert(id);
+            self.choose_directory()?;
             return Ok(Vec::new());
         }
         let Some(index) = self.docs.relay_indexes.get_mut(&id) else {
@@ -439,6 +595,7 @@ impl Desk {
             .into_iter()
             .chain(docs.tickets.keys().copied())
             .chain(docs.relay_indexes.keys().copied())
+            .chain(docs.organisation.keys().copied())
             .collect();
         self.announce = true;
     }
@@ -462,7 +619,11 @@ impl Desk {
     /// A change made on this device: stored, offered to the relay, and kept in the outbox until
     /// the relay confirms it (so a reload before reconnecting still sends it).
     fn changed_here(&mut self, id: DocumentId) -> Result<(), StoreError> {
-        self.ticket_changed(id)?;
+        if self.docs.tickets.contains_key(&id) {
+            self.ticket_changed(id)?;
+        } else {
+            self.dirty.insert(id);
+        }
         self.docs.desk.set_in_outbox(id, true)?;
         self.dirty.insert(self.docs.desk_id);
         self.to_offer.insert(id);
@@ -515,6 +676,10 @@ impl Replica for Desk {
         if self.docs.desk.relay_indexes().contains(&id) {
             self.docs.relay_indexes.insert(id, doc);
             self.dirty.insert(id);
+        } else if self.docs.desk.organisation().contains(&id) {
+            self.docs.organisation.insert(id, doc);
+            self.dirty.insert(id);
+            let _ = self.choose_directory();
         } else if let Ok(ticket) = TicketDoc::from_automerge(doc) {
             if ticket.read().is_ok() {
                 self.docs.tickets.insert(id, ticket);
@@ -529,6 +694,7 @@ mod tests {
     use super::*;
     use crate::domain::Priority;
     use crate::storage::MemoryStore;
+    use crate::sync::Replica;
     use futures::executor::block_on;
 
     fn ids() -> impl FnMut() -> DocumentId {
@@ -547,6 +713,7 @@ mod tests {
             department: department.into(),
             category: "".into(),
             priority: Priority::Normal,
+            ..Default::default()
         }
     }
 
@@ -656,6 +823,48 @@ mod tests {
         let loaded = block_on(load_ticket(&durable, id)).unwrap().unwrap();
         moved.insert_loaded(loaded).unwrap();
         assert_eq!(moved.ticket(id).unwrap().unwrap().title, "begun offline");
+    }
+
+    #[test]
+    fn a_directory_begun_here_is_kept_and_folds_into_the_organisations() {
+        use crate::domain::people_csv::preview_import;
+        let import = |csv: &str, into: &Directory| {
+            preview_import(csv.as_bytes(), into)
+                .unwrap()
+                .apply()
+                .unwrap()
+        };
+        let store = MemoryStore::new();
+        let mut desk = opened(&store);
+        assert!(desk.may_edit_directory(), "a desk of one's own");
+        let mine = import(
+            "name,email,department\n张三,zs@x.cn,信息技术部\n",
+            &Directory::default(),
+        );
+        desk.save_directory(&mine, || DocumentId::from_bytes([90; 16]))
+            .unwrap();
+        write_all(&mut desk, &store);
+        let mut desk = opened(&store);
+        assert_eq!(desk.directory().0, mine);
+
+        // The organisation's directory arrives from the relay.
+        let org_id = DocumentId::from_bytes([91; 16]);
+        let theirs = import(
+            "name,email,department\n李四,ls@x.cn,财务部\n",
+            &Directory::default(),
+        );
+        let mut org = directory_doc::create().unwrap();
+        directory_doc::save_directory(&mut org, &theirs).unwrap();
+        desk.set_organisation(&[org_id]).unwrap();
+        desk.adopt(org_id, org);
+        let (both, _) = desk.directory();
+        assert_eq!(both.people.len(), 2);
+        assert!(
+            desk.outbox().contains(&org_id),
+            "the folded entries go to the relay"
+        );
+        write_all(&mut desk, &store);
+        assert_eq!(opened(&store).directory().0.people.len(), 2);
     }
 
     #[test]

@@ -60,12 +60,39 @@ impl DeskDoc {
     }
 
     pub fn set_relay_indexes(&mut self, ids: &[DocumentId]) -> Result<(), StoreError> {
+        self.set_ids("relay_indexes", ids)
+    }
+
+    /// The organisation-wide documents the relay named (directory, catalog…).
+    pub fn organisation(&self) -> Vec<DocumentId> {
+        self.ids_in("organisation")
+    }
+
+    pub fn set_organisation(&mut self, ids: &[DocumentId]) -> Result<(), StoreError> {
+        self.set_ids("organisation", ids)
+    }
+
+    /// The directory document this desk reads and edits, once there is one.
+    pub fn directory(&self) -> Option<DocumentId> {
+        str_at(&self.doc, &ROOT, "directory").ok()?.parse().ok()
+    }
+
+    pub fn set_directory(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        self.doc.put(ROOT, "directory", id.to_string())?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// Replaces a map of document ids, unless it already holds exactly `ids`.
+    fn set_ids(&mut self, key: &'static str, ids: &[DocumentId]) -> Result<(), StoreError> {
         let mut wanted = ids.to_vec();
         wanted.sort();
-        if self.relay_indexes() == wanted {
+        let mut current = self.ids_in(key);
+        current.sort();
+        if current == wanted {
             return Ok(());
         }
-        let map = self.doc.put_object(ROOT, "relay_indexes", ObjType::Map)?;
+        let map = self.doc.put_object(ROOT, key, ObjType::Map)?;
         for id in ids {
             self.doc.put(&map, id.to_string(), true)?;
         }

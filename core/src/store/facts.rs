@@ -85,6 +85,7 @@ mod tests {
             department: "IT".into(),
             category: String::new(),
             priority: Priority::Normal,
+            ..Default::default()
         };
         let id = DocumentId::from_bytes([1; 16]);
         let ticket = TicketDoc::create(id, &draft, &filer, Timestamp(1)).unwrap();

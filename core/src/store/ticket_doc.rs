@@ -5,7 +5,7 @@
 //! use innerdesk_core::store::TicketDoc;
 //! let draft = TicketDraft {
 //!     title: "打印机卡纸".into(), description: "3 楼".into(), requester: "王芳".into(),
-//!     department: "IT".into(), category: "".into(), priority: Priority::Normal,
+//!     department: "IT".into(), ..Default::default()
 //! };
 //! let id = DocumentId::from_bytes([1; 16]);
 //! let filer = Profile::new("王芳", "财务部").unwrap();
@@ -70,6 +70,14 @@ impl TicketDoc {
         let description = doc.put_object(ROOT, "description", ObjType::Text)?;
         doc.splice_text(&description, 0, 0, &draft.description)?;
         doc.put(ROOT, "requester", draft.requester.as_str())?;
+        if !draft.requester_email.is_empty() {
+            doc.put(ROOT, "requester_email", draft.requester_email.as_str())?;
+            doc.put(
+                ROOT,
+                "customer_department",
+                draft.customer_department.as_str(),
+            )?;
+        }
         doc.put(ROOT, "department", draft.department.as_str())?;
         doc.put(ROOT, "category", draft.category.as_str())?;
         doc.put(ROOT, "priority", draft.priority.as_str())?;
@@ -208,6 +216,8 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
         title: str_at(d, &ROOT, "title")?,
         description: str_at(d, &ROOT, "description")?,
         requester: str_at(d, &ROOT, "requester")?,
+        requester_email: str_at(d, &ROOT, "requester_email").unwrap_or_default(),
+        customer_department: str_at(d, &ROOT, "customer_department").unwrap_or_default(),
         department: str_at(d, &ROOT, "department")?,
         category: str_at(d, &ROOT, "category")?,
         priority: parsed_at(d, &ROOT, "priority", crate::domain::Priority::parse)?,
@@ -340,6 +350,7 @@ mod tests {
             department: "IT".into(),
             category: "Access".into(),
             priority: Priority::High,
+            ..Default::default()
         }
     }
 
