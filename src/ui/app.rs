@@ -1,6 +1,8 @@
 //! The root component: opens the desk, then lays out header, banners and the current page.
 
 use super::banner::Banners;
+use super::customers::CustomersPage;
+use super::directory::{provide_directory, DirectoryPage};
 use super::header::Header;
 use super::i18n::*;
 use super::labels::locale_tag;
@@ -51,6 +53,7 @@ fn Shell(state: AppState) -> impl IntoView {
     let i18n = use_i18n();
     let route = use_route();
     provide_context(route);
+    provide_directory(state);
     let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
     warn_before_closing_with_unsaved_changes(state);
     sync::start(state);
@@ -78,6 +81,8 @@ fn Shell(state: AppState) -> impl IntoView {
                     Route::NewTicket => view! { <TicketForm/> }.into_any(),
                     Route::Ticket(id) => view! { <TicketDetail id/> }.into_any(),
                     Route::Profile => view! { <ProfileForm first_visit=false/> }.into_any(),
+                    Route::Directory => view! { <DirectoryPage/> }.into_any(),
+                    Route::Customers => view! { <CustomersPage/> }.into_any(),
                     Route::SignIn => view! { <SignInPage/> }.into_any(),
                 }
             }}

@@ -1,5 +1,6 @@
 //! For admins: the relay's audit trail of a ticket (who delivered which change, and when), as CSV.
 
+use super::files::save_file;
 use super::i18n::*;
 use super::state::AppState;
 use super::sync;
@@ -7,7 +8,6 @@ use crate::access::Role;
 use crate::domain::DocumentId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 #[component]
 pub fn AuditDownload(id: DocumentId) -> impl IntoView {
@@ -42,24 +42,4 @@ pub fn AuditDownload(id: DocumentId) -> impl IntoView {
             </p>
         })
     }
-}
-
-/// Offers text to the browser as a downloaded file.
-fn save_file(name: &str, text: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv;charset=utf-8");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Ok(link) = document().create_element("a") {
-        let link: web_sys::HtmlAnchorElement = link.unchecked_into();
-        link.set_href(&url);
-        link.set_download(name);
-        link.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

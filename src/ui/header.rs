@@ -48,6 +48,8 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav aria-label=move || t_string!(i18n, nav.main)>
                 <a href=Route::Tickets.href() aria-current=current(Route::Tickets)>{t!(i18n, nav.tickets)}</a>
+                <a href=Route::Directory.href() aria-current=current(Route::Directory)>{t!(i18n, nav.directory)}</a>
+                <a href=Route::Customers.href() aria-current=current(Route::Customers)>{t!(i18n, nav.customers)}</a>
                 <a class="primary-link" href=Route::NewTicket.href() aria-current=current(Route::NewTicket)>
                     {t!(i18n, nav.new_ticket)}
                 </a>

@@ -1,6 +1,8 @@
 //! Translated names of domain values, and the locale's tag for `Intl` and `<html lang>`.
 
 use super::i18n::*;
+use crate::access::Role;
+use crate::domain::classification::{Relation, Segment};
 use crate::domain::{Priority, Status};
 
 pub fn status_label(l: Locale, s: Status) -> &'static str {
@@ -31,6 +33,31 @@ pub fn priority_label(l: Locale, p: Priority) -> &'static str {
         Priority::High => td_string!(l, priority.high),
         Priority::Normal => td_string!(l, priority.normal),
         Priority::Low => td_string!(l, priority.low),
+    }
+}
+
+pub fn role_label(l: Locale, r: Role) -> &'static str {
+    match r {
+        Role::Requester => td_string!(l, role.requester),
+        Role::Agent => td_string!(l, role.agent),
+        Role::Lead => td_string!(l, role.lead),
+        Role::Admin => td_string!(l, role.admin),
+    }
+}
+
+pub fn segment_label(l: Locale, s: Segment) -> &'static str {
+    match s {
+        Segment::Key => td_string!(l, segment.key),
+        Segment::Frequent => td_string!(l, segment.frequent),
+        Segment::Occasional => td_string!(l, segment.occasional),
+    }
+}
+
+pub fn relation_label(l: Locale, r: Relation) -> &'static str {
+    match r {
+        Relation::CrossDepartment => td_string!(l, relation.cross_department),
+        Relation::SupportRecipient => td_string!(l, relation.support_recipient),
+        Relation::CrossLevel => td_string!(l, relation.cross_level),
     }
 }
 

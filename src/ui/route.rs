@@ -1,5 +1,6 @@
-//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/profile`, `#/signin[/<token>]`), so the page works from any static host and
-//! offline without server-side rewrites.
+//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/directory`, `#/customers`, `#/profile`,
+//! `#/signin[/<token>]`), so the page works from any static host and offline without server-side
+//! rewrites.
 
 use crate::domain::DocumentId;
 use leptos::prelude::*;
@@ -11,6 +12,10 @@ pub enum Route {
     NewTicket,
     Ticket(DocumentId),
     Profile,
+    /// The organisation's departments and people.
+    Directory,
+    /// Internal customers: profiles and segments.
+    Customers,
     /// Signing in to the organisation's relay (a sign-in link carries its token after the slash).
     SignIn,
 }
@@ -24,6 +29,8 @@ impl Route {
             _ => match path {
                 "new" => Route::NewTicket,
                 "profile" => Route::Profile,
+                "directory" => Route::Directory,
+                "customers" => Route::Customers,
                 "signin" => Route::SignIn,
                 _ => Route::Tickets,
             },
@@ -36,6 +43,8 @@ impl Route {
             Route::NewTicket => "#/new".into(),
             Route::Ticket(id) => format!("#/t/{id}"),
             Route::Profile => "#/profile".into(),
+            Route::Directory => "#/directory".into(),
+            Route::Customers => "#/customers".into(),
             Route::SignIn => "#/signin".into(),
         }
     }
@@ -77,6 +86,8 @@ mod tests {
             Route::NewTicket,
             Route::Ticket(id),
             Route::Profile,
+            Route::Directory,
+            Route::Customers,
         ] {
             assert_eq!(Route::parse(&route.href()), route);
         }

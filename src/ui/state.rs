@@ -3,6 +3,8 @@
 //! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
 
 use super::sync::{offer_changes, track, Link, SyncView};
+use crate::domain::classification::CustomerSettings;
+use crate::domain::directory::Directory;
 use crate::domain::{
     DocumentId, Profile, Reclassification, Status, TicketDraft, Timestamp, Visibility,
 };
@@ -11,7 +13,7 @@ use crate::storage::indexeddb::IdbStore;
 use crate::storage::{ChunkStore, StorageError};
 use crate::store::desk::DESK_SETTING;
 use crate::store::desk::{load_ticket, open_desk, CreateError, Desk, Problem};
-use crate::store::TicketChangeError;
+use crate::store::{StoreError, TicketChangeError};
 use crate::sync::SyncClient;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -201,6 +203,15 @@ impl AppState {
 
     pub fn save_profile(&self, profile: Profile) {
         self.change(|d| d.set_profile(profile)).ok();
+    }
+
+    /// Saves an edited directory (an import, a rename, a merge…) as one change.
+    pub fn save_directory(&self, directory: &Directory) -> Result<(), StoreError> {
+        self.change(|d| d.save_directory(directory, new_id))
+    }
+
+    pub fn save_customer_settings(&self, settings: &CustomerSettings) -> Result<(), StoreError> {
+        self.change(|d| d.save_customer_settings(settings, new_id))
     }
 
     pub fn create_ticket(&self, draft: &TicketDraft) -> Result<DocumentId, CreateError> {

@@ -2,6 +2,7 @@
 //! reactive parts so a draft survives changes arriving while it is typed.
 
 use super::audit::AuditDownload;
+use super::directory::{department_name, use_directory, DepartmentInput};
 use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{move_label, priority_label, status_label};
@@ -53,6 +54,11 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
         move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
     };
     let status = move || ticket.with(|t| t.as_ref().map(|t| t.status));
+    let directory = use_directory();
+    let department = move || {
+        let id = field(|t| t.department.clone())();
+        directory.with(|d| department_name(d, &id))
+    };
     view! {
         <article class="card ticket" aria-labelledby="ticket-title">
             <header class="ticket-head">
@@ -71,7 +77,7 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                 </dd></div>
                 <div><dt>{t!(i18n, detail.priority)}</dt><dd>{move || ticket.with(|t| t.as_ref().map(|t| priority_label(i18n.get_locale(), t.priority)))}</dd></div>
                 <div><dt>{t!(i18n, detail.requester)}</dt><dd>{field(|t| t.requester.clone())}</dd></div>
-                <div><dt>{t!(i18n, detail.department)}</dt><dd>{field(|t| t.department.clone())}</dd></div>
+                <div><dt>{t!(i18n, detail.department)}</dt><dd>{department}</dd></div>
                 <div><dt>{t!(i18n, detail.category)}</dt><dd>{field(|t| if t.category.is_empty() { "—".into() } else { t.category.clone() })}</dd></div>
             </dl>
             <div class="status-actions" role="group" aria-label=move || t_string!(i18n, detail.actions)>
@@ -221,8 +227,8 @@ fn ReclassifyForm(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="edit-department">{t!(i18n, detail.department)}</label>
-                        <input id="edit-department" bind:value=department
-                            aria-invalid=move || error.get().to_string() aria-describedby="edit-department-error"/>
+                        <DepartmentInput id="edit-department" value=department
+                            invalid=Signal::derive(move || error.get().to_string()) described_by="edit-department-error"/>
                         <p id="edit-department-error" class="field-error">
                             {move || error.get().then(|| t_string!(i18n, detail.department_missing))}
                         </p>

@@ -1,9 +1,13 @@
 //! Filing a new ticket. Validation is the domain's; this form only shows its verdict next to each field.
+//! With a directory, the requester is picked from it (by name, pinyin, initials or email) and the
+//! serving department is one of its departments, whose queue the relay's access rules use.
 
+use super::directory::{department_name, use_directory, DepartmentInput};
 use super::i18n::*;
 use super::labels::priority_label;
 use super::route::{navigate, Route};
 use super::state::AppState;
+use crate::domain::people_search::DirectorySearch;
 use crate::domain::{DraftError, Priority, TicketDraft};
 use crate::store::desk::CreateError;
 use leptos::prelude::*;
@@ -15,12 +19,21 @@ pub fn TicketForm() -> impl IntoView {
     let me = state.read_untracked(|d| d.profile()).unwrap_or_default();
     let title = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
+    let directory = use_directory();
+    let has_directory = directory.with_untracked(|d| !d.departments.is_empty());
+    // Filing for oneself is the common case: start with the signed-in person, if the directory knows them.
+    let myself = me
+        .account
+        .as_ref()
+        .and_then(|a| directory.with_untracked(|d| d.people.get(&a.email).cloned()));
     let requester = RwSignal::new(me.name);
+    let requester_email =
+        RwSignal::new(myself.as_ref().map(|p| p.email.clone()).unwrap_or_default());
+    let customer_department = RwSignal::new(myself.map(|p| p.department.0).unwrap_or_default());
     let department = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let priority = RwSignal::new(Priority::Normal);
     let errors = RwSignal::new(Vec::<DraftError>::new());
-    let departments = state.read_untracked(|d| d.departments());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -28,10 +41,11 @@ pub fn TicketForm() -> impl IntoView {
             title: title.get(),
             description: description.get(),
             requester: requester.get(),
+            requester_email: requester_email.get(),
+            customer_department: customer_department.get(),
             department: department.get(),
             category: category.get(),
             priority: priority.get(),
-            ..Default::default()
         };
         match state.create_ticket(&draft) {
             Ok(id) => navigate(Route::Ticket(id)),
@@ -87,18 +101,18 @@ pub fn TicketForm() -> impl IntoView {
                     <div class="field">
                         <label for="ticket-requester">{t!(i18n, form.requester)}</label>
                         <input id="ticket-requester" bind:value=requester aria-invalid=invalid("ticket-requester")
-                            aria-describedby="ticket-requester-error"/>
+                            autocomplete="off" aria-describedby="ticket-requester-picked ticket-requester-error"
+                            on:input=move |_| { requester_email.set(String::new()); customer_department.set(String::new()); }/>
+                        {has_directory.then(|| view! { <RequesterPicker requester requester_email customer_department/> })}
                         <p id="ticket-requester-error" class="field-error">{error_for("ticket-requester")}</p>
                     </div>
                     <div class="field">
                         <label for="ticket-department">{t!(i18n, form.department)}</label>
-                        <input id="ticket-department" list="known-departments" bind:value=department
-                            aria-invalid=invalid("ticket-department")
-                            aria-describedby="ticket-department-hint ticket-department-error"/>
-                        <datalist id="known-departments">
-                            {departments.into_iter().map(|d| view! { <option value=d/> }).collect_view()}
-                        </datalist>
-                        <p id="ticket-department-hint" class="hint">{t!(i18n, form.department_hint)}</p>
+                        <DepartmentInput id="ticket-department" value=department invalid=Signal::derive(invalid("ticket-department"))
+                            described_by="ticket-department-hint ticket-department-error"/>
+                        {(!has_directory).then(|| view! {
+                            <p id="ticket-department-hint" class="hint">{t!(i18n, form.department_hint)}</p>
+                        })}
                         <p id="ticket-department-error" class="field-error">{error_for("ticket-department")}</p>
                     </div>
                 </div>
@@ -123,6 +137,65 @@ pub fn TicketForm() -> impl IntoView {
                 </div>
             </form>
         </section>
+    }
+}
+
+/// People from the directory matching what was typed as the requester; picking one fills in their
+/// email and department.
+#[component]
+fn RequesterPicker(
+    requester: RwSignal<String>,
+    requester_email: RwSignal<String>,
+    customer_department: RwSignal<String>,
+) -> impl IntoView {
+    const SHOWN: usize = 8;
+    let i18n = use_i18n();
+    let directory = use_directory();
+    let search = Memo::new(move |_| directory.with(DirectorySearch::new));
+    let matches = Memo::new(move |_| {
+        if !requester_email.with(String::is_empty) {
+            return Vec::new();
+        }
+        let query = requester.get();
+        if query.trim().is_empty() {
+            return Vec::new();
+        }
+        let emails = search.with(|s| s.people(&query, SHOWN));
+        directory.with(|d| {
+            emails
+                .iter()
+                .filter_map(|e| d.people.get(e))
+                .map(|p| (p.clone(), department_name(d, &p.department.0)))
+                .collect::<Vec<_>>()
+        })
+    });
+    let picked = move || {
+        let email = requester_email.get();
+        if email.is_empty() {
+            return t_string!(i18n, form.requester_hint).to_string();
+        }
+        let department = directory.with(|d| department_name(d, &customer_department.get()));
+        format!("{} · {email} · {department}", requester.get())
+    };
+    view! {
+        <p id="ticket-requester-picked" class="hint" aria-live="polite">{picked}</p>
+        <ul class="picker" id="requester-options" aria-label=move || t_string!(i18n, form.requester_matches)
+            hidden=move || matches.with(Vec::is_empty)>
+            <For each=move || matches.get() key=|(p, _)| p.email.clone() let((person, department))>
+                {
+                    let label = format!("{} · {department} · {}", person.name, person.email);
+                    view! {
+                        <li>
+                            <button type="button" class="option" on:click=move |_| {
+                                requester.set(person.name.clone());
+                                requester_email.set(person.email.clone());
+                                customer_department.set(person.department.0.clone());
+                            }>{label}</button>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The ticket list: filters, search and a page of rows. Filtering runs over the in-memory index on every
 //! keystroke; only the first rows are drawn, more on request.
 
+use super::directory::{department_name, use_directory};
 use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{priority_label, status_label};
@@ -54,6 +55,7 @@ pub fn TicketList() -> impl IntoView {
     let counts =
         Memo::new(move |_| view_rows.with(|(total, matched, rows)| (*total, *matched, rows.len())));
     let departments = Memo::new(move |_| state.read(|d| d.departments()));
+    let directory = use_directory();
     let clear = move |_| {
         status.set(None);
         priority.set(None);
@@ -99,7 +101,7 @@ pub fn TicketList() -> impl IntoView {
                         prop:value=move || department.get().unwrap_or_default()>
                         <option value="">{t!(i18n, list.any)}</option>
                         <For each=move || departments.get() key=|d| d.clone() let(d)>
-                            <option value=d.clone()>{d.clone()}</option>
+                            <option value=d.clone()>{directory.with_untracked(|dir| department_name(dir, &d))}</option>
                         </For>
                     </select>
                 </div>
@@ -135,9 +137,14 @@ pub fn TicketList() -> impl IntoView {
                     // Rows are plain text in one language: the key includes the locale, so a language
                     // switch redraws them, and a keystroke creates no per-cell reactive work.
                     <For
-                        each=move || { let l = i18n.get_locale(); view_rows.get().2.into_iter().map(move |s| (l, s)) }
-                        key=|(l, s)| (*l, s.id, s.updated_at, s.status)
-                        let((locale, s))
+                        each=move || {
+                            let l = i18n.get_locale();
+                            // Org changes rename departments: the history's length redraws the rows.
+                            let org = directory.with(|d| d.history.len());
+                            view_rows.get().2.into_iter().map(move |s| (l, org, s))
+                        }
+                        key=|(l, org, s)| (*l, *org, s.id, s.updated_at, s.status)
+                        let((locale, _org, s))
                     >
                         <TicketRow summary=s locale/>
                     </For>
@@ -164,6 +171,7 @@ pub fn TicketList() -> impl IntoView {
 #[component]
 fn TicketRow(summary: TicketSummary, locale: Locale) -> impl IntoView {
     let s = summary;
+    let department = use_directory().with_untracked(|d| department_name(d, &s.department));
     let status = s.status;
     let priority = s.priority;
     let updated = s.updated_at;
@@ -173,7 +181,7 @@ fn TicketRow(summary: TicketSummary, locale: Locale) -> impl IntoView {
             <td class="title"><a href=Route::Ticket(s.id).href()>{s.title.clone()}</a></td>
             <td><span class=format!("badge status-{}", status.as_str())>{status_label(locale, status)}</span></td>
             <td><span class=format!("priority priority-{}", priority.as_str())>{priority_label(locale, priority)}</span></td>
-            <td>{s.department.clone()}</td>
+            <td>{department}</td>
             <td>{s.requester.clone()}</td>
             <td><time datetime=iso(updated)>{date_time(locale, updated)}</time></td>
         </tr>

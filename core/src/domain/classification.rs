@@ -42,6 +42,22 @@ pub enum Segment {
     Key,
 }
 
+impl Segment {
+    pub const ALL: [Segment; 3] = [Segment::Key, Segment::Frequent, Segment::Occasional];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Segment::Key => "key",
+            Segment::Frequent => "frequent",
+            Segment::Occasional => "occasional",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
 /// The organisation's settings for classification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -141,8 +157,8 @@ impl Profile {
 /// The requests behind classification, drawn from ticket list rows. Each counts under the
 /// departments its customer and provider belong to at `now`, after merges: a ticket filed before a
 /// merge reports under the merged department. Tickets filed without the directory are left out.
-pub fn requests_from(
-    rows: &[TicketSummary],
+pub fn requests_from<'a>(
+    rows: impl IntoIterator<Item = &'a TicketSummary>,
     directory: &Directory,
     now: Timestamp,
 ) -> Vec<Request> {
@@ -151,7 +167,7 @@ pub fn requests_from(
         .values()
         .filter_map(|p| p.manager.as_deref())
         .collect();
-    rows.iter()
+    rows.into_iter()
         .filter(|row| !row.customer_department.is_empty())
         .map(|row| Request {
             customer: directory.department_at(&DepartmentId(row.customer_department.clone()), now),
@@ -175,15 +191,15 @@ pub struct PersonProfile {
 }
 
 /// Every requester with tickets created in `[from, to)`, busiest first.
-pub fn person_profiles(
-    rows: &[TicketSummary],
+pub fn person_profiles<'a>(
+    rows: impl IntoIterator<Item = &'a TicketSummary>,
     directory: &Directory,
     from: Timestamp,
     to: Timestamp,
 ) -> Vec<PersonProfile> {
     let mut by_person: BTreeMap<&str, PersonProfile> = BTreeMap::new();
     for row in rows
-        .iter()
+        .into_iter()
         .filter(|r| !r.requester_email.is_empty() && r.created_at >= from && r.created_at < to)
     {
         let profile = by_person

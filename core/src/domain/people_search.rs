@@ -58,7 +58,7 @@ impl NameKeys {
 }
 
 /// A directory made searchable: keys computed once, then every keystroke only compares strings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectorySearch {
     departments: Vec<(DepartmentId, NameKeys)>,
     people: Vec<(String, NameKeys)>,
