@@ -3,6 +3,7 @@
 // finds people by pinyin, files requests between departments for them, and watches the customer
 // segments move; a colleague on another device receives the directory but may not change it.
 import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { addPerson, expectAccessible, expectSaved, startRelay } from './helpers.mjs';
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '周', '吴'];
@@ -88,6 +89,13 @@ test('import 200 people, find them by pinyin, file between departments and watch
     await expect(page.locator('#import-done')).toBeVisible();
     await expect(page.locator('#directory-counts')).toContainText('20 departments · 200 people');
     await expectSaved(page);
+
+    // The export holds everyone, ready to edit and import again.
+    const download = page.waitForEvent('download');
+    await page.locator('#export-directory').click();
+    const exported = readFileSync(await (await download).path(), 'utf8');
+    expect(exported.trim().split('\n')).toHaveLength(201);
+    expect(exported).toContain('张伟,p0@corp.cn,信息技术部');
 
     // Importing the same people again (one renamed) updates instead of duplicating.
     await chooseFile(page, 'people.csv', directoryCsv().replace('张伟,p0@', '张伟伟,p0@'));

@@ -53,6 +53,18 @@ for (const locale of ['en-US', 'zh-CN']) {
     await expectAccessible(page, 'list');
     await page.setViewportSize({ width: 360, height: 740 });
     await expectAccessible(page, 'list on a phone');
+    // A desk of one's own keeps its own directory: import a small one, then check both new pages.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto('./#/directory');
+    await page.locator('#import-file').setInputFiles({ name: 'p.csv', mimeType: 'text/csv',
+      buffer: Buffer.from('姓名,邮箱,部门,上级\n张三,zs@x.cn,信息技术部,\n李四,ls@x.cn,财务部,zs@x.cn\n') });
+    await page.locator('#import-apply').click();
+    await page.locator('.tree-item', { hasText: '财务部' }).click();
+    await expect(page.locator('#department-name')).toHaveText('财务部');
+    await expectAccessible(page, 'directory');
+    await page.goto('./#/customers');
+    await expect(page.locator('h1')).toBeVisible();
+    await expectAccessible(page, 'customers');
     await page.goto('./#/signin');
     await page.locator('#sign-in-token').fill('idk_not_a_real_token');
     await page.locator('form button[type=submit]').click();

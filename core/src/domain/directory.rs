@@ -287,13 +287,13 @@ impl Directory {
         parent: Option<&DepartmentId>,
     ) -> Result<DepartmentId, EditError> {
         let name = name.trim();
-        let id = DepartmentId(name.into());
         if name.is_empty() {
             return Err(EditError::EmptyName);
         }
-        if self.departments.contains_key(&id) {
-            return Err(EditError::Exists(id));
+        if let Some(same) = self.departments.values().find(|d| d.name == name) {
+            return Err(EditError::Exists(same.id.clone()));
         }
+        let id = self.free_id(name);
         if let Some(parent) = parent.filter(|p| !self.departments.contains_key(*p)) {
             return Err(EditError::Unknown(parent.clone()));
         }
@@ -306,6 +306,18 @@ impl Directory {
             },
         );
         Ok(id)
+    }
+
+    /// An id for a new department named `name`: the name itself, unless a renamed department
+    /// still has it as its id (ids never change, so tickets keep pointing at the right place).
+    pub fn free_id(&self, name: &str) -> DepartmentId {
+        let mut id = DepartmentId(name.into());
+        let mut n = 2;
+        while self.departments.contains_key(&id) {
+            id = DepartmentId(format!("{name} ({n})"));
+            n += 1;
+        }
+        id
     }
 
     /// Splits a new department off `from` (beside it in the tree) and moves `people` into it.
@@ -452,6 +464,21 @@ mod tests {
             d.people.insert(person.email.clone(), person);
         }
         d
+    }
+
+    #[test]
+    fn a_new_department_never_takes_the_id_of_a_renamed_one() {
+        let mut directory = Directory::default();
+        let it = directory.add_department("信息技术部", None).unwrap();
+        directory.rename(&it, "IT 服务部", Timestamp(1)).unwrap();
+        assert_eq!(
+            directory.add_department("IT 服务部", None),
+            Err(EditError::Exists(it.clone()))
+        );
+        let new = directory.add_department("信息技术部", None).unwrap();
+        assert_ne!(new, it);
+        assert_eq!(directory.departments[&it].name, "IT 服务部");
+        assert_eq!(directory.departments[&new].name, "信息技术部");
     }
 
     #[test]

@@ -233,7 +233,7 @@ fn department_named(
     let parent =
         (!parent.is_empty()).then(|| department_named(parent, "", directory, new_departments));
     let department = Department {
-        id: DepartmentId(name.into()),
+        id: directory.free_id(name),
         name: name.into(),
         parent,
     };
