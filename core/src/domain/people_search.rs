@@ -3,7 +3,21 @@
 
 use super::directory::{DepartmentId, Directory};
 use super::search::fold;
-use pinyin::ToPinyin;
+
+/// The pinyin table `build.rs` writes (see there).
+mod readings {
+    include!(concat!(env!("OUT_DIR"), "/pinyin_syllables.rs"));
+    pub static TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/pinyin_readings.bin"));
+}
+
+/// The toneless pinyin of a Chinese character (`张` → `zhang`), if the table has one.
+fn pinyin_of(c: char) -> Option<&'static str> {
+    let at = 2 * (c as u32).checked_sub(readings::FIRST)? as usize;
+    let bytes = readings::TABLE.get(at..at + 2)?;
+    let number = u16::from_le_bytes([bytes[0], bytes[1]]);
+    let index = usize::from(number).checked_sub(1)?;
+    readings::SYLLABLES.get(index).copied()
+}
 
 /// What a name can be found by, computed once when the directory loads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +39,11 @@ impl NameKeys {
             text.push_str(&compact(word));
         }
         let (mut spelled, mut initials) = (String::new(), String::new());
-        for (c, reading) in name.chars().zip(name.to_pinyin()) {
-            match reading {
+        for c in name.chars() {
+            match pinyin_of(c) {
                 Some(p) => {
-                    spelled.push_str(p.plain());
-                    initials.push_str(p.first_letter());
+                    spelled.push_str(p);
+                    initials.push_str(&p[..1]);
                 }
                 None if c.is_alphanumeric() => {
                     let folded = fold(&c.to_string());
