@@ -10,6 +10,7 @@ pub mod people_csv;
 pub mod people_search;
 pub mod profile;
 pub mod search;
+pub mod sla;
 pub mod summary;
 pub mod ticket;
 pub mod time;

@@ -10,7 +10,9 @@ pub const MAX_DESCRIPTION_BYTES: usize = 100 * 1024;
 pub const MAX_COMMENT_BYTES: usize = 100 * 1024;
 
 /// Where a ticket stands in its workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,

@@ -1,0 +1,14 @@
+//! Service levels: business calendars, SLA policies, and the engine that runs a ticket's clocks.
+
+pub mod calendar;
+pub mod clocks;
+pub mod policy;
+
+pub use calendar::{Calendar, CalendarError, Holiday, Slot, WorkCalendar};
+pub use clocks::{
+    evaluate, events_of, ClockKind, ClockReport, ClockState, SlaEvent, SlaEventKind, Step, StepKind,
+};
+pub use policy::{Escalation, EscalationAction, Policy, PolicyError, Target};
+
+#[cfg(test)]
+mod tests;
