@@ -23,6 +23,7 @@ fn policy() -> Policy {
     };
     Policy {
         name: "bench".into(),
+        calendar: "IT".into(),
         targets: vec![
             target(Priority::Urgent, 15, 240),
             target(Priority::High, 60, 8 * 60),

@@ -1,6 +1,7 @@
 //! The root component: opens the desk, then lays out header, banners and the current page.
 
 use super::banner::Banners;
+use super::catalog::CatalogPage;
 use super::customers::CustomersPage;
 use super::directory::{provide_directory, DirectoryPage};
 use super::header::Header;
@@ -8,7 +9,9 @@ use super::i18n::*;
 use super::labels::locale_tag;
 use super::profile_form::ProfileForm;
 use super::route::{use_route, Route};
+use super::service_levels::provide_service_levels;
 use super::sign_in::SignInPage;
+use super::sla_settings::SlaSettingsPage;
 use super::state::AppState;
 use super::sync;
 use super::ticket_detail::TicketDetail;
@@ -54,6 +57,7 @@ fn Shell(state: AppState) -> impl IntoView {
     let route = use_route();
     provide_context(route);
     provide_directory(state);
+    provide_service_levels(state);
     let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
     warn_before_closing_with_unsaved_changes(state);
     sync::start(state);
@@ -78,7 +82,10 @@ fn Shell(state: AppState) -> impl IntoView {
                 }
                 match route.get() {
                     Route::Tickets => view! { <TicketList/> }.into_any(),
-                    Route::NewTicket => view! { <TicketForm/> }.into_any(),
+                    Route::NewTicket => view! { <TicketForm service=None/> }.into_any(),
+                    Route::Request(id) => view! { <TicketForm service=Some(id)/> }.into_any(),
+                    Route::Catalog => view! { <CatalogPage/> }.into_any(),
+                    Route::ServiceLevels => view! { <SlaSettingsPage/> }.into_any(),
                     Route::Ticket(id) => view! { <TicketDetail id/> }.into_any(),
                     Route::Profile => view! { <ProfileForm first_visit=false/> }.into_any(),
                     Route::Directory => view! { <DirectoryPage/> }.into_any(),

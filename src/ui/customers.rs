@@ -25,7 +25,7 @@ pub fn CustomersPage() -> impl IntoView {
     let directory = use_directory();
     let days = RwSignal::new(90i64);
     let settings = Memo::new(move |_| state.read(|d| d.customer_settings()));
-    let may_edit = Memo::new(move |_| state.read(|d| d.may_edit_directory()));
+    let may_edit = Memo::new(move |_| state.read(|d| d.may_configure()));
     let window = Memo::new(move |_| {
         let to = now();
         (Timestamp(to.0 - days.get() * DAY_MS), to)

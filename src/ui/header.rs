@@ -2,6 +2,7 @@
 
 use super::i18n::*;
 use super::route::Route;
+use super::service_levels::SlaAlerts;
 use super::state::{AppState, SaveState};
 use super::sync::SyncView;
 use leptos::prelude::*;
@@ -48,6 +49,7 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav aria-label=move || t_string!(i18n, nav.main)>
                 <a href=Route::Tickets.href() aria-current=current(Route::Tickets)>{t!(i18n, nav.tickets)}</a>
+                <a href=Route::Catalog.href() aria-current=current(Route::Catalog)>{t!(i18n, nav.catalog)}</a>
                 <a href=Route::Directory.href() aria-current=current(Route::Directory)>{t!(i18n, nav.directory)}</a>
                 <a href=Route::Customers.href() aria-current=current(Route::Customers)>{t!(i18n, nav.customers)}</a>
                 <a class="primary-link" href=Route::NewTicket.href() aria-current=current(Route::NewTicket)>
@@ -55,6 +57,7 @@ pub fn Header() -> impl IntoView {
                 </a>
             </nav>
             <div class="status-line">
+                <SlaAlerts/>
                 <p class=save_class role="status" aria-live="polite" data-save=move || format!("{:?}", state.save.get())>
                     {save_text}
                 </p>

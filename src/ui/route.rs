@@ -1,4 +1,5 @@
-//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/directory`, `#/customers`, `#/profile`,
+//! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/catalog`, `#/request/<service>`, `#/sla`,
+//! `#/directory`, `#/customers`, `#/profile`,
 //! `#/signin[/<token>]`), so the page works from any static host and offline without server-side
 //! rewrites.
 
@@ -11,6 +12,12 @@ pub enum Route {
     Tickets,
     NewTicket,
     Ticket(DocumentId),
+    /// The service catalog.
+    Catalog,
+    /// A request for one catalog service (its form).
+    Request(DocumentId),
+    /// Business calendars and SLA policies.
+    ServiceLevels,
     Profile,
     /// The organisation's departments and people.
     Directory,
@@ -25,11 +32,14 @@ impl Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
         match path.split_once('/') {
             Some(("t", id)) => id.parse().map(Route::Ticket).unwrap_or(Route::Tickets),
+            Some(("request", id)) => id.parse().map(Route::Request).unwrap_or(Route::Catalog),
             Some(("signin", _)) => Route::SignIn,
             _ => match path {
                 "new" => Route::NewTicket,
                 "profile" => Route::Profile,
                 "directory" => Route::Directory,
+                "catalog" => Route::Catalog,
+                "sla" => Route::ServiceLevels,
                 "customers" => Route::Customers,
                 "signin" => Route::SignIn,
                 _ => Route::Tickets,
@@ -42,6 +52,9 @@ impl Route {
             Route::Tickets => "#/".into(),
             Route::NewTicket => "#/new".into(),
             Route::Ticket(id) => format!("#/t/{id}"),
+            Route::Catalog => "#/catalog".into(),
+            Route::Request(id) => format!("#/request/{id}"),
+            Route::ServiceLevels => "#/sla".into(),
             Route::Profile => "#/profile".into(),
             Route::Directory => "#/directory".into(),
             Route::Customers => "#/customers".into(),
@@ -85,6 +98,9 @@ mod tests {
             Route::Tickets,
             Route::NewTicket,
             Route::Ticket(id),
+            Route::Catalog,
+            Route::Request(id),
+            Route::ServiceLevels,
             Route::Profile,
             Route::Directory,
             Route::Customers,

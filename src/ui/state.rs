@@ -3,6 +3,7 @@
 //! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
 
 use super::sync::{offer_changes, track, Link, SyncView};
+use crate::domain::catalog::Catalog;
 use crate::domain::classification::CustomerSettings;
 use crate::domain::directory::Directory;
 use crate::domain::{
@@ -208,6 +209,10 @@ impl AppState {
     /// Saves an edited directory (an import, a rename, a merge…) as one change.
     pub fn save_directory(&self, directory: &Directory) -> Result<(), StoreError> {
         self.change(|d| d.save_directory(directory, new_id))
+    }
+
+    pub fn save_catalog(&self, catalog: &Catalog) -> Result<(), StoreError> {
+        self.change(|d| d.save_catalog(catalog, new_id))
     }
 
     pub fn save_customer_settings(&self, settings: &CustomerSettings) -> Result<(), StoreError> {

@@ -2,11 +2,13 @@
 //! reactive parts so a draft survives changes arriving while it is typed.
 
 use super::audit::AuditDownload;
+use super::catalog::ServiceAnswers;
 use super::directory::{department_name, use_directory, DepartmentInput};
 use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{move_label, priority_label, status_label};
 use super::route::Route;
+use super::sla_timeline::SlaTimeline;
 use super::state::{AppState, TicketAvailability};
 use crate::domain::{
     CommentError, DocumentId, EventKind, Priority, Reclassification, Ticket, TicketEvent,
@@ -91,6 +93,8 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     }).collect_view()
                 }))}
             </div>
+            <ServiceAnswers ticket/>
+            <SlaTimeline ticket/>
             <ReclassifyForm ticket/>
             <div class="description">
                 {move || ticket.with(|t| match t.as_ref().map(|t| t.description.clone()) {

@@ -2,22 +2,41 @@
 //! With a directory, the requester is picked from it (by name, pinyin, initials or email) and the
 //! serving department is one of its departments, whose queue the relay's access rules use.
 
+use super::catalog_messages::answer_problem;
 use super::directory::{department_name, use_directory, DepartmentInput};
 use super::i18n::*;
 use super::labels::priority_label;
 use super::route::{navigate, Route};
+use super::service_levels::use_service_levels;
 use super::state::AppState;
+use crate::domain::catalog::{AnswerProblem, FieldKind, Service};
 use crate::domain::people_search::DirectorySearch;
+use crate::domain::DocumentId;
 use crate::domain::{DraftError, Priority, TicketDraft};
 use crate::store::desk::CreateError;
 use leptos::prelude::*;
+use std::collections::BTreeMap;
 
 #[component]
-pub fn TicketForm() -> impl IntoView {
+pub fn TicketForm(
+    /// The catalog service requested, if the form was opened from the catalog.
+    service: Option<DocumentId>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
+    let sla = use_service_levels();
     let me = state.read_untracked(|d| d.profile()).unwrap_or_default();
-    let title = RwSignal::new(String::new());
+    let service = service.and_then(|id| {
+        sla.catalog
+            .with_untracked(|c| c.services.get(&id.to_string()).cloned())
+    });
+    let chinese = i18n.get_locale_untracked() == Locale::zh_CN;
+    let title = RwSignal::new(
+        service
+            .as_ref()
+            .map(|s| s.name.show(chinese).to_string())
+            .unwrap_or_default(),
+    );
     let description = RwSignal::new(String::new());
     let directory = use_directory();
     let has_directory = directory.with_untracked(|d| !d.departments.is_empty());
@@ -30,13 +49,38 @@ pub fn TicketForm() -> impl IntoView {
     let requester_email =
         RwSignal::new(myself.as_ref().map(|p| p.email.clone()).unwrap_or_default());
     let customer_department = RwSignal::new(myself.map(|p| p.department.0).unwrap_or_default());
-    let department = RwSignal::new(String::new());
+    let department = RwSignal::new(
+        service
+            .as_ref()
+            .map(|s| s.queue.0.clone())
+            .unwrap_or_default(),
+    );
     let category = RwSignal::new(String::new());
-    let priority = RwSignal::new(Priority::Normal);
+    let priority = RwSignal::new(service.as_ref().map_or(Priority::Normal, |s| s.priority));
     let errors = RwSignal::new(Vec::<DraftError>::new());
+    let answers = RwSignal::new(BTreeMap::<String, String>::new());
+    let answer_errors = RwSignal::new(Vec::<(String, AnswerProblem)>::new());
+    let asked = service.clone();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let checked = match &asked {
+            Some(s) => directory.with_untracked(|d| s.check_answers(&answers.get_untracked(), d)),
+            None => Ok(BTreeMap::new()),
+        };
+        let clean = match checked {
+            Ok(clean) => {
+                answer_errors.set(Vec::new());
+                clean
+            }
+            Err(problems) => {
+                if let Some((key, _)) = problems.first() {
+                    focus(&format!("answer-{key}"));
+                }
+                answer_errors.set(problems);
+                return;
+            }
+        };
         let draft = TicketDraft {
             title: title.get(),
             description: description.get(),
@@ -46,6 +90,8 @@ pub fn TicketForm() -> impl IntoView {
             department: department.get(),
             category: category.get(),
             priority: priority.get(),
+            service: asked.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
+            answers: clean,
         };
         match state.create_ticket(&draft) {
             Ok(id) => navigate(Route::Ticket(id)),
@@ -78,7 +124,13 @@ pub fn TicketForm() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>{t!(i18n, form.title)}</h1>
+            {match service.clone() {
+                Some(s) => view! {
+                    <h1>{s.name.show(chinese).to_string()}</h1>
+                    <p class="muted">{s.description.show(chinese).to_string()}</p>
+                }.into_any(),
+                None => view! { <h1>{t!(i18n, form.title)}</h1> }.into_any(),
+            }}
             <form on:submit=submit novalidate>
                 {move || (!errors.with(Vec::is_empty)).then(|| view! {
                     <p class="form-error" role="alert">{t!(i18n, form.errors_summary)}</p>
@@ -131,6 +183,7 @@ pub fn TicketForm() -> impl IntoView {
                         </select>
                     </div>
                 </div>
+                {service.map(|s| view! { <Questions service=s answers problems=answer_errors/> })}
                 <div class="actions">
                     <button type="submit" class="button primary">{t!(i18n, form.submit)}</button>
                     <a class="button" href=Route::Tickets.href()>{t!(i18n, form.cancel)}</a>
@@ -197,6 +250,83 @@ fn RequesterPicker(
             </For>
         </ul>
     }
+}
+
+/// The questions of a catalog service's request form, each with its own error.
+#[component]
+fn Questions(
+    service: Service,
+    answers: RwSignal<BTreeMap<String, String>>,
+    problems: RwSignal<Vec<(String, AnswerProblem)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let directory = use_directory();
+    let chinese = move || i18n.get_locale() == Locale::zh_CN;
+    let people = directory.with_untracked(|d| {
+        d.people
+            .values()
+            .map(|p| (p.email.clone(), p.name.clone()))
+            .collect::<Vec<_>>()
+    });
+    service
+        .fields
+        .into_iter()
+        .map(|field| {
+            let id = format!("answer-{}", field.key);
+            let error_id = format!("{id}-error");
+            let key = field.key.clone();
+            let problem_key = field.key.clone();
+            let problem = Memo::new(move |_| {
+                problems.with(|ps| {
+                    ps.iter()
+                        .find(|(k, _)| *k == problem_key)
+                        .map(|(_, p)| answer_problem(i18n.get_locale(), p))
+                })
+            });
+            let invalid = move || problem.get().is_some().to_string();
+            let set = move |ev: leptos::ev::Event| {
+                let value = event_target_value(&ev);
+                answers.update(|a| {
+                    a.insert(key.clone(), value);
+                });
+            };
+            let label = field.label.clone();
+            let required = field.required;
+            let input = match &field.kind {
+                FieldKind::Choice(choices) => view! {
+                    <select id=id.clone() on:change=set aria-invalid=invalid aria-describedby=error_id.clone()>
+                        <option value="">{t!(i18n, directory.choose)}</option>
+                        {choices.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                    </select>
+                }.into_any(),
+                FieldKind::Person => {
+                    let list = format!("{id}-people");
+                    view! {
+                        <input id=id.clone() type="email" list=list.clone() on:change=set aria-invalid=invalid aria-describedby=error_id.clone()/>
+                        <datalist id=list>{people.iter().map(|(e, n)| view! { <option value=e.clone()>{n.clone()}</option> }).collect_view()}</datalist>
+                    }.into_any()
+                }
+                kind => {
+                    let kind = match kind {
+                        FieldKind::Number => "number",
+                        FieldKind::Date => "date",
+                        _ => "text",
+                    };
+                    view! { <input id=id.clone() type=kind on:change=set aria-invalid=invalid aria-describedby=error_id.clone()/> }.into_any()
+                }
+            };
+            view! {
+                <div class="field">
+                    <label for=id.clone()>
+                        {move || label.show(chinese()).to_string()}
+                        {required.then(|| view! { <span class="hint">" "{t!(i18n, request.required)}</span> })}
+                    </label>
+                    {input}
+                    <p id=error_id.clone() class="field-error">{problem}</p>
+                </div>
+            }
+        })
+        .collect_view()
 }
 
 /// The id of the input a draft error belongs to.

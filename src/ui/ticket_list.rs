@@ -6,6 +6,7 @@ use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{priority_label, status_label};
 use super::route::Route;
+use super::service_levels::{badge_text, urgency, use_service_levels};
 use super::state::AppState;
 use crate::domain::{Priority, Status, TicketFilter, TicketSummary};
 use leptos::prelude::*;
@@ -22,6 +23,9 @@ pub fn TicketList() -> impl IntoView {
     let department = RwSignal::new(None::<String>);
     let text = RwSignal::new(String::new());
     let limit = RwSignal::new(PAGE);
+    // A queue sorted by due time: the open ticket whose clock runs out first on top.
+    let by_due = RwSignal::new(false);
+    let sla = use_service_levels();
     let filter = Memo::new(move |_| TicketFilter {
         status: status.get(),
         priority: priority.get(),
@@ -41,8 +45,21 @@ pub fn TicketList() -> impl IntoView {
     let view_rows = Memo::new(move |_| {
         let f = filter.get();
         let limit = limit.get();
+        let by_due = by_due.get();
         state.read(|d| {
-            let matches = f.apply(d.rows());
+            let mut matches = f.apply(d.rows());
+            if by_due {
+                let due: Vec<(usize, i64)> = matches
+                    .iter()
+                    .map(|&i| {
+                        let clock = sla.most_urgent(&d.rows()[i].0);
+                        (i, clock.map_or(i64::MAX, |c| c.remaining_ms()))
+                    })
+                    .collect();
+                let mut due = due;
+                due.sort_by_key(|(_, left)| *left);
+                matches = due.into_iter().map(|(i, _)| i).collect();
+            }
             let rows: Vec<TicketSummary> = matches
                 .iter()
                 .take(limit)
@@ -95,6 +112,13 @@ pub fn TicketList() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
+                    <label for="sort-by">{t!(i18n, list.sort)}</label>
+                    <select id="sort-by" on:change=move |ev| by_due.set(event_target_value(&ev) == "due")>
+                        <option value="recent">{t!(i18n, list.sort_recent)}</option>
+                        <option value="due">{t!(i18n, list.sort_due)}</option>
+                    </select>
+                </div>
+                <div class="field">
                     <label for="filter-department">{t!(i18n, list.department)}</label>
                     <select id="filter-department"
                         on:change=move |ev| { let v = event_target_value(&ev); department.set((!v.is_empty()).then_some(v)); }
@@ -130,6 +154,7 @@ pub fn TicketList() -> impl IntoView {
                         <th scope="col">{t!(i18n, list.priority)}</th>
                         <th scope="col">{t!(i18n, list.department)}</th>
                         <th scope="col">{t!(i18n, list.requester)}</th>
+                        <th scope="col">{t!(i18n, list.due)}</th>
                         <th scope="col">{t!(i18n, list.updated)}</th>
                     </tr>
                 </thead>
@@ -183,7 +208,20 @@ fn TicketRow(summary: TicketSummary, locale: Locale) -> impl IntoView {
             <td><span class=format!("priority priority-{}", priority.as_str())>{priority_label(locale, priority)}</span></td>
             <td>{department}</td>
             <td>{s.requester.clone()}</td>
+            <td class="due"><DueBadge summary=s.clone() locale/></td>
             <td><time datetime=iso(updated)>{date_time(locale, updated)}</time></td>
         </tr>
+    }
+}
+
+/// The most urgent open clock of a ticket: time left (or late) in business time, coloured.
+#[component]
+fn DueBadge(summary: TicketSummary, locale: Locale) -> impl IntoView {
+    let sla = use_service_levels();
+    move || {
+        sla.most_urgent(&summary).map(|clock| {
+            let class = format!("due-badge {}", urgency(&clock));
+            view! { <span class=class data-urgency=urgency(&clock)>{badge_text(locale, &clock)}</span> }
+        })
     }
 }

@@ -437,6 +437,8 @@ mod tests {
             requester: email.into(),
             requester_email: email.into(),
             customer_department: customer.into(),
+            service: String::new(),
+            sla: Vec::new(),
             category: String::new(),
             created_at: Timestamp(day * DAY),
             updated_at: Timestamp(day * DAY),

@@ -1,6 +1,7 @@
 //! The few fields of a ticket that lists, filters and search need, kept in index documents so a list
 //! never has to open every ticket.
 
+use super::sla::{events_of, SlaEvent};
 use super::{DocumentId, Priority, Status, Ticket, Timestamp};
 
 /// One row of a ticket list.
@@ -18,6 +19,12 @@ pub struct TicketSummary {
     #[serde(default)]
     pub customer_department: String,
     pub category: String,
+    /// The catalog service, and what the SLA clocks need, so a list shows due times without
+    /// opening every ticket.
+    #[serde(default)]
+    pub service: String,
+    #[serde(default)]
+    pub sla: Vec<SlaEvent>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub comment_count: u32,
@@ -35,6 +42,8 @@ impl From<&Ticket> for TicketSummary {
             requester_email: t.requester_email.clone(),
             customer_department: t.customer_department.clone(),
             category: t.category.clone(),
+            service: t.service.clone(),
+            sla: events_of(t),
             created_at: t.created_at,
             updated_at: t.updated_at(),
             comment_count: t.comments.len().try_into().unwrap_or(u32::MAX),

@@ -240,6 +240,9 @@ pub struct Ticket {
     pub customer_department: String,
     /// The department that serves this request (its queue).
     pub department: String,
+    /// The catalog service requested, and the answers to its form.
+    pub service: String,
+    pub answers: std::collections::BTreeMap<String, String>,
     pub category: String,
     pub priority: Priority,
     pub status: Status,
@@ -271,6 +274,9 @@ pub struct TicketDraft {
     pub requester_email: String,
     pub customer_department: String,
     pub department: String,
+    /// The catalog service requested, and the answers to its form (empty without a service).
+    pub service: String,
+    pub answers: std::collections::BTreeMap<String, String>,
     pub category: String,
     pub priority: Priority,
 }
@@ -318,6 +324,8 @@ impl TicketDraft {
             requester: self.requester.trim().to_string(),
             requester_email: self.requester_email.trim().to_lowercase(),
             customer_department: self.customer_department.trim().to_string(),
+            service: self.service.clone(),
+            answers: self.answers.clone(),
             department: self.department.trim().to_string(),
             category: self.category.trim().to_string(),
             priority: self.priority,
@@ -477,6 +485,8 @@ mod tests {
             requester_email: valid.requester_email,
             customer_department: valid.customer_department,
             department: valid.department,
+            service: valid.service,
+            answers: valid.answers,
             category: valid.category,
             priority: valid.priority,
             status: Status::New,

@@ -23,8 +23,12 @@
 //! # });
 //! ```
 
-use super::{directory_doc, DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex};
+use super::organisation::OrgKind;
+use super::{
+    catalog_doc, directory_doc, DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex,
+};
 use crate::access::Role;
+use crate::domain::catalog::Catalog;
 use crate::domain::classification::CustomerSettings;
 use crate::domain::directory::Directory;
 use crate::domain::{
@@ -127,9 +131,9 @@ impl Documents {
         }
     }
 
-    /// The directory this desk reads, if it holds one.
-    fn directory(&self) -> Option<&AutoCommit> {
-        self.organisation.get(&self.desk.directory()?)
+    /// The organisation document of a kind this desk reads, if it holds one.
+    fn chosen(&self, kind: OrgKind) -> Option<&AutoCommit> {
+        self.organisation.get(&self.desk.chosen(kind.name())?)
     }
 }
 
@@ -172,7 +176,12 @@ pub async fn open_desk(
         }
     }
     let mut organisation = HashMap::new();
-    for id in desk.organisation().into_iter().chain(desk.directory()) {
+    let chosen = OrgKind::ALL.map(|kind| desk.chosen(kind.name()));
+    for id in desk
+        .organisation()
+        .into_iter()
+        .chain(chosen.into_iter().flatten())
+    {
         let result = load_document(store, id).await;
         if let Some(doc) = loaded(result, &mut tracker, &mut problems)? {
             organisation.insert(id, doc);
@@ -391,14 +400,14 @@ impl Desk {
             self.docs.desk.set_organisation(ids)?;
             self.dirty.insert(self.docs.desk_id);
         }
-        self.choose_directory()
+        self.choose_all()
     }
 
     /// The organisation's directory as this device knows it (empty before anyone has set one up),
     /// and how many of its entries could not be read.
     pub fn directory(&self) -> (Directory, usize) {
         self.docs
-            .directory()
+            .chosen(OrgKind::Directory)
             .and_then(|doc| directory_doc::read_directory(doc).ok())
             .unwrap_or_default()
     }
@@ -406,14 +415,22 @@ impl Desk {
     /// How customers are classified (weights and manual segments).
     pub fn customer_settings(&self) -> CustomerSettings {
         self.docs
-            .directory()
+            .chosen(OrgKind::Directory)
             .map(directory_doc::customer_settings)
             .unwrap_or_default()
     }
 
-    /// Whether this person may change the directory: an admin, or anyone on a desk that is not
-    /// signed in to an organisation (their directory is their own).
-    pub fn may_edit_directory(&self) -> bool {
+    /// The service catalog, SLA policies and calendars (empty before anyone has set them up).
+    pub fn catalog(&self) -> (Catalog, usize) {
+        self.docs
+            .chosen(OrgKind::Catalog)
+            .and_then(|doc| catalog_doc::read_catalog(doc).ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether this person may change the organisation's configuration (directory, catalog): an
+    /// admin, or anyone on a desk that is not signed in to an organisation (it is their own).
+    pub fn may_configure(&self) -> bool {
         self.profile()
             .and_then(|p| p.account)
             .is_none_or(|a| a.role == Role::Admin)
@@ -425,14 +442,9 @@ impl Desk {
         wanted: &Directory,
         new_id: impl FnOnce() -> DocumentId,
     ) -> Result<(), StoreError> {
-        let id = self.directory_id(new_id)?;
-        let doc = self
-            .docs
-            .organisation
-            .get_mut(&id)
-            .ok_or(StoreError::Missing("directory"))?;
-        directory_doc::save_directory(doc, wanted)?;
-        self.changed_here(id)
+        self.edit_organisation(OrgKind::Directory, new_id, |doc| {
+            directory_doc::save_directory(doc, wanted)
+        })
     }
 
     pub fn save_customer_settings(
@@ -440,70 +452,83 @@ impl Desk {
         settings: &CustomerSettings,
         new_id: impl FnOnce() -> DocumentId,
     ) -> Result<(), StoreError> {
-        let id = self.directory_id(new_id)?;
+        self.edit_organisation(OrgKind::Directory, new_id, |doc| {
+            directory_doc::set_customer_settings(doc, settings)
+        })
+    }
+
+    pub fn save_catalog(
+        &mut self,
+        wanted: &Catalog,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        self.edit_organisation(OrgKind::Catalog, new_id, |doc| {
+            catalog_doc::save_catalog(doc, wanted)
+        })
+    }
+
+    /// Changes the organisation document of a kind, creating it (with `new_id`) on first use.
+    fn edit_organisation(
+        &mut self,
+        kind: OrgKind,
+        new_id: impl FnOnce() -> DocumentId,
+        edit: impl FnOnce(&mut AutoCommit) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let id = match self.docs.desk.chosen(kind.name()) {
+            Some(id) if self.docs.organisation.contains_key(&id) => id,
+            _ => {
+                let id = new_id();
+                self.docs.organisation.insert(id, kind.create()?);
+                self.docs.desk.set_chosen(kind.name(), id)?;
+                self.dirty.insert(self.docs.desk_id);
+                id
+            }
+        };
         let doc = self
             .docs
             .organisation
             .get_mut(&id)
-            .ok_or(StoreError::Missing("directory"))?;
-        directory_doc::set_customer_settings(doc, settings)?;
+            .ok_or(StoreError::Missing("organisation document"))?;
+        edit(doc)?;
         self.changed_here(id)
     }
 
-    /// The directory's id, creating an empty directory if there is none yet.
-    fn directory_id(
-        &mut self,
-        new_id: impl FnOnce() -> DocumentId,
-    ) -> Result<DocumentId, StoreError> {
-        if let Some(id) = self.docs.desk.directory() {
-            if self.docs.organisation.contains_key(&id) {
-                return Ok(id);
-            }
+    fn choose_all(&mut self) -> Result<(), StoreError> {
+        for kind in OrgKind::ALL {
+            self.choose(kind)?;
         }
-        let id = new_id();
-        self.docs.organisation.insert(id, directory_doc::create()?);
-        self.docs.desk.set_directory(id)?;
-        self.dirty.insert(self.docs.desk_id);
-        Ok(id)
+        Ok(())
     }
 
-    /// Settles on one directory when the organisation has one: the organisation's (the lowest id,
-    /// should two admins have created one each while offline). A directory begun on this desk before
-    /// it knew the organisation's is folded into it, so no entry is lost.
-    fn choose_directory(&mut self) -> Result<(), StoreError> {
+    /// Settles on one document of a kind when the organisation has one: the organisation's (the
+    /// lowest id, should two admins have created one each while offline). One begun on this desk
+    /// before it knew the organisation's is folded into it, so no entry is lost.
+    fn choose(&mut self, kind: OrgKind) -> Result<(), StoreError> {
         let listed = self.docs.desk.organisation();
         let Some(chosen) = listed
             .iter()
-            .filter(|id| {
-                self.docs
-                    .organisation
-                    .get(id)
-                    .is_some_and(directory_doc::is_directory)
-            })
+            .filter(|id| self.docs.organisation.get(id).is_some_and(|d| kind.is(d)))
             .min()
             .copied()
         else {
             return Ok(());
         };
-        let previous = self.docs.desk.directory();
+        let previous = self.docs.desk.chosen(kind.name());
         if previous == Some(chosen) {
             return Ok(());
         }
+        self.docs.desk.set_chosen(kind.name(), chosen)?;
+        self.dirty.insert(self.docs.desk_id);
         let earlier = previous
             .and_then(|id| self.docs.organisation.get(&id))
-            .and_then(|doc| directory_doc::read_directory(doc).ok())
-            .map(|(directory, _)| directory);
-        self.docs.desk.set_directory(chosen)?;
-        self.dirty.insert(self.docs.desk_id);
-        if let Some(earlier) = earlier.filter(|_| self.may_edit_directory()) {
-            let (mut combined, _) = self.directory();
-            combined.absorb(earlier);
+            .cloned();
+        if let Some(earlier) = earlier.filter(|_| self.may_configure()) {
             let doc = self
                 .docs
                 .organisation
                 .get_mut(&chosen)
-                .ok_or(StoreError::Missing("directory"))?;
-            directory_doc::save_directory(doc, &combined)?;
+                .ok_or(StoreError::Missing("organisation document"))?;
+            kind.fold(doc, &earlier)?;
             self.changed_here(chosen)?;
         }
         Ok(())
@@ -518,7 +543,7 @@ impl Desk {
         }
         if self.docs.organisation.contains_key(&id) {
             self.dirty.insert(id);
-            self.choose_directory()?;
+            self.choose_all()?;
             return Ok(Vec::new());
         }
         let Some(index) = self.docs.relay_indexes.get_mut(&id) else {
@@ -679,7 +704,7 @@ impl Replica for Desk {
         } else if self.docs.desk.organisation().contains(&id) {
             self.docs.organisation.insert(id, doc);
             self.dirty.insert(id);
-            let _ = self.choose_directory();
+            let _ = self.choose_all();
         } else if let Ok(ticket) = TicketDoc::from_automerge(doc) {
             if ticket.read().is_ok() {
                 self.docs.tickets.insert(id, ticket);
@@ -836,7 +861,7 @@ mod tests {
         };
         let store = MemoryStore::new();
         let mut desk = opened(&store);
-        assert!(desk.may_edit_directory(), "a desk of one's own");
+        assert!(desk.may_configure(), "a desk of one's own");
         let mine = import(
             "name,email,department\n张三,zs@x.cn,信息技术部\n",
             &Directory::default(),

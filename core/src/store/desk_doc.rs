@@ -72,13 +72,14 @@ impl DeskDoc {
         self.set_ids("organisation", ids)
     }
 
-    /// The directory document this desk reads and edits, once there is one.
-    pub fn directory(&self) -> Option<DocumentId> {
-        str_at(&self.doc, &ROOT, "directory").ok()?.parse().ok()
+    /// The organisation document of a kind (`directory`, `catalog`) this desk reads and edits,
+    /// once there is one.
+    pub fn chosen(&self, kind: &'static str) -> Option<DocumentId> {
+        str_at(&self.doc, &ROOT, kind).ok()?.parse().ok()
     }
 
-    pub fn set_directory(&mut self, id: DocumentId) -> Result<(), StoreError> {
-        self.doc.put(ROOT, "directory", id.to_string())?;
+    pub fn set_chosen(&mut self, kind: &str, id: DocumentId) -> Result<(), StoreError> {
+        self.doc.put(ROOT, kind, id.to_string())?;
         self.doc.commit();
         Ok(())
     }

@@ -3,15 +3,12 @@
 //! merge cleanly and edits to the same person resolve last-writer-wins; org changes are appended
 //! to a list, so none is lost when admins work offline at the same time.
 
+use super::entries::{entries, json, sync_map};
 use super::fields::{check_header, obj_at, str_at, write_header};
 use super::StoreError;
 use crate::domain::classification::CustomerSettings;
 use crate::domain::directory::{Department, Directory, Member, OrgChange};
-use automerge::{
-    transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT,
-};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ROOT};
 
 pub const KIND: &str = "directory";
 const SCHEMA: i64 = 1;
@@ -87,52 +84,6 @@ pub fn set_customer_settings(
     doc.put(ROOT, "classification", json(settings)?)?;
     doc.commit();
     Ok(())
-}
-
-fn json(value: &impl Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|_| StoreError::Invalid("directory entry"))
-}
-
-fn sync_map<K: Ord, V: PartialEq + Serialize>(
-    doc: &mut AutoCommit,
-    map: &automerge::ObjId,
-    current: &std::collections::BTreeMap<K, V>,
-    wanted: &std::collections::BTreeMap<K, V>,
-    key: impl Fn(&K) -> String,
-) -> Result<(), StoreError> {
-    for (k, v) in wanted {
-        if current.get(k) != Some(v) {
-            doc.put(map, key(k), json(v)?)?;
-        }
-    }
-    for k in current.keys().filter(|k| !wanted.contains_key(k)) {
-        doc.delete(map, key(k))?;
-    }
-    Ok(())
-}
-
-/// The JSON entries of a map or list field.
-fn entries<T: DeserializeOwned>(
-    doc: &impl ReadDoc,
-    field: &'static str,
-    unreadable: &mut usize,
-) -> Result<Vec<T>, StoreError> {
-    let obj = obj_at(doc, &ROOT, field)?;
-    let values: Vec<ValueRef<'_>> = match doc.object_type(&obj) {
-        Ok(ObjType::List) => doc.list_range(&obj, ..).map(|item| item.value).collect(),
-        _ => doc.map_range(&obj, ..).map(|item| item.value).collect(),
-    };
-    let mut out = Vec::new();
-    for value in values {
-        match value {
-            ValueRef::Scalar(ScalarValueRef::Str(text)) => match serde_json::from_str(&text) {
-                Ok(entry) => out.push(entry),
-                Err(_) => *unreadable += 1,
-            },
-            _ => *unreadable += 1,
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

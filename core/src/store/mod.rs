@@ -3,11 +3,14 @@
 //! Every document carries `kind` and `schema` at its root. A document written by a newer version of
 //! Innerdesk than this one is refused with [`StoreError::NewerSchema`] instead of being misread.
 
+pub mod catalog_doc;
 pub mod desk;
 pub mod desk_doc;
 pub mod directory_doc;
+mod entries;
 pub mod facts;
 mod fields;
+pub mod organisation;
 pub mod ticket_doc;
 pub mod ticket_index;
 

@@ -80,6 +80,13 @@ impl TicketDoc {
         }
         doc.put(ROOT, "department", draft.department.as_str())?;
         doc.put(ROOT, "category", draft.category.as_str())?;
+        if !draft.service.is_empty() {
+            doc.put(ROOT, "service", draft.service.as_str())?;
+            let answers = doc.put_object(ROOT, "answers", ObjType::Map)?;
+            for (key, value) in &draft.answers {
+                doc.put(&answers, key.as_str(), value.as_str())?;
+            }
+        }
         doc.put(ROOT, "priority", draft.priority.as_str())?;
         doc.put(ROOT, "status", Status::New.as_str())?;
         doc.put(ROOT, "created_at", ScalarValue::Timestamp(now.0))?;
@@ -220,6 +227,8 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
         customer_department: str_at(d, &ROOT, "customer_department").unwrap_or_default(),
         department: str_at(d, &ROOT, "department")?,
         category: str_at(d, &ROOT, "category")?,
+        service: str_at(d, &ROOT, "service").unwrap_or_default(),
+        answers: answers(d),
         priority: parsed_at(d, &ROOT, "priority", crate::domain::Priority::parse)?,
         status: parsed_at(d, &ROOT, "status", Status::parse)?,
         created_at: Timestamp(int_at(d, &ROOT, "created_at")?),
@@ -227,6 +236,21 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
         comments: comments(d)?,
         events: events(d)?,
     })
+}
+
+/// The answers to a service's form; absent on tickets filed without a service.
+fn answers(d: &impl ReadDoc) -> std::collections::BTreeMap<String, String> {
+    let Ok(map) = obj_at(d, &ROOT, "answers") else {
+        return Default::default();
+    };
+    d.map_range(&map, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(v)) => {
+                Some((item.key.to_string(), v.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn comments(d: &impl ReadDoc) -> Result<Vec<Comment>, StoreError> {

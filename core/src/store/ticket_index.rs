@@ -169,6 +169,8 @@ mod tests {
             comment_count: 0,
             requester_email: String::new(),
             customer_department: String::new(),
+            service: String::new(),
+            sla: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use super::files::save_file;
 use super::format::{date, iso};
 use super::i18n::*;
 use super::labels::role_label;
+use super::search_form::SearchForm;
 use super::state::{now, AppState};
 use crate::domain::directory::{DepartmentId, Directory, Member, OrgChange};
 use crate::domain::people_csv;
@@ -70,10 +71,10 @@ pub fn departments_in_order(directory: &Directory) -> Vec<(DepartmentId, String,
 /// relay's access rules use), or, before there is a directory, typed with suggestions.
 #[component]
 pub fn DepartmentInput(
-    id: &'static str,
+    #[prop(into)] id: String,
     value: RwSignal<String>,
     #[prop(into)] invalid: Signal<String>,
-    described_by: &'static str,
+    #[prop(into)] described_by: String,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
@@ -83,7 +84,8 @@ pub fn DepartmentInput(
         let known = state.read_untracked(|d| d.departments());
         let list = format!("{id}-known");
         return view! {
-            <input id=id list=list.clone() bind:value=value aria-invalid=invalid aria-describedby=described_by/>
+            <input id=id list=list.clone() bind:value=value aria-invalid=invalid
+                aria-describedby=(!described_by.is_empty()).then_some(described_by)/>
             <datalist id=list>{known.into_iter().map(|d| view! { <option value=d/> }).collect_view()}</datalist>
         }
         .into_any();
@@ -91,7 +93,7 @@ pub fn DepartmentInput(
     let current = value.get_untracked();
     view! {
         <select id=id on:change=move |ev| value.set(event_target_value(&ev))
-            aria-invalid=invalid aria-describedby=described_by>
+            aria-invalid=invalid aria-describedby=(!described_by.is_empty()).then_some(described_by)>
             <option value="">{t!(i18n, directory.choose)}</option>
             {tree.into_iter().map(|(department, name, depth)| {
                 let selected = department.0 == current;
@@ -107,7 +109,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
     let directory = use_directory();
-    let may_edit = Memo::new(move |_| state.read(|d| d.may_edit_directory()));
+    let may_edit = Memo::new(move |_| state.read(|d| d.may_configure()));
     let search = Memo::new(move |_| directory.with(DirectorySearch::new));
     let query = RwSignal::new(String::new());
     let selected = RwSignal::new(None::<DepartmentId>);
@@ -135,13 +137,8 @@ pub fn DirectoryPage() -> impl IntoView {
             } else {
                 view! { <p class="hint">{t!(i18n, directory.admins_only)}</p> }.into_any()
             }}
-            <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
-                <div class="field grow">
-                    <label for="people-search">{t!(i18n, directory.search)}</label>
-                    <input id="people-search" type="search" autocomplete="off" bind:value=query
-                        placeholder=move || t_string!(i18n, directory.search_placeholder)/>
-                </div>
-            </form>
+            <SearchForm id="people-search" value=query label=|l| td_string!(l, directory.search)
+                placeholder=|l| td_string!(l, directory.search_placeholder)/>
             // On a phone the panel comes first once it shows something: results or a department.
             <div class=move || if query.with(|q| !q.trim().is_empty()) || selected.with(Option::is_some) {
                 "directory-layout showing"

@@ -9,8 +9,8 @@ use crate::domain::Timestamp;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use std::cell::OnceCell;
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 /// How far ahead a due time is looked for before giving up (a calendar that barely ever works).
 const SEARCH_DAYS: i64 = 3 * 366;
@@ -142,7 +142,7 @@ impl Calendar {
                 .collect(),
             makeup: self.makeup_days.iter().copied().collect(),
             makeup_slots,
-            table: OnceCell::new(),
+            table: OnceLock::new(),
         }
     }
 }
@@ -175,7 +175,7 @@ pub struct WorkCalendar {
     /// The hours of a make-up day (those of the first working weekday).
     makeup_slots: Vec<Slot>,
     /// Every working interval of the years most tickets live in, built on first use.
-    table: OnceCell<Table>,
+    table: OnceLock<Table>,
 }
 
 /// Working intervals over a range of years with the business time before each, so business time

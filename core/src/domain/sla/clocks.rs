@@ -10,14 +10,15 @@ use super::policy::{EscalationAction, Policy};
 use crate::domain::classification::Segment;
 use crate::domain::{EventKind, Priority, Status, Ticket, Timestamp, Visibility};
 
-/// An SLA-relevant fact about a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// An SLA-relevant fact about a ticket (kept in list rows, so lists can show due times).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SlaEvent {
     pub at: Timestamp,
     pub kind: SlaEventKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SlaEventKind {
     Created(Priority),
     StatusChanged {

@@ -39,6 +39,8 @@ pub enum EscalationAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
+    /// The business calendar its times are counted in, by name.
+    pub calendar: String,
     pub targets: Vec<Target>,
     /// OLA: business minutes a team has to act on a ticket handed to it; `None` when not promised.
     #[serde(default)]

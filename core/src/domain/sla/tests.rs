@@ -26,6 +26,7 @@ fn office() -> Calendar {
 fn policy() -> Policy {
     Policy {
         name: "IT".into(),
+        calendar: "IT".into(),
         targets: vec![
             Target {
                 priority: Priority::Normal,
