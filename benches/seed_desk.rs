@@ -1,6 +1,8 @@
 //! Prepares a desk of N tickets with the app's own code and writes its IndexedDB contents as JSON, for
 //! the browser benchmarks to load: `cargo bench --bench seed_desk -- --tickets 10000 --out desk.json`.
 
+use innerdesk::domain::catalog::Catalog;
+use innerdesk::domain::sla::{Calendar, Policy, Slot, Target};
 use innerdesk::domain::{
     DocumentId, Priority, Profile, Status, TicketDraft, Timestamp, Visibility,
 };
@@ -49,6 +51,8 @@ fn main() {
         let (mut desk, _) = open_desk(&store, &mut new_id).await.unwrap();
         desk.set_profile(Profile::new("王芳", "财务部").unwrap())
             .unwrap();
+        // Every ticket is measured by the organisation's default policy, so lists show due times.
+        desk.save_catalog(&catalog(), &mut new_id).unwrap();
         let start = 1_767_000_000_000i64;
         for i in 0..tickets {
             let id = new_id();
@@ -87,6 +91,43 @@ fn main() {
         "wrote {} chunks for {tickets} tickets to {out}",
         chunks.len()
     );
+}
+
+/// Office hours with a lunch break in Shanghai, and a policy with targets for every priority.
+fn catalog() -> Catalog {
+    let mut catalog = Catalog::default();
+    let hours = [
+        Slot::hours("08:30", "12:00").unwrap(),
+        Slot::hours("13:30", "18:00").unwrap(),
+    ];
+    catalog
+        .put_calendar(Calendar::weekdays("总部", "Asia/Shanghai", &hours))
+        .unwrap();
+    let target = |priority, first: u32| Target {
+        priority,
+        segment: None,
+        first_response: first,
+        next_response: Some(first * 2),
+        resolution: first * 8,
+    };
+    catalog
+        .put_policy(Policy {
+            name: "标准".into(),
+            calendar: "总部".into(),
+            targets: vec![
+                target(Priority::Urgent, 30),
+                target(Priority::High, 60),
+                target(Priority::Normal, 240),
+                target(Priority::Low, 480),
+            ],
+            handoff: Some(240),
+            warn_percent: vec![50, 75, 90],
+            warn_before: Some(60),
+            pause_while_waiting: true,
+            escalations: Vec::new(),
+        })
+        .unwrap();
+    catalog
 }
 
 fn hex(bytes: &[u8]) -> String {

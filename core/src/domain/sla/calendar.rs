@@ -189,8 +189,10 @@ struct Table {
     before: Vec<i64>,
 }
 
-/// The years the table covers; instants outside fall back to walking day by day.
-const TABLE_YEARS: (i32, i32) = (2020, 2036);
+/// The years the table covers around the first instant asked about (tickets live months, not
+/// decades); instants outside fall back to walking day by day.
+const TABLE_YEARS_BEFORE: i32 = 2;
+const TABLE_YEARS_AFTER: i32 = 3;
 
 impl Table {
     fn covers(&self, at: i64) -> bool {
@@ -267,9 +269,10 @@ impl WorkCalendar {
             .map_or_else(|| NaiveDate::MIN, |t| t.date_naive())
     }
 
-    fn table(&self) -> &Table {
+    fn table(&self, around: i64) -> &Table {
         self.table.get_or_init(|| {
-            let (first, last) = TABLE_YEARS;
+            let year = self.local_day(around).year();
+            let (first, last) = (year - TABLE_YEARS_BEFORE, year + TABLE_YEARS_AFTER);
             let mut day = NaiveDate::from_ymd_opt(first, 1, 1).unwrap_or(NaiveDate::MIN);
             let end = NaiveDate::from_ymd_opt(last, 12, 31).unwrap_or(NaiveDate::MIN);
             let mut intervals = Vec::new();
@@ -293,7 +296,7 @@ impl WorkCalendar {
         if to <= from {
             return 0;
         }
-        let table = self.table();
+        let table = self.table(from.0);
         if table.covers(from.0) && table.covers(to.0) {
             return table.business_before(to.0) - table.business_before(from.0);
         }
@@ -315,7 +318,7 @@ impl WorkCalendar {
     /// The instant at which `ms` of business time have passed since `from`; `None` if the calendar
     /// has no such time within three years.
     pub fn add_business(&self, from: Timestamp, ms: i64) -> Option<Timestamp> {
-        let table = self.table();
+        let table = self.table(from.0);
         if table.covers(from.0) {
             if let Some(at) = table.add(from.0, ms.max(0)) {
                 return Some(Timestamp(at));
