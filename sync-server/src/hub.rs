@@ -62,6 +62,9 @@ struct Slot {
     doc: Option<Option<Automerge>>,
     increments: usize,
     peers: HashMap<ConnId, (sync::State, Outbox)>,
+    /// Connections refused while the document was still being classified (after a restart, say):
+    /// they are served as soon as the classification lets them read it.
+    waiting: HashMap<ConnId, Outbox>,
 }
 
 pub struct Hub {
@@ -94,6 +97,7 @@ impl Hub {
                 doc: None,
                 increments: 0,
                 peers: HashMap::new(),
+                waiting: HashMap::new(),
             }))
         });
         slot.clone()
@@ -119,6 +123,13 @@ impl Hub {
         let message = sync::Message::decode(&m.data).map_err(|_| HubError::BadSync(id))?;
         let access = self.shared.access(&from.person, id);
         if access == Access::None {
+            if self.shared.registry.is_pending(id) {
+                self.slot(id)
+                    .lock()
+                    .await
+                    .waiting
+                    .insert(from.conn, from.clone());
+            }
             from.unavailable(id);
             return Ok(());
         }
@@ -172,7 +183,8 @@ impl Hub {
             let slot = self.slot(id);
             let mut guard = slot.lock().await;
             guard.peers.remove(&conn);
-            if guard.peers.is_empty() {
+            guard.waiting.remove(&conn);
+            if guard.peers.is_empty() && guard.waiting.is_empty() {
                 let mut slots = self.slots.lock().unwrap();
                 // Only the map and this function hold it: nobody else is about to use it.
                 if Arc::strong_count(&slot) == 2 {
@@ -236,6 +248,23 @@ impl Hub {
             state.set_read_only(access != Access::Write);
             true
         });
+        if slot.waiting.is_empty() || self.load(id, &mut slot).is_err() {
+            return;
+        }
+        let slot = &mut *slot;
+        let Some(Some(doc)) = slot.doc.as_ref() else {
+            return;
+        };
+        for (conn, outbox) in std::mem::take(&mut slot.waiting) {
+            let access = self.shared.access(&outbox.person, id);
+            if access == Access::None || slot.peers.contains_key(&conn) {
+                continue;
+            }
+            let mut state = sync::State::new();
+            state.set_read_only(access != Access::Write);
+            slot.peers.insert(conn, (state, outbox));
+        }
+        answer_everyone(id, doc, &mut slot.peers);
     }
 }
 

@@ -61,6 +61,11 @@ impl Registry {
         self.matching(|f| matches!(f, DocFacts::Unclassified { .. }))
     }
 
+    /// Whether a document was delivered but is not classified yet (who may read it is still open).
+    pub fn is_pending(&self, doc: DocumentId) -> bool {
+        matches!(self.facts(doc), Some(DocFacts::Unclassified { .. }))
+    }
+
     /// The organisation-wide documents (directory, catalog, policies…), which everyone reads.
     pub fn organisation(&self) -> Vec<DocumentId> {
         self.matching(|f| *f == DocFacts::Organisation)
