@@ -36,8 +36,18 @@ const ZONES: [&str; 12] = [
 
 #[component]
 pub fn SlaSettingsPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
     let i18n = use_i18n();
     let sla = use_service_levels();
+    if !state.read_untracked(|d| d.may_configure()) {
+        return view! {
+            <section class="sla-settings">
+                <h1>{t!(i18n, sla_settings.title)}</h1>
+                <p class="empty">{t!(i18n, sla_settings.admins_only)}</p>
+            </section>
+        }
+        .into_any();
+    }
     let calendars = move || {
         sla.catalog
             .with(|c| c.calendars.values().cloned().collect::<Vec<_>>())
@@ -62,6 +72,7 @@ pub fn SlaSettingsPage() -> impl IntoView {
             <details class="card settings" id="new-policy"><summary>{t!(i18n, sla_settings.add_policy)}</summary><PolicyEditor existing=None/></details>
         </section>
     }
+    .into_any()
 }
 
 /// Saves a change to the catalog, or shows why it was refused.

@@ -168,6 +168,8 @@ test('import 200 people, find them by pinyin, file between departments and watch
     await expect(zhang.page.locator('#import-file')).toHaveCount(0);
     await zhang.page.locator('#people-search').fill('zww');
     await expect(zhang.page.locator('.dept-panel table.people')).toContainText('张伟伟');
+    await zhang.page.goto(`${relay.url}#/sla`);
+    await expect(zhang.page.locator('.sla-settings')).toContainText('Only administrators');
     await zhang.context.close();
   } finally {
     await relay.stop();
