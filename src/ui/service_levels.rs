@@ -7,7 +7,7 @@ use super::state::{now, AppState};
 use crate::domain::catalog::{Calendars, Catalog};
 use crate::domain::classification::{classify, requests_from, Segment};
 use crate::domain::directory::{DepartmentId, Directory};
-use crate::domain::sla::{ClockKind, ClockReport, ClockState, StepKind};
+use crate::domain::sla::{ClockKind, ClockReport, ClockState, SlaEvent, StepKind};
 use crate::domain::{TicketSummary, Timestamp};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -75,14 +75,24 @@ pub fn use_service_levels() -> ServiceLevels {
 impl ServiceLevels {
     /// A ticket's clocks at the current minute (tracking the catalog and the minute).
     pub fn clocks(&self, summary: &TicketSummary) -> Vec<ClockReport> {
+        self.clocks_of(&summary.service, &summary.sla, &summary.customer_department)
+    }
+
+    /// The clocks of a ticket's SLA events under its service's policy.
+    pub fn clocks_of(
+        &self,
+        service: &str,
+        events: &[SlaEvent],
+        customer: &str,
+    ) -> Vec<ClockReport> {
         // The minute signal says when to look again; the time itself is read fresh, so an event
         // made a moment ago is already counted.
         self.now.track();
         let now = now();
         let calendars = self.calendars.get();
-        let segment = self.segment_of(&summary.customer_department, now);
+        let segment = self.segment_of(customer, now);
         self.catalog
-            .with(|c| c.clocks(&calendars.0, &summary.service, &summary.sla, segment, now))
+            .with(|c| c.clocks(&calendars.0, service, events, segment, now))
     }
 
     fn segment_of(&self, department: &str, now: Timestamp) -> Option<Segment> {

@@ -5,8 +5,8 @@ use super::format::{date_time, iso};
 use super::i18n::*;
 use super::labels::{priority_label, status_label};
 use super::service_levels::{clock_name, duration, state_name, urgency, use_service_levels};
-use crate::domain::sla::{ClockReport, EscalationAction, StepKind};
-use crate::domain::{Ticket, TicketSummary};
+use crate::domain::sla::{events_of, ClockReport, EscalationAction, StepKind};
+use crate::domain::Ticket;
 use leptos::prelude::*;
 
 #[component]
@@ -16,7 +16,7 @@ pub fn SlaTimeline(ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let clocks = move || {
         ticket.with(|t| {
             t.as_ref()
-                .map(|t| sla.clocks(&TicketSummary::from(t)))
+                .map(|t| sla.clocks_of(&t.service, &events_of(t), &t.customer_department))
                 .unwrap_or_default()
         })
     };

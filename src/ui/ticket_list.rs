@@ -49,16 +49,11 @@ pub fn TicketList() -> impl IntoView {
         state.read(|d| {
             let mut matches = f.apply(d.rows());
             if by_due {
-                let due: Vec<(usize, i64)> = matches
-                    .iter()
-                    .map(|&i| {
-                        let clock = sla.most_urgent(&d.rows()[i].0);
-                        (i, clock.map_or(i64::MAX, |c| c.remaining_ms()))
-                    })
-                    .collect();
-                let mut due = due;
-                due.sort_by_key(|(_, left)| *left);
-                matches = due.into_iter().map(|(i, _)| i).collect();
+                // Each row's clocks are computed once, not at every comparison of the sort.
+                matches.sort_by_cached_key(|&i| {
+                    let clock = sla.most_urgent(&d.rows()[i].0);
+                    clock.map_or(i64::MAX, |c| c.remaining_ms())
+                });
             }
             let rows: Vec<TicketSummary> = matches
                 .iter()

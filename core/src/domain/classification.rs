@@ -370,15 +370,19 @@ mod tests {
         w
     }
 
-    #[test]
-    fn segments_follow_the_hand_computed_scores() {
-        let profiles = classify(
+    fn month_profiles() -> Vec<Profile> {
+        classify(
             &month(),
             Timestamp(0),
             Timestamp(28 * DAY),
             &weights(),
             &BTreeMap::new(),
-        );
+        )
+    }
+
+    #[test]
+    fn segments_follow_the_hand_computed_scores() {
+        let profiles = month_profiles();
         let sales = profiles.iter().find(|p| p.customer == d("sales")).unwrap();
         // function 1.0 × 0.3 + frequency 8/8 × 0.4 + importance 4/8 × 0.3 = 0.85
         assert!((sales.score - 0.85).abs() < 1e-9, "{}", sales.score);
@@ -398,13 +402,7 @@ mod tests {
 
     #[test]
     fn relations_name_support_collaboration_and_crossing_levels() {
-        let profiles = classify(
-            &month(),
-            Timestamp(0),
-            Timestamp(28 * DAY),
-            &weights(),
-            &BTreeMap::new(),
-        );
+        let profiles = month_profiles();
         let of = |c: &str, p: &str| {
             profiles
                 .iter()

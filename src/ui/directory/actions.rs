@@ -3,7 +3,7 @@
 //! change; a refusal is shown with its reason and changes nothing.
 
 use super::messages::{delete_error, edit_error};
-use super::{departments_in_order, use_directory};
+use super::{departments_in_order, indented, use_directory};
 use crate::domain::directory::{DepartmentId, Directory};
 use crate::domain::Timestamp;
 use crate::ui::format::{day_start, today_input};
@@ -103,20 +103,30 @@ fn EffectiveDate(id: &'static str, value: RwSignal<String>) -> impl IntoView {
     }
 }
 
-/// The other departments, for a select.
-fn other_departments(except: DepartmentId) -> impl Fn() -> AnyView {
+/// A choice among the other departments (where to merge or move to), in tree order.
+#[component]
+fn OtherDepartment(
+    id: &'static str,
+    except: DepartmentId,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let directory = use_directory();
-    move || {
+    let options = move || {
         directory
             .with(departments_in_order)
             .into_iter()
             .filter(|(id, _, _)| *id != except)
             .map(|(id, name, depth)| {
-                let label = format!("{}{name}", "\u{2003}".repeat(depth));
-                view! { <option value=id.0.clone()>{label}</option> }
+                view! { <option value=id.0.clone()>{indented(&name, depth)}</option> }
             })
             .collect_view()
-            .into_any()
+    };
+    view! {
+        <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+            <option value="">{t!(i18n, directory.choose)}</option>
+            {options}
+        </select>
     }
 }
 
@@ -189,10 +199,7 @@ fn MergeForm(
             <p class="hint">{t!(i18n, directory.merge_hint)}</p>
             <div class="field">
                 <label for="merge-into">{t!(i18n, directory.merge_into)}</label>
-                <select id="merge-into" on:change=move |ev| into.set(event_target_value(&ev))>
-                    <option value="">{t!(i18n, directory.choose)}</option>
-                    {other_departments(id)}
-                </select>
+                <OtherDepartment id="merge-into" except=id value=into/>
             </div>
             <EffectiveDate id="merge-date" value=day/>
         },
@@ -316,10 +323,7 @@ fn MoveForm(id: DepartmentId, editor: Editor) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="move-to">{t!(i18n, directory.move_to)}</label>
-                    <select id="move-to" on:change=move |ev| to.set(event_target_value(&ev))>
-                        <option value="">{t!(i18n, directory.choose)}</option>
-                        {other_departments(id)}
-                    </select>
+                    <OtherDepartment id="move-to" except=id value=to/>
                 </div>
             </div>
             <EffectiveDate id="move-date" value=day/>

@@ -97,11 +97,16 @@ pub fn DepartmentInput(
             <option value="">{t!(i18n, directory.choose)}</option>
             {tree.into_iter().map(|(department, name, depth)| {
                 let selected = department.0 == current;
-                view! { <option value=department.0 selected=selected>{format!("{}{name}", "\u{2003}".repeat(depth))}</option> }
+                view! { <option value=department.0 selected=selected>{indented(&name, depth)}</option> }
             }).collect_view()}
         </select>
     }
     .into_any()
+}
+
+/// A department's name indented by its depth in the tree, for the options of a select.
+pub fn indented(name: &str, depth: usize) -> String {
+    format!("{}{name}", "\u{2003}".repeat(depth))
 }
 
 #[component]
