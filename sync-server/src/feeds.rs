@@ -3,6 +3,7 @@
 //! and each is shared only with its audience, so nobody learns the id or title of a ticket they
 //! may not read. `feeds.json` in the data folder names each audience's index.
 
+use crate::backlog::Backlog;
 use crate::hub::Hub;
 use crate::registry::Registry;
 use crate::relay::Shared;
@@ -28,12 +29,17 @@ struct Named {
 pub struct Feeds {
     hub: Arc<Hub>,
     shared: Arc<Shared>,
+    backlog: Arc<Backlog>,
     path: PathBuf,
     named: Mutex<Vec<Named>>,
 }
 
 impl Feeds {
-    pub fn open(hub: Arc<Hub>, shared: Arc<Shared>) -> std::io::Result<Self> {
+    pub fn open(
+        hub: Arc<Hub>,
+        shared: Arc<Shared>,
+        backlog: Arc<Backlog>,
+    ) -> std::io::Result<Self> {
         let path = shared.data_dir.join("feeds.json");
         let named = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
@@ -43,6 +49,7 @@ impl Feeds {
         Ok(Self {
             hub,
             shared,
+            backlog,
             path,
             named: Mutex::new(named),
         })
@@ -82,15 +89,25 @@ impl Feeds {
             while let Ok(more) = changed.try_recv() {
                 batch.insert(more);
             }
-            while let Some(&doc) = batch.iter().next() {
-                batch.remove(&doc);
+            for doc in batch.drain() {
+                self.backlog.indexing(doc);
                 match self.document_changed(doc).await {
-                    Ok(more) => batch.extend(more),
+                    Ok(more) => self.settle(doc, more),
+                    // Still owed: taken up again at its next change or the next start.
                     Err(e) => {
                         tracing::warn!(%doc, error = %e, "could not update the indexes for a document")
                     }
                 }
             }
+        }
+    }
+
+    /// The documents this one's indexing affects are owed before it is settled, so a crash in
+    /// between still reaches them.
+    fn settle(&self, doc: DocumentId, more: Vec<DocumentId>) {
+        let owed = more.into_iter().try_for_each(|m| self.backlog.owe(m));
+        if let Err(e) = owed.and_then(|()| self.backlog.settled(doc)) {
+            tracing::error!(%doc, error = %e, "could not journal the indexing backlog");
         }
     }
 
@@ -115,23 +132,25 @@ impl Feeds {
         self.requester_from_directory(&mut facts, summary.as_ref());
         let became_organisation = facts == DocFacts::Organisation;
         let now = audiences(&facts, &self.shared);
-        if let Some(previous) = registry.record(doc, facts)? {
+        // Rows leave the indexes it no longer belongs to before its new facts are recorded: a
+        // crash in between repeats the removal on replay instead of forgetting it.
+        let before = registry
+            .facts(doc)
+            .map(|f| audiences(&f, &self.shared))
+            .unwrap_or_default();
+        for gone in before.iter().filter(|a| !now.contains(a)) {
+            let index = self.index(gone).await?;
+            self.hub
+                .change(index, |d| {
+                    let _ = d.transact(|tx| ticket_index::remove_row(tx, doc));
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+        }
+        if registry.record(doc, facts)?.is_some() {
             self.hub.access_changed(doc).await;
             if became_organisation {
                 return self.organisation_changed(doc).await;
-            }
-            let before = previous
-                .as_ref()
-                .map(|f| audiences(f, &self.shared))
-                .unwrap_or_default();
-            for gone in before.iter().filter(|a| !now.contains(a)) {
-                let index = self.index(gone).await?;
-                self.hub
-                    .change(index, |d| {
-                        let _ = d.transact(|tx| ticket_index::remove_row(tx, doc));
-                    })
-                    .await
-                    .map_err(std::io::Error::other)?;
             }
         }
         let Some(summary) = summary else {

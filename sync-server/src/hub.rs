@@ -4,6 +4,7 @@
 //! Per message the work is proportional to the connections syncing *that* document, never to all
 //! connections or all documents, so the relay scales to many clients and many documents.
 
+use crate::backlog::Backlog;
 use crate::docstore::DocStore;
 use crate::relay::Shared;
 use automerge::sync::{self, SyncDoc};
@@ -72,20 +73,16 @@ pub struct Hub {
     shared: Arc<Shared>,
     slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
     /// Documents whose content changed, for the index keeper.
-    changed: mpsc::UnboundedSender<DocumentId>,
+    backlog: Arc<Backlog>,
 }
 
 impl Hub {
-    pub fn new(
-        store: DocStore,
-        shared: Arc<Shared>,
-        changed: mpsc::UnboundedSender<DocumentId>,
-    ) -> Self {
+    pub fn new(store: DocStore, shared: Arc<Shared>, backlog: Arc<Backlog>) -> Self {
         Self {
             store,
             shared,
             slots: Mutex::default(),
-            changed,
+            backlog,
         }
     }
 
@@ -165,12 +162,13 @@ impl Hub {
         doc.receive_sync_message(state, message)
             .map_err(|_| HubError::BadSync(id))?;
         if doc.get_heads() != before {
+            // Owed before stored: a crash between the two re-indexes it, never skips it.
+            self.backlog.owe(id).map_err(|e| HubError::Storage(id, e))?;
             slot.increments = self
                 .store
                 .append(id, doc, &before, slot.increments)
                 .map_err(|e| HubError::Storage(id, e))?;
             let _ = self.shared.audit.applied(id, &from.person, doc, &before);
-            let _ = self.changed.send(id);
         }
         // Stored first, then told: an acknowledgement from the relay survives SIGKILL.
         answer_everyone(id, doc, &mut slot.peers);

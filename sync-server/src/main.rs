@@ -8,6 +8,7 @@
 //! ```
 
 mod audit;
+mod backlog;
 mod config;
 mod docstore;
 mod error;

@@ -2,6 +2,7 @@
 //! the audit trail, the document hub and the indexes that let people discover what they may read.
 
 use crate::audit::AuditLog;
+use crate::backlog::Backlog;
 use crate::config::Limits;
 use crate::docstore::DocStore;
 use crate::feeds::Feeds;
@@ -14,7 +15,6 @@ use innerdesk_core::domain::directory::{DepartmentId, Directory};
 use innerdesk_core::domain::{DocumentId, Timestamp};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use tokio::sync::mpsc;
 
 /// Everything a request handler needs, shared.
 pub struct Relay {
@@ -124,20 +124,22 @@ impl Relay {
             limits,
             directory: RwLock::default(),
         });
-        let (changed_tx, changed_rx) = mpsc::unbounded_channel();
-        // Finish classifying what a crash interrupted; until then only the deliverer may read it.
-        // The directory's merges are read again before anyone is served.
+        // Indexing a crash interrupted is taken up first; then classifying what was delivered
+        // but not classified (until then only the deliverer may read it); the directory's merges
+        // are read again before anyone is served.
+        let (backlog, owed) = Backlog::open(data_dir)?;
+        let backlog = Arc::new(backlog);
         for doc in shared
             .registry
             .unclassified()
             .into_iter()
             .chain(shared.registry.organisation())
         {
-            let _ = changed_tx.send(doc);
+            backlog.nudge(doc);
         }
-        let hub = Arc::new(Hub::new(store, shared.clone(), changed_tx));
-        let feeds = Arc::new(Feeds::open(hub.clone(), shared.clone())?);
-        tokio::spawn(feeds.clone().keep_current(changed_rx));
+        let hub = Arc::new(Hub::new(store, shared.clone(), backlog.clone()));
+        let feeds = Arc::new(Feeds::open(hub.clone(), shared.clone(), backlog)?);
+        tokio::spawn(feeds.clone().keep_current(owed));
         Ok(Relay { hub, shared, feeds })
     }
 }
