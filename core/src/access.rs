@@ -49,7 +49,7 @@ impl Role {
         }
     }
 
-    fn works_queues(self) -> bool {
+    pub fn works_queues(self) -> bool {
         matches!(self, Role::Agent | Role::Lead)
     }
 }
@@ -77,6 +77,8 @@ pub enum Audience {
     Queue(String),
     /// One person: the tickets they requested or watch.
     Person(PersonId),
+    /// Everyone signed in: survey results, summed up so nobody's answer shows.
+    Everyone,
 }
 
 /// What the relay knows about a document, enough to decide access.
@@ -96,6 +98,14 @@ pub enum DocFacts {
     Organisation,
     /// A person's own document.
     Personal { owner: PersonId },
+    /// The staff workbench (interview notes, needs, plans): agents, leads and admins read and
+    /// write; requesters do not see it.
+    Staff,
+    /// The suggestion board: everyone reads and writes (the audit trail keeps who wrote what).
+    Board,
+    /// One person's answers to a survey: theirs alone, not even admins read them; the relay
+    /// sums them up into results everyone sees.
+    Response { owner: PersonId, survey: String },
     /// Content the relay has not classified yet (or never will): its first deliverer owns it.
     Unclassified { creator: PersonId },
 }
@@ -131,6 +141,7 @@ pub fn decide(viewer: &Viewer, facts: Option<&DocFacts>) -> Access {
             let member = match audience {
                 Audience::Queue(queue) => viewer.serves(queue),
                 Audience::Person(owner) => is(owner),
+                Audience::Everyone => true,
             };
             if admin || member {
                 Access::Read
@@ -140,9 +151,11 @@ pub fn decide(viewer: &Viewer, facts: Option<&DocFacts>) -> Access {
         }
         DocFacts::Organisation if admin => Access::Write,
         DocFacts::Organisation => Access::Read,
-        DocFacts::Personal { owner } | DocFacts::Unclassified { creator: owner } => {
-            grant_write(is(owner))
-        }
+        DocFacts::Staff => grant_write(admin || viewer.role.works_queues()),
+        DocFacts::Board => Access::Write,
+        DocFacts::Personal { owner }
+        | DocFacts::Response { owner, .. }
+        | DocFacts::Unclassified { creator: owner } => grant_write(is(owner)),
     }
 }
 

@@ -92,6 +92,7 @@ pub fn TicketForm(
             priority: priority.get(),
             service: asked.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
             answers: clean,
+            follow_up_of: None,
         };
         match state.create_ticket(&draft) {
             Ok(id) => navigate(Route::Ticket(id)),

@@ -7,6 +7,7 @@ use crate::backlog::Backlog;
 use crate::hub::Hub;
 use crate::registry::Registry;
 use crate::relay::Shared;
+use crate::results::SurveyBook;
 use automerge::Automerge;
 use innerdesk_core::access::{Audience, DocFacts, PersonId, Role};
 use innerdesk_core::domain::{DocumentId, TicketSummary};
@@ -32,6 +33,7 @@ pub struct Feeds {
     backlog: Arc<Backlog>,
     path: PathBuf,
     named: Mutex<Vec<Named>>,
+    surveys: SurveyBook,
 }
 
 impl Feeds {
@@ -52,12 +54,25 @@ impl Feeds {
             backlog,
             path,
             named: Mutex::new(named),
+            surveys: SurveyBook::default(),
         })
+    }
+
+    pub(crate) fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    pub(crate) fn surveys(&self) -> &SurveyBook {
+        &self.surveys
     }
 
     /// The indexes a person reads: their own, their queue's, and every queue's for admins.
     pub async fn indexes_for(&self, person: &crate::people::Person) -> Vec<DocumentId> {
-        let mut audiences = vec![Audience::Person(person.id.clone())];
+        let mut audiences = vec![Audience::Person(person.id.clone()), Audience::Everyone];
         match person.role {
             Role::Agent | Role::Lead => audiences.push(Audience::Queue(
                 self.shared.current_queue(&person.department),
@@ -66,7 +81,7 @@ impl Feeds {
                 let named = self.named.lock().await;
                 audiences.extend(named.iter().filter_map(|n| match &n.audience {
                     Audience::Queue(_) => Some(n.audience.clone()),
-                    Audience::Person(_) => None,
+                    Audience::Person(_) | Audience::Everyone => None,
                 }));
             }
             Role::Requester => {}
@@ -118,12 +133,16 @@ impl Feeds {
         let creator = match registry.facts(doc) {
             Some(DocFacts::Ticket { creator, .. } | DocFacts::Unclassified { creator }) => creator,
             Some(DocFacts::Organisation) => return self.organisation_changed(doc).await,
+            Some(DocFacts::Response { owner, survey }) => {
+                self.response_changed(doc, &owner, &survey).await?;
+                return Ok(Vec::new());
+            }
             _ => return Ok(Vec::new()),
         };
-        let is_admin = self.shared.role_of(&creator) == Some(Role::Admin);
+        let role = self.shared.role_of(&creator);
         let read = self.hub.read(doc, |d| {
             let ticket = read_ticket(d).ok();
-            let facts = facts_of(d, &creator, is_admin);
+            let facts = facts_of(d, &creator, role);
             (facts, ticket.map(|t| TicketSummary::from(&t)))
         });
         let Some((mut facts, summary)) = read.await.map_err(std::io::Error::other)? else {
@@ -147,11 +166,19 @@ impl Feeds {
                 .await
                 .map_err(std::io::Error::other)?;
         }
+        let response = match &facts {
+            DocFacts::Response { owner, survey } => Some((owner.clone(), survey.clone())),
+            _ => None,
+        };
         if registry.record(doc, facts)?.is_some() {
             self.hub.access_changed(doc).await;
             if became_organisation {
                 return self.organisation_changed(doc).await;
             }
+        }
+        if let Some((owner, survey)) = response {
+            self.response_changed(doc, &owner, &survey).await?;
+            return Ok(Vec::new());
         }
         let Some(summary) = summary else {
             return Ok(Vec::new());
@@ -184,6 +211,9 @@ impl Feeds {
     /// A directory changed: its merges may move tickets to another queue. Their rows leave the old
     /// queue's index here; the tickets returned are indexed again under their queue now.
     async fn organisation_changed(&self, doc: DocumentId) -> std::io::Result<Vec<DocumentId>> {
+        if self.voice_changed(doc).await? {
+            return Ok(Vec::new());
+        }
         let read = self
             .hub
             .read(doc, |d| read_directory(d).ok().map(|(dir, _)| dir));
@@ -225,7 +255,7 @@ impl Feeds {
     }
 
     /// The index document of an audience, created the first time it is needed.
-    async fn index(&self, audience: &Audience) -> std::io::Result<DocumentId> {
+    pub(crate) async fn index(&self, audience: &Audience) -> std::io::Result<DocumentId> {
         let mut named = self.named.lock().await;
         if let Some(n) = named.iter().find(|n| n.audience == *audience) {
             return Ok(n.index);

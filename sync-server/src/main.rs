@@ -19,6 +19,7 @@ mod metrics;
 mod people;
 mod registry;
 mod relay;
+mod results;
 mod routes;
 
 use clap::Parser;

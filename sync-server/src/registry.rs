@@ -66,9 +66,26 @@ impl Registry {
         matches!(self.facts(doc), Some(DocFacts::Unclassified { .. }))
     }
 
-    /// The organisation-wide documents (directory, catalog, policies…), which everyone reads.
+    /// The organisation-wide documents (directory, catalog, policies…, the staff workbench and
+    /// the suggestion board); who reads each is for the access decision.
     pub fn organisation(&self) -> Vec<DocumentId> {
-        self.matching(|f| *f == DocFacts::Organisation)
+        self.matching(|f| {
+            matches!(
+                f,
+                DocFacts::Organisation | DocFacts::Staff | DocFacts::Board
+            )
+        })
+    }
+
+    /// The documents whose facts `pick` takes something from, with what it took.
+    pub fn matching_facts<T>(&self, pick: impl Fn(&DocFacts) -> Option<T>) -> Vec<(DocumentId, T)> {
+        let facts = self.facts.read().unwrap();
+        let mut found: Vec<(DocumentId, T)> = facts
+            .iter()
+            .filter_map(|(id, f)| Some((*id, pick(f)?)))
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        found
     }
 
     /// Every ticket with the queue it names.

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use innerdesk_core::access::Role;
+use innerdesk_core::access::{Access, Role};
 use innerdesk_core::domain::DocumentId;
 use innerdesk_core::sync::{Session, SessionPerson};
 use serde::Deserialize;
@@ -113,7 +113,13 @@ async fn session(
         department: person.department,
         role: person.role,
     };
-    let organisation = app.relay.shared.registry.organisation();
+    let shared = &app.relay.shared;
+    let organisation: Vec<DocumentId> = shared
+        .registry
+        .organisation()
+        .into_iter()
+        .filter(|doc| shared.access(&person.id, *doc) != Access::None)
+        .collect();
     Ok(Json(Session {
         person,
         indexes,

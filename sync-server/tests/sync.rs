@@ -494,3 +494,165 @@ async fn the_directory_names_requesters_and_a_merge_hands_a_queue_to_the_merged_
     );
     assert!(fetch_all(&mut li.peer, &[ticket]).await);
 }
+
+/// The first round of survey `s1` as the relay published it in an index this person reads.
+fn published_round(person: &Person) -> Option<innerdesk_core::domain::voice::results::RoundResult> {
+    use innerdesk_core::store::voice_doc::SURVEY_RESULTS;
+    person.indexes.iter().find_map(|index| {
+        let doc = person.peer.replica.docs.get(index)?;
+        let (_, map) = doc.get(automerge::ROOT, SURVEY_RESULTS).ok()??;
+        let (value, _) = doc.get(&map, "s1").ok()??;
+        let text = value.into_scalar().ok()?.into_string().ok()?;
+        let rounds: Vec<innerdesk_core::domain::voice::results::RoundResult> =
+            serde_json::from_str(&text).ok()?;
+        rounds.into_iter().next()
+    })
+}
+
+/// Waits up to five seconds for the published round to satisfy `wanted`.
+async fn wait_for_round(
+    person: &mut Person,
+    wanted: impl Fn(&innerdesk_core::domain::voice::results::RoundResult) -> bool,
+) -> bool {
+    for _ in 0..50 {
+        person.peer.idle(100).await;
+        if published_round(person).as_ref().is_some_and(&wanted) {
+            return true;
+        }
+    }
+    false
+}
+
+fn response_doc(score: i64, at: i64) -> automerge::AutoCommit {
+    use innerdesk_core::domain::voice::results::Response;
+    use innerdesk_core::domain::voice::survey::Answer;
+    innerdesk_core::store::voice_doc::create_response(&Response {
+        survey: "s1".into(),
+        round: 1,
+        respondent: "claimed-by-the-document".into(),
+        department: "claimed".into(),
+        answers: [("q1".to_string(), Answer::Score(score))].into(),
+        at: Timestamp(at),
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_one_answer() {
+    use innerdesk_core::domain::catalog::Text;
+    use innerdesk_core::domain::voice::survey::{
+        Dimension, Question, QuestionKind, Schedule, Survey, SurveyAudience,
+    };
+    use innerdesk_core::store::voice_doc::{create, save_voice, Voice, VOICE};
+    let data = temp_dir("survey");
+    let admin_token = add_person(&data, "Root", "root@example.cn", "IT", "admin");
+    let tokens: Vec<String> = (0..5)
+        .map(|n| {
+            let name = format!("员工{n}");
+            add_person(
+                &data,
+                &name,
+                &format!("p{n}@example.cn"),
+                "财务部",
+                "requester",
+            )
+        })
+        .collect();
+    let relay = Relay::start(&page_dir(), &data);
+    let mut root = sign_in(&relay, &admin_token, "desk").await;
+
+    // The admin publishes a confidential survey.
+    let mut voice = Voice::default();
+    voice.surveys.insert(
+        "s1".into(),
+        Survey {
+            id: "s1".into(),
+            title: Text {
+                zh: "IT 服务满意度".into(),
+                en: String::new(),
+            },
+            questions: vec![Question {
+                id: "q1".into(),
+                text: Text {
+                    zh: "总体满意度".into(),
+                    en: String::new(),
+                },
+                kind: QuestionKind::Likert,
+                dimension: Dimension::Satisfaction,
+                required: true,
+                about: "IT".into(),
+            }],
+            audience: SurveyAudience::default(),
+            schedule: Schedule {
+                start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+                every_months: 3,
+                open_days: 14,
+            },
+            confidential: true,
+            follows_up: String::new(),
+        },
+    );
+    let mut voice_doc = create(VOICE).unwrap();
+    save_voice(&mut voice_doc, &voice).unwrap();
+    let voice_id = DocumentId::from_bytes([90; 16]);
+    root.peer.replica.docs.insert(voice_id, voice_doc);
+    root.peer.track(voice_id).await;
+    assert!(root.peer.up_to_date(10).await);
+
+    // Four people answer (the first twice, on two devices: counted once, the later answer).
+    let mut people = Vec::new();
+    for token in &tokens {
+        people.push(sign_in(&relay, token, "phone").await);
+    }
+    let mut responses = Vec::new();
+    for (n, person) in people.iter_mut().enumerate().take(4) {
+        let id = DocumentId::from_bytes([100 + n as u8; 16]);
+        person.peer.replica.docs.insert(id, response_doc(5, 10));
+        person.peer.track(id).await;
+        assert!(person.peer.up_to_date(10).await);
+        responses.push(id);
+    }
+    let again = DocumentId::from_bytes([120; 16]);
+    people[0]
+        .peer
+        .replica
+        .docs
+        .insert(again, response_doc(4, 20));
+    people[0].peer.track(again).await;
+    assert!(people[0].peer.up_to_date(10).await);
+
+    let withheld = |r: &innerdesk_core::domain::voice::results::RoundResult| {
+        r.respondents == 4
+            && r.groups[0].questions[0].withheld
+            && r.groups[0].questions[0].mean.is_none()
+    };
+    assert!(
+        wait_for_round(&mut root, withheld).await,
+        "four answers: counted, not shown: {:?}",
+        published_round(&root)
+    );
+
+    // The fifth answer opens the figures: (4 + 5 + 5 + 5 + 3) / 5 = 4.4.
+    let fifth = DocumentId::from_bytes([104; 16]);
+    people[4]
+        .peer
+        .replica
+        .docs
+        .insert(fifth, response_doc(3, 10));
+    people[4].peer.track(fifth).await;
+    assert!(people[4].peer.up_to_date(10).await);
+    assert!(wait_for_round(&mut root, |r| r.respondents == 5).await);
+    let shown = published_round(&root).unwrap();
+    assert_eq!(shown.groups[0].questions[0].mean, Some(4.4));
+    assert_eq!(shown.by_department["财务部"], 5);
+
+    // Everyone reads the results; nobody, the admin included, reads one person's answer.
+    assert!(wait_for_round(&mut people[1], |r| r.respondents == 5).await);
+    root.peer.track(responses[1]).await;
+    assert!(
+        root.peer
+            .until(|p| p.unavailable.contains(&responses[1]), 10)
+            .await
+    );
+    assert!(!root.peer.seen_on_wire.contains(&responses[1]));
+}

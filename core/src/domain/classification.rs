@@ -441,6 +441,8 @@ mod tests {
             created_at: Timestamp(day * DAY),
             updated_at: Timestamp(day * DAY),
             comment_count: 0,
+            resolved_by: String::new(),
+            feedback: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod sla;
 pub mod summary;
 pub mod ticket;
 pub mod time;
+pub mod voice;
 
 pub use document_id::{BadDocumentId, DocumentId};
 pub use profile::{Account, Profile, ProfileError};

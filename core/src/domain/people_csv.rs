@@ -309,11 +309,15 @@ pub fn export(directory: &Directory) -> String {
             person.role.as_str().to_string(),
             parent,
         ];
-        let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
+        out.push_str(&csv_row(&fields));
     }
     out
+}
+
+/// One CSV line (with its line end), each field quoted where it must be.
+pub fn csv_row(fields: &[String]) -> String {
+    let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
+    quoted.join(",") + "\n"
 }
 
 fn quote(field: &str) -> String {

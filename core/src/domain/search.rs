@@ -95,6 +95,8 @@ mod tests {
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
             comment_count: 0,
+            resolved_by: String::new(),
+            feedback: Default::default(),
             requester_email: String::new(),
             customer_department: String::new(),
             service: String::new(),

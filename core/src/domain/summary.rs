@@ -2,6 +2,7 @@
 //! never has to open every ticket.
 
 use super::sla::{events_of, SlaEvent};
+use super::voice::rating::Feedback;
 use super::{DocumentId, Priority, Status, Ticket, Timestamp};
 
 /// One row of a ticket list.
@@ -28,6 +29,11 @@ pub struct TicketSummary {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub comment_count: u32,
+    /// Who resolved it (the agent a rating reaches), and its rating.
+    #[serde(default)]
+    pub resolved_by: String,
+    #[serde(default)]
+    pub feedback: Feedback,
 }
 
 impl From<&Ticket> for TicketSummary {
@@ -47,6 +53,8 @@ impl From<&Ticket> for TicketSummary {
             created_at: t.created_at,
             updated_at: t.updated_at(),
             comment_count: t.comments.len().try_into().unwrap_or(u32::MAX),
+            resolved_by: t.resolved_by().unwrap_or_default().to_string(),
+            feedback: t.feedback.clone(),
         }
     }
 }

@@ -250,6 +250,10 @@ pub struct Ticket {
     pub created_by: String,
     pub comments: Vec<Comment>,
     pub events: Vec<TicketEvent>,
+    /// The rating request and the requester's rating.
+    pub feedback: super::voice::rating::Feedback,
+    /// The ticket this one follows up (a low rating opens a follow-up).
+    pub follow_up_of: Option<DocumentId>,
 }
 
 impl Ticket {
@@ -261,6 +265,20 @@ impl Ticket {
             .max()
             .unwrap_or(self.created_at)
             .max(self.created_at)
+    }
+
+    /// Who resolved the ticket last, if it is resolved or closed.
+    pub fn resolved_by(&self) -> Option<&str> {
+        if !matches!(self.status, Status::Resolved | Status::Closed) {
+            return None;
+        }
+        self.events.iter().rev().find_map(|e| match e.kind {
+            EventKind::StatusChanged {
+                to: Status::Resolved,
+                ..
+            } => Some(e.by.as_str()),
+            _ => None,
+        })
     }
 }
 
@@ -279,6 +297,8 @@ pub struct TicketDraft {
     pub answers: std::collections::BTreeMap<String, String>,
     pub category: String,
     pub priority: Priority,
+    /// The ticket this one follows up, if any.
+    pub follow_up_of: Option<DocumentId>,
 }
 
 /// One reason a draft cannot become a ticket. A form shows each next to its field.
@@ -329,6 +349,7 @@ impl TicketDraft {
             department: self.department.trim().to_string(),
             category: self.category.trim().to_string(),
             priority: self.priority,
+            follow_up_of: self.follow_up_of,
         })
     }
 }
@@ -494,6 +515,8 @@ mod tests {
             created_by: "a".into(),
             comments: vec![],
             events: vec![],
+            feedback: Default::default(),
+            follow_up_of: None,
         };
         let same = Reclassification {
             priority: Priority::High,

@@ -23,6 +23,8 @@
 //! # });
 //! ```
 
+mod voice;
+
 use super::organisation::OrgKind;
 use super::{
     catalog_doc, directory_doc, DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex,
@@ -104,8 +106,10 @@ struct Documents {
     tickets: HashMap<DocumentId, TicketDoc>,
     /// The relay's indexes this person reads (written by the relay only).
     relay_indexes: HashMap<DocumentId, AutoCommit>,
-    /// Organisation-wide documents (the directory, later the catalog…), by id.
+    /// Organisation-wide documents (the directory, the catalog…), by id.
     organisation: HashMap<DocumentId, AutoCommit>,
+    /// This person's survey responses (theirs alone; the relay sums them up).
+    responses: HashMap<DocumentId, AutoCommit>,
 }
 
 impl Documents {
@@ -126,7 +130,10 @@ impl Documents {
             Some(ticket) => Some(ticket.automerge_mut()),
             None => match self.relay_indexes.get_mut(&id) {
                 Some(index) => Some(index),
-                None => self.organisation.get_mut(&id),
+                None => match self.organisation.get_mut(&id) {
+                    Some(doc) => Some(doc),
+                    None => self.responses.get_mut(&id),
+                },
             },
         }
     }
@@ -187,6 +194,13 @@ pub async fn open_desk(
             organisation.insert(id, doc);
         }
     }
+    let mut responses = HashMap::new();
+    for id in desk.responses() {
+        let result = load_document(store, id).await;
+        if let Some(doc) = loaded(result, &mut tracker, &mut problems)? {
+            responses.insert(id, doc);
+        }
+    }
     let docs = Documents {
         desk_id,
         desk,
@@ -195,6 +209,7 @@ pub async fn open_desk(
         tickets: HashMap::new(),
         relay_indexes,
         organisation,
+        responses,
     };
     let announce = existing != Some(desk_id);
     let mut desk = Desk {
@@ -385,13 +400,16 @@ impl Desk {
         docs.tickets
             .keys()
             .chain(docs.organisation.keys())
+            .chain(docs.responses.keys())
             .copied()
             .collect()
     }
 
     /// Whether this device holds the document in memory.
     pub fn holds(&self, id: DocumentId) -> bool {
-        self.docs.tickets.contains_key(&id) || self.docs.organisation.contains_key(&id)
+        self.docs.tickets.contains_key(&id)
+            || self.docs.organisation.contains_key(&id)
+            || self.docs.responses.contains_key(&id)
     }
 
     /// The organisation documents the relay named for this person (from the sign-in session).
@@ -434,6 +452,17 @@ impl Desk {
         self.profile()
             .and_then(|p| p.account)
             .is_none_or(|a| a.role == Role::Admin)
+    }
+
+    /// Whether this person may change an organisation document of a kind: admins configure;
+    /// staff keep the workbench; everyone writes on the suggestion board.
+    pub fn may_edit(&self, kind: OrgKind) -> bool {
+        let role = self.profile().and_then(|p| p.account).map(|a| a.role);
+        match kind {
+            OrgKind::Board => true,
+            OrgKind::Workbench => role.is_none_or(|r| r.works_queues() || r == Role::Admin),
+            _ => self.may_configure(),
+        }
     }
 
     /// Saves a changed directory (creating the document, with `new_id`, on first use).
@@ -522,7 +551,7 @@ impl Desk {
         let earlier = previous
             .and_then(|id| self.docs.organisation.get(&id))
             .cloned();
-        if let Some(earlier) = earlier.filter(|_| self.may_configure()) {
+        if let Some(earlier) = earlier.filter(|_| self.may_edit(kind)) {
             let doc = self
                 .docs
                 .organisation
@@ -621,6 +650,7 @@ impl Desk {
             .chain(docs.tickets.keys().copied())
             .chain(docs.relay_indexes.keys().copied())
             .chain(docs.organisation.keys().copied())
+            .chain(docs.responses.keys().copied())
             .collect();
         self.announce = true;
     }
@@ -705,6 +735,9 @@ impl Replica for Desk {
             self.docs.organisation.insert(id, doc);
             self.dirty.insert(id);
             let _ = self.choose_all();
+        } else if self.docs.desk.responses().contains(&id) {
+            self.docs.responses.insert(id, doc);
+            self.dirty.insert(id);
         } else if let Ok(ticket) = TicketDoc::from_automerge(doc) {
             if ticket.read().is_ok() {
                 self.docs.tickets.insert(id, ticket);

@@ -72,6 +72,18 @@ impl DeskDoc {
         self.set_ids("organisation", ids)
     }
 
+    /// This person's own survey responses made on this device.
+    pub fn responses(&self) -> Vec<DocumentId> {
+        self.ids_in("responses")
+    }
+
+    pub fn add_response(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        let map = self.map("responses")?;
+        self.doc.put(&map, id.to_string(), true)?;
+        self.doc.commit();
+        Ok(())
+    }
+
     /// The organisation document of a kind (`directory`, `catalog`) this desk reads and edits,
     /// once there is one.
     pub fn chosen(&self, kind: &'static str) -> Option<DocumentId> {

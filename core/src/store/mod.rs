@@ -13,6 +13,7 @@ mod fields;
 pub mod organisation;
 pub mod ticket_doc;
 pub mod ticket_index;
+pub mod voice_doc;
 
 pub use desk_doc::DeskDoc;
 pub use ticket_doc::{TicketChangeError, TicketDoc};

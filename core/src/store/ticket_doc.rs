@@ -16,6 +16,7 @@
 
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::StoreError;
+use crate::domain::voice::rating::{check_rating, Feedback, Rating, RatingError};
 use crate::domain::{
     check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Profile,
     Reclassification, ReclassifyError, Status, Ticket, TicketDraft, TicketEvent, Timestamp,
@@ -43,6 +44,8 @@ pub enum TicketChangeError {
     Comment(#[from] CommentError),
     #[error(transparent)]
     Reclassify(#[from] ReclassifyError),
+    #[error(transparent)]
+    Rating(#[from] RatingError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,6 +89,9 @@ impl TicketDoc {
             for (key, value) in &draft.answers {
                 doc.put(&answers, key.as_str(), value.as_str())?;
             }
+        }
+        if let Some(original) = draft.follow_up_of {
+            doc.put(ROOT, "follow_up_of", original.to_string())?;
         }
         doc.put(ROOT, "priority", draft.priority.as_str())?;
         doc.put(ROOT, "status", Status::New.as_str())?;
@@ -208,6 +214,57 @@ impl TicketDoc {
         Ok(())
     }
 
+    /// Records the requester's rating; refused when it is not theirs to give or was given already.
+    pub fn rate(
+        &mut self,
+        score: i64,
+        comment: &str,
+        rater: (&str, bool),
+        now: Timestamp,
+    ) -> Result<Rating, TicketChangeError> {
+        let (by, is_requester) = rater;
+        let ticket = self.read()?;
+        let score = check_rating(
+            ticket.status,
+            &ticket.feedback,
+            is_requester,
+            score,
+            comment,
+        )?;
+        let rating = Rating {
+            score,
+            comment: comment.trim().to_string(),
+            by: by.to_string(),
+            at: now,
+        };
+        // One map, put whole: should two devices rate offline, the merge keeps one rating.
+        let map = self.doc.put_object(ROOT, "rating", ObjType::Map)?;
+        self.doc.put(&map, "score", i64::from(rating.score))?;
+        self.doc.put(&map, "comment", rating.comment.as_str())?;
+        self.doc.put(&map, "by", by)?;
+        self.doc.put(&map, "at", ScalarValue::Timestamp(now.0))?;
+        self.commit(now);
+        Ok(rating)
+    }
+
+    /// Notes that the requester was asked to rate (or reminded); the first time counts.
+    pub fn note_rating_request(
+        &mut self,
+        reminder: bool,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
+        let key = if reminder {
+            "rating_reminded_at"
+        } else {
+            "rating_asked_at"
+        };
+        if int_at(&self.doc, &ROOT, key).is_err() {
+            self.doc.put(ROOT, key, ScalarValue::Timestamp(now.0))?;
+            self.commit(now);
+        }
+        Ok(())
+    }
+
     fn commit(&mut self, now: Timestamp) {
         let options = automerge::transaction::CommitOptions::default().with_time(now.0 / 1000);
         self.doc.commit_with(options);
@@ -235,7 +292,28 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
         created_by: str_at(d, &ROOT, "created_by")?,
         comments: comments(d)?,
         events: events(d)?,
+        feedback: feedback(d),
+        follow_up_of: str_at(d, &ROOT, "follow_up_of")
+            .ok()
+            .and_then(|id| id.parse().ok()),
     })
+}
+
+/// The rating request and rating; a damaged rating reads as none rather than hiding the ticket.
+fn feedback(d: &impl ReadDoc) -> Feedback {
+    let rating = obj_at(d, &ROOT, "rating").ok().and_then(|map| {
+        Some(Rating {
+            score: u8::try_from(int_at(d, &map, "score").ok()?).ok()?,
+            comment: str_at(d, &map, "comment").unwrap_or_default(),
+            by: str_at(d, &map, "by").unwrap_or_default(),
+            at: Timestamp(int_at(d, &map, "at").ok()?),
+        })
+    });
+    Feedback {
+        asked_at: int_at(d, &ROOT, "rating_asked_at").ok().map(Timestamp),
+        reminded_at: int_at(d, &ROOT, "rating_reminded_at").ok().map(Timestamp),
+        rating,
+    }
 }
 
 /// The answers to a service's form; absent on tickets filed without a service.

@@ -167,6 +167,8 @@ mod tests {
             created_at: Timestamp(n.into()),
             updated_at: Timestamp(n.into()),
             comment_count: 0,
+            resolved_by: String::new(),
+            feedback: Default::default(),
             requester_email: String::new(),
             customer_department: String::new(),
             service: String::new(),

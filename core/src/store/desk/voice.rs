@@ -1,0 +1,227 @@
+//! The desk's side of the voice of the customer: ratings on tickets, survey responses, and the
+//! shared voice, workbench and board documents.
+
+use super::Desk;
+use crate::domain::voice::rating::{Candidate, Rating};
+use crate::domain::voice::results::{Response, RoundResult};
+use crate::domain::voice::suggestions::{Reply, Suggestion};
+use crate::domain::{DocumentId, Status, Ticket, TicketDraft, Timestamp};
+use crate::store::organisation::OrgKind;
+use crate::store::voice_doc::{self, Board, Voice, Workbench, SURVEY_RESULTS};
+use crate::store::{StoreError, TicketChangeError};
+use automerge::{ReadDoc, ROOT};
+use std::collections::BTreeMap;
+
+impl Desk {
+    pub fn voice(&self) -> Voice {
+        self.read_chosen(OrgKind::Voice, |d| voice_doc::read_voice(d).map(|v| v.0))
+    }
+
+    pub fn workbench(&self) -> Workbench {
+        self.read_chosen(OrgKind::Workbench, |d| {
+            voice_doc::read_workbench(d).map(|w| w.0)
+        })
+    }
+
+    pub fn board(&self) -> Board {
+        self.read_chosen(OrgKind::Board, |d| voice_doc::read_board(d).map(|b| b.0))
+    }
+
+    fn read_chosen<T: Default>(
+        &self,
+        kind: OrgKind,
+        read: impl FnOnce(&automerge::AutoCommit) -> Result<T, StoreError>,
+    ) -> T {
+        self.docs
+            .chosen(kind)
+            .and_then(|doc| read(doc).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn save_voice(
+        &mut self,
+        wanted: &Voice,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        self.edit_organisation(OrgKind::Voice, new_id, |doc| {
+            voice_doc::save_voice(doc, wanted)
+        })
+    }
+
+    pub fn save_workbench(
+        &mut self,
+        wanted: &Workbench,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        self.edit_organisation(OrgKind::Workbench, new_id, |doc| {
+            voice_doc::save_workbench(doc, wanted)
+        })
+    }
+
+    pub fn suggest(
+        &mut self,
+        suggestion: &Suggestion,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        self.edit_organisation(OrgKind::Board, new_id, |doc| {
+            voice_doc::suggest(doc, suggestion)
+        })
+    }
+
+    /// Casts or withdraws this person's vote.
+    pub fn vote(
+        &mut self,
+        suggestion: &str,
+        on: bool,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        let voter = self.person_key();
+        self.edit_organisation(OrgKind::Board, new_id, |doc| {
+            voice_doc::vote(doc, suggestion, &voter, on)
+        })
+    }
+
+    pub fn reply_to_suggestion(
+        &mut self,
+        suggestion: &str,
+        reply: &Reply,
+        new_id: impl FnOnce() -> DocumentId,
+    ) -> Result<(), StoreError> {
+        self.edit_organisation(OrgKind::Board, new_id, |doc| {
+            voice_doc::reply(doc, suggestion, reply)
+        })
+    }
+
+    /// Who this person is for votes: their account, or their name on a desk without one.
+    pub fn person_key(&self) -> String {
+        let profile = self.profile();
+        profile
+            .as_ref()
+            .and_then(|p| p.account.as_ref())
+            .map(|a| a.person.0.clone())
+            .or_else(|| profile.map(|p| p.name))
+            .unwrap_or_default()
+    }
+
+    /// Whether this person requested a ticket (and so may rate it).
+    pub fn is_requester(&self, ticket: &Ticket) -> bool {
+        let Some(me) = self.profile() else {
+            return false;
+        };
+        let email = me.account.as_ref().map(|a| a.email.as_str()).unwrap_or("");
+        ticket.requester == me.name || (!email.is_empty() && ticket.requester_email == email)
+    }
+
+    /// Rates a resolved ticket. When `follow_up` returns a draft (a low score), the follow-up
+    /// ticket is filed in the same step, so it is opened exactly once with the rating.
+    pub fn rate(
+        &mut self,
+        id: DocumentId,
+        score: i64,
+        comment: &str,
+        now: Timestamp,
+        follow_up: impl FnOnce(&Ticket, &Rating) -> Option<(DocumentId, TicketDraft)>,
+    ) -> Result<Rating, TicketChangeError> {
+        let by = self.actor();
+        let ticket = self.open_ticket(id)?.read()?;
+        let is_requester = self.is_requester(&ticket);
+        let rating = self
+            .open_ticket(id)?
+            .rate(score, comment, (&by, is_requester), now)?;
+        self.changed_here(id)?;
+        if let Some((follow_id, draft)) = follow_up(&ticket, &rating) {
+            self.create_ticket(follow_id, &draft, now)
+                .map_err(|e| match e {
+                    super::CreateError::Store(e) => TicketChangeError::Store(e),
+                    _ => TicketChangeError::Store(StoreError::Invalid("follow-up")),
+                })?;
+        }
+        Ok(rating)
+    }
+
+    /// Records that the requester was asked to rate a ticket (or reminded).
+    pub fn note_rating_request(
+        &mut self,
+        id: DocumentId,
+        reminder: bool,
+        now: Timestamp,
+    ) -> Result<(), TicketChangeError> {
+        self.open_ticket(id)?.note_rating_request(reminder, now)?;
+        self.changed_here(id)?;
+        Ok(())
+    }
+
+    /// This person's resolved requests, as far as asking for ratings goes.
+    pub fn rating_candidates(&self) -> Vec<Candidate> {
+        let Some(me) = self.profile() else {
+            return Vec::new();
+        };
+        let email = me
+            .account
+            .as_ref()
+            .map(|a| a.email.clone())
+            .unwrap_or_default();
+        self.rows
+            .iter()
+            .map(|(row, _)| row)
+            .filter(|r| r.requester == me.name || (!email.is_empty() && r.requester_email == email))
+            .map(|r| Candidate {
+                id: r.id,
+                status: r.status,
+                resolved_at: r
+                    .sla
+                    .iter()
+                    .rev()
+                    .find(|e| {
+                        matches!(
+                            e.kind,
+                            crate::domain::sla::SlaEventKind::StatusChanged {
+                                to: Status::Resolved,
+                                ..
+                            }
+                        )
+                    })
+                    .map(|e| e.at),
+                feedback: r.feedback.clone(),
+            })
+            .collect()
+    }
+
+    /// Answers a survey: a new document, this person's alone, that the relay sums up.
+    pub fn answer_survey(&mut self, id: DocumentId, response: &Response) -> Result<(), StoreError> {
+        let doc = voice_doc::create_response(response)?;
+        self.docs.responses.insert(id, doc);
+        self.docs.desk.add_response(id)?;
+        self.changed_here(id)
+    }
+
+    /// The surveys and rounds this device has answered.
+    pub fn my_responses(&self) -> Vec<Response> {
+        self.docs
+            .responses
+            .values()
+            .filter_map(|doc| voice_doc::read_response(doc).ok())
+            .collect()
+    }
+
+    /// Survey results as the relay last summed them up (survey id → rounds).
+    pub fn survey_results(&self) -> BTreeMap<String, Vec<RoundResult>> {
+        let mut results = BTreeMap::new();
+        for index in self.docs.relay_indexes.values() {
+            let Ok(Some((automerge::Value::Object(_), map))) = index.get(&ROOT, SURVEY_RESULTS)
+            else {
+                continue;
+            };
+            for item in index.map_range(&map, ..) {
+                if let automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) =
+                    item.value
+                {
+                    if let Ok(rounds) = serde_json::from_str(&text) {
+                        results.insert(item.key.to_string(), rounds);
+                    }
+                }
+            }
+        }
+        results
+    }
+}

@@ -1,0 +1,336 @@
+//! The voice of the customer in three shared documents, each entry one JSON string under its id
+//! (see `entries`), so people editing different entries merge cleanly:
+//!
+//! - `voice` (organisation: admins write, everyone reads): rating settings, surveys, award rules,
+//!   bulletin posts;
+//! - `workbench` (staff read and write): interview notes, needs, improvement plans;
+//! - `board` (everyone reads and writes): suggestions, votes and the owners' replies. Votes are a
+//!   map of voters per suggestion, so votes cast offline on many devices all count, once each.
+
+use super::entries::{entries, json, sync_map};
+use super::fields::{check_header, int_at, obj_at, str_at, write_header};
+use super::StoreError;
+use crate::domain::voice::rating::RatingSettings;
+use crate::domain::voice::recognition::{AwardRule, Post};
+use crate::domain::voice::results::Response;
+use crate::domain::voice::suggestions::{Reply, Suggestion};
+use crate::domain::voice::survey::Survey;
+use crate::domain::voice::workbench::{Interview, Need, Plan};
+use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ROOT};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const VOICE: &str = "voice";
+pub const WORKBENCH: &str = "workbench";
+pub const BOARD: &str = "board";
+const SCHEMA: i64 = 1;
+
+const VOICE_MAPS: [&str; 3] = ["surveys", "awards", "bulletin"];
+const WORKBENCH_MAPS: [&str; 3] = ["interviews", "needs", "plans"];
+const BOARD_MAPS: [&str; 3] = ["suggestions", "votes", "replies"];
+
+fn maps_of(kind: &str) -> &'static [&'static str; 3] {
+    match kind {
+        VOICE => &VOICE_MAPS,
+        WORKBENCH => &WORKBENCH_MAPS,
+        _ => &BOARD_MAPS,
+    }
+}
+
+/// A new document of one of the three kinds.
+pub fn create(kind: &'static str) -> Result<AutoCommit, StoreError> {
+    let mut doc = AutoCommit::new();
+    write_header(&mut doc, kind, SCHEMA)?;
+    for map in maps_of(kind) {
+        doc.put_object(ROOT, *map, ObjType::Map)?;
+    }
+    doc.commit();
+    Ok(doc)
+}
+
+pub fn is_kind(doc: &impl ReadDoc, kind: &'static str) -> bool {
+    check_header(doc, kind, SCHEMA).is_ok()
+}
+
+/// The organisation's configuration of the voice of the customer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Voice {
+    pub rating: RatingSettings,
+    pub surveys: BTreeMap<String, Survey>,
+    pub awards: BTreeMap<String, AwardRule>,
+    pub bulletin: BTreeMap<String, Post>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Workbench {
+    pub interviews: BTreeMap<String, Interview>,
+    pub needs: BTreeMap<String, Need>,
+    pub plans: BTreeMap<String, Plan>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Board {
+    pub suggestions: BTreeMap<String, Suggestion>,
+    /// Suggestion id → the people who voted for it.
+    pub votes: BTreeMap<String, BTreeSet<String>>,
+    pub replies: BTreeMap<String, Reply>,
+}
+
+/// The entries of a map field, keyed by the id `key` reads from each.
+fn keyed<T: DeserializeOwned>(
+    doc: &impl ReadDoc,
+    field: &'static str,
+    key: impl Fn(&T) -> String,
+    unreadable: &mut usize,
+) -> Result<BTreeMap<String, T>, StoreError> {
+    Ok(entries::<T>(doc, field, unreadable)?
+        .into_iter()
+        .map(|e| (key(&e), e))
+        .collect())
+}
+
+fn sync_field<T: PartialEq + Serialize>(
+    doc: &mut AutoCommit,
+    field: &'static str,
+    current: &BTreeMap<String, T>,
+    wanted: &BTreeMap<String, T>,
+) -> Result<(), StoreError> {
+    let map = obj_at(doc, &ROOT, field)?;
+    sync_map(doc, &map, current, wanted, String::clone)
+}
+
+pub fn read_voice(doc: &impl ReadDoc) -> Result<(Voice, usize), StoreError> {
+    check_header(doc, VOICE, SCHEMA)?;
+    let mut bad = 0;
+    let voice = Voice {
+        rating: str_at(doc, &ROOT, "rating")
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default(),
+        surveys: keyed(doc, "surveys", |s: &Survey| s.id.clone(), &mut bad)?,
+        awards: keyed(doc, "awards", |a: &AwardRule| a.id.clone(), &mut bad)?,
+        bulletin: keyed(doc, "bulletin", |p: &Post| p.id.clone(), &mut bad)?,
+    };
+    Ok((voice, bad))
+}
+
+pub fn save_voice(doc: &mut AutoCommit, wanted: &Voice) -> Result<(), StoreError> {
+    let (current, _) = read_voice(doc)?;
+    if current.rating != wanted.rating {
+        doc.put(ROOT, "rating", json(&wanted.rating)?)?;
+    }
+    sync_field(doc, "surveys", &current.surveys, &wanted.surveys)?;
+    sync_field(doc, "awards", &current.awards, &wanted.awards)?;
+    sync_field(doc, "bulletin", &current.bulletin, &wanted.bulletin)?;
+    doc.commit();
+    Ok(())
+}
+
+pub fn read_workbench(doc: &impl ReadDoc) -> Result<(Workbench, usize), StoreError> {
+    check_header(doc, WORKBENCH, SCHEMA)?;
+    let mut bad = 0;
+    let workbench = Workbench {
+        interviews: keyed(doc, "interviews", |i: &Interview| i.id.clone(), &mut bad)?,
+        needs: keyed(doc, "needs", |n: &Need| n.id.clone(), &mut bad)?,
+        plans: keyed(doc, "plans", |p: &Plan| p.id.clone(), &mut bad)?,
+    };
+    Ok((workbench, bad))
+}
+
+pub fn save_workbench(doc: &mut AutoCommit, wanted: &Workbench) -> Result<(), StoreError> {
+    let (current, _) = read_workbench(doc)?;
+    sync_field(doc, "interviews", &current.interviews, &wanted.interviews)?;
+    sync_field(doc, "needs", &current.needs, &wanted.needs)?;
+    sync_field(doc, "plans", &current.plans, &wanted.plans)?;
+    doc.commit();
+    Ok(())
+}
+
+pub fn read_board(doc: &impl ReadDoc) -> Result<(Board, usize), StoreError> {
+    check_header(doc, BOARD, SCHEMA)?;
+    let mut bad = 0;
+    let votes_map = obj_at(doc, &ROOT, "votes")?;
+    let votes = doc
+        .map_range(&votes_map, ..)
+        .filter_map(|item| {
+            let voters = match doc.get(&votes_map, item.key.as_ref()).ok()?? {
+                (automerge::Value::Object(ObjType::Map), id) => {
+                    doc.keys(&id).collect::<BTreeSet<String>>()
+                }
+                _ => return None,
+            };
+            Some((item.key.to_string(), voters))
+        })
+        .collect();
+    let board = Board {
+        suggestions: keyed(doc, "suggestions", |s: &Suggestion| s.id.clone(), &mut bad)?,
+        votes,
+        replies: keyed_by_map_key(doc, "replies", &mut bad)?,
+    };
+    Ok((board, bad))
+}
+
+/// Replies are stored under their suggestion's id (a reply does not carry it).
+fn keyed_by_map_key<T: DeserializeOwned>(
+    doc: &impl ReadDoc,
+    field: &'static str,
+    unreadable: &mut usize,
+) -> Result<BTreeMap<String, T>, StoreError> {
+    let map = obj_at(doc, &ROOT, field)?;
+    let mut out = BTreeMap::new();
+    for item in doc.map_range(&map, ..) {
+        match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) => {
+                match serde_json::from_str(&text) {
+                    Ok(v) => {
+                        out.insert(item.key.to_string(), v);
+                    }
+                    Err(_) => *unreadable += 1,
+                }
+            }
+            _ => *unreadable += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// Adds a suggestion (its author left empty when it is anonymous).
+pub fn suggest(doc: &mut AutoCommit, suggestion: &Suggestion) -> Result<(), StoreError> {
+    let map = obj_at(doc, &ROOT, "suggestions")?;
+    doc.put(&map, suggestion.id.as_str(), json(suggestion)?)?;
+    doc.commit();
+    Ok(())
+}
+
+/// Casts or withdraws `voter`'s vote; each voter is one key, so votes merge.
+pub fn vote(
+    doc: &mut AutoCommit,
+    suggestion: &str,
+    voter: &str,
+    on: bool,
+) -> Result<(), StoreError> {
+    let votes = obj_at(doc, &ROOT, "votes")?;
+    let voters = match doc.get(&votes, suggestion)? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => id,
+        _ => doc.put_object(&votes, suggestion, ObjType::Map)?,
+    };
+    if on {
+        doc.put(&voters, voter, true)?;
+    } else {
+        doc.delete(&voters, voter)?;
+    }
+    doc.commit();
+    Ok(())
+}
+
+pub fn reply(doc: &mut AutoCommit, suggestion: &str, reply: &Reply) -> Result<(), StoreError> {
+    let map = obj_at(doc, &ROOT, "replies")?;
+    doc.put(&map, suggestion, json(reply)?)?;
+    doc.commit();
+    Ok(())
+}
+
+/// Where the relay keeps survey results (survey id → rounds, JSON) in the index everyone reads.
+pub const SURVEY_RESULTS: &str = "survey_results";
+
+/// The kind of a survey response: its respondent's alone; the relay sums responses up.
+pub const RESPONSE: &str = "survey-response";
+
+/// A new response document.
+pub fn create_response(response: &Response) -> Result<AutoCommit, StoreError> {
+    let mut doc = AutoCommit::new();
+    write_header(&mut doc, RESPONSE, SCHEMA)?;
+    doc.put(ROOT, "survey", response.survey.as_str())?;
+    doc.put(ROOT, "round", i64::from(response.round))?;
+    doc.put(ROOT, "answers", json(&response.answers)?)?;
+    doc.put(ROOT, "at", automerge::ScalarValue::Timestamp(response.at.0))?;
+    doc.commit();
+    Ok(doc)
+}
+
+/// A response as stored; respondent and department are the relay's to fill in (it knows who
+/// delivered the document), so they read back empty here.
+pub fn read_response(doc: &impl ReadDoc) -> Result<Response, StoreError> {
+    check_header(doc, RESPONSE, SCHEMA)?;
+    let answers = str_at(doc, &ROOT, "answers")?;
+    Ok(Response {
+        survey: str_at(doc, &ROOT, "survey")?,
+        round: u32::try_from(int_at(doc, &ROOT, "round")?)
+            .map_err(|_| StoreError::Invalid("round"))?,
+        respondent: String::new(),
+        department: String::new(),
+        answers: serde_json::from_str(&answers).map_err(|_| StoreError::Invalid("answers"))?,
+        at: crate::domain::Timestamp(int_at(doc, &ROOT, "at")?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::voice::suggestions::Verdict;
+    use crate::domain::Timestamp;
+
+    fn suggestion() -> Suggestion {
+        Suggestion {
+            id: "s1".into(),
+            text: "食堂增加素食".into(),
+            department: "行政部".into(),
+            author: String::new(),
+            at: Timestamp(1),
+        }
+    }
+
+    #[test]
+    fn votes_cast_offline_on_two_devices_each_count_once() {
+        let mut a = create(BOARD).unwrap();
+        suggest(&mut a, &suggestion()).unwrap();
+        let mut b = a.fork();
+        vote(&mut a, "s1", "wang", true).unwrap();
+        vote(&mut b, "s1", "li", true).unwrap();
+        vote(&mut b, "s1", "wang", true).unwrap();
+        a.merge(&mut b).unwrap();
+        let (board, bad) = read_board(&a).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(board.votes["s1"].len(), 2);
+        vote(&mut a, "s1", "li", false).unwrap();
+        reply(
+            &mut a,
+            "s1",
+            &Reply {
+                verdict: Verdict::Accepted,
+                text: "下月起".into(),
+                by: "赵六".into(),
+                at: Timestamp(2),
+            },
+        )
+        .unwrap();
+        let (board, _) = read_board(&a).unwrap();
+        assert_eq!(board.votes["s1"].len(), 1);
+        assert_eq!(board.replies["s1"].verdict, Verdict::Accepted);
+        assert_eq!(board.suggestions["s1"].author, "");
+    }
+
+    #[test]
+    fn voice_settings_and_entries_round_trip() {
+        let mut doc = create(VOICE).unwrap();
+        let mut voice = Voice::default();
+        voice.rating.sample_percent = 30;
+        voice.bulletin.insert(
+            "p".into(),
+            Post {
+                id: "p".into(),
+                kind: crate::domain::voice::recognition::PostKind::Announcement,
+                title: "服务台上线".into(),
+                body: String::new(),
+                by: "管理员".into(),
+                at: Timestamp(1),
+            },
+        );
+        save_voice(&mut doc, &voice).unwrap();
+        assert_eq!(read_voice(&doc).unwrap().0, voice);
+        assert!(is_kind(&doc, VOICE));
+        assert!(!is_kind(&doc, BOARD));
+        assert!(read_workbench(&doc).is_err());
+    }
+}
