@@ -17,6 +17,7 @@ use super::sync;
 use super::ticket_detail::TicketDetail;
 use super::ticket_form::TicketForm;
 use super::ticket_list::TicketList;
+use super::voice::{BulletinPage, NeedsPage, ReportPage, SurveyAnswerPage, SurveysPage};
 use leptos::prelude::*;
 
 #[component]
@@ -90,6 +91,11 @@ fn Shell(state: AppState) -> impl IntoView {
                     Route::Profile => view! { <ProfileForm first_visit=false/> }.into_any(),
                     Route::Directory => view! { <DirectoryPage/> }.into_any(),
                     Route::Customers => view! { <CustomersPage/> }.into_any(),
+                    Route::Surveys => view! { <SurveysPage/> }.into_any(),
+                    Route::Survey(id) => view! { <SurveyAnswerPage id/> }.into_any(),
+                    Route::Report => view! { <ReportPage/> }.into_any(),
+                    Route::Needs => view! { <NeedsPage/> }.into_any(),
+                    Route::Bulletin => view! { <BulletinPage/> }.into_any(),
                     Route::SignIn => view! { <SignInPage/> }.into_any(),
                 }
             }}

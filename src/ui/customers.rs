@@ -66,6 +66,22 @@ pub fn CustomersPage() -> impl IntoView {
     }
 }
 
+/// Each customer department's segment over the last 90 days (department id → segment), for
+/// surveys addressed to segments.
+pub fn department_segments(
+    state: AppState,
+    directory: &Directory,
+) -> std::collections::HashMap<String, Segment> {
+    let settings = state.read(|d| d.customer_settings());
+    let to = now();
+    let from = Timestamp(to.0 - 90 * DAY_MS);
+    let requests = state.read(|d| requests_from(d.rows().iter().map(|(s, _)| s), directory, to));
+    classify(&requests, from, to, &settings.weights, &settings.overrides)
+        .into_iter()
+        .map(|p| (p.customer.0.clone(), p.segment()))
+        .collect()
+}
+
 #[component]
 fn ProfilesTable(profiles: Memo<Vec<Profile>>) -> impl IntoView {
     let i18n = use_i18n();

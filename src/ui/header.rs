@@ -21,6 +21,13 @@ pub fn Header() -> impl IntoView {
     let route = expect_context::<ReadSignal<Route>>();
     // Marks the link of the page being shown, for screen readers and the eye alike.
     let current = move |to: Route| move || (route.get() == to).then_some("page");
+    let in_voice = move || {
+        matches!(
+            route.get(),
+            Route::Surveys | Route::Survey(_) | Route::Report | Route::Needs | Route::Bulletin
+        )
+        .then_some("page")
+    };
     let profile_name = Memo::new(move |_| state.read(|d| d.profile().map(|p| p.name)));
     let save_text = move || match state.save.get() {
         SaveState::Saved => t_string!(i18n, save.saved),
@@ -52,6 +59,7 @@ pub fn Header() -> impl IntoView {
                 <a href=Route::Catalog.href() aria-current=current(Route::Catalog)>{t!(i18n, nav.catalog)}</a>
                 <a href=Route::Directory.href() aria-current=current(Route::Directory)>{t!(i18n, nav.directory)}</a>
                 <a href=Route::Customers.href() aria-current=current(Route::Customers)>{t!(i18n, nav.customers)}</a>
+                <a href=Route::Surveys.href() aria-current=in_voice>{t!(i18n, nav.voice)}</a>
                 <a class="primary-link" href=Route::NewTicket.href() aria-current=current(Route::NewTicket)>
                     {t!(i18n, nav.new_ticket)}
                 </a>

@@ -27,6 +27,7 @@ mod sync;
 mod ticket_detail;
 mod ticket_form;
 mod ticket_list;
+mod voice;
 
 pub use app::App;
 

@@ -1,5 +1,6 @@
 //! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/catalog`, `#/request/<service>`, `#/sla`,
-//! `#/directory`, `#/customers`, `#/profile`,
+//! `#/directory`, `#/customers`, `#/surveys`, `#/survey/<id>`, `#/report`, `#/needs`,
+//! `#/bulletin`, `#/profile`,
 //! `#/signin[/<token>]`), so the page works from any static host and offline without server-side
 //! rewrites.
 
@@ -23,6 +24,16 @@ pub enum Route {
     Directory,
     /// Internal customers: profiles and segments.
     Customers,
+    /// Surveys open to answer, their results, and the builder.
+    Surveys,
+    /// Answering one survey.
+    Survey(DocumentId),
+    /// The satisfaction report.
+    Report,
+    /// The needs workbench: needs, interview notes, improvement plans.
+    Needs,
+    /// Awards, the bulletin and the suggestion box.
+    Bulletin,
     /// Signing in to the organisation's relay (a sign-in link carries its token after the slash).
     SignIn,
 }
@@ -33,6 +44,7 @@ impl Route {
         match path.split_once('/') {
             Some(("t", id)) => id.parse().map(Route::Ticket).unwrap_or(Route::Tickets),
             Some(("request", id)) => id.parse().map(Route::Request).unwrap_or(Route::Catalog),
+            Some(("survey", id)) => id.parse().map(Route::Survey).unwrap_or(Route::Surveys),
             Some(("signin", _)) => Route::SignIn,
             _ => match path {
                 "new" => Route::NewTicket,
@@ -41,6 +53,10 @@ impl Route {
                 "catalog" => Route::Catalog,
                 "sla" => Route::ServiceLevels,
                 "customers" => Route::Customers,
+                "surveys" => Route::Surveys,
+                "report" => Route::Report,
+                "needs" => Route::Needs,
+                "bulletin" => Route::Bulletin,
                 "signin" => Route::SignIn,
                 _ => Route::Tickets,
             },
@@ -58,6 +74,11 @@ impl Route {
             Route::Profile => "#/profile".into(),
             Route::Directory => "#/directory".into(),
             Route::Customers => "#/customers".into(),
+            Route::Surveys => "#/surveys".into(),
+            Route::Survey(id) => format!("#/survey/{id}"),
+            Route::Report => "#/report".into(),
+            Route::Needs => "#/needs".into(),
+            Route::Bulletin => "#/bulletin".into(),
             Route::SignIn => "#/signin".into(),
         }
     }
@@ -104,6 +125,11 @@ mod tests {
             Route::Profile,
             Route::Directory,
             Route::Customers,
+            Route::Surveys,
+            Route::Survey(id),
+            Route::Report,
+            Route::Needs,
+            Route::Bulletin,
         ] {
             assert_eq!(Route::parse(&route.href()), route);
         }

@@ -10,6 +10,7 @@ use super::labels::{move_label, priority_label, status_label};
 use super::route::Route;
 use super::sla_timeline::SlaTimeline;
 use super::state::{AppState, TicketAvailability};
+use super::voice::RatingPanel;
 use crate::domain::{
     CommentError, DocumentId, EventKind, Priority, Reclassification, Ticket, TicketEvent,
     Visibility,
@@ -103,6 +104,7 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                 })}
             </div>
         </article>
+        <RatingPanel ticket/>
         <section class="card" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{t!(i18n, detail.conversation)}</h2>
             {move || ticket.with(|t| {

@@ -8,6 +8,7 @@ use super::labels::{priority_label, status_label};
 use super::route::Route;
 use super::service_levels::{badge_text, urgency, use_service_levels};
 use super::state::AppState;
+use super::voice::RatingPrompt;
 use crate::domain::{Priority, Status, TicketFilter, TicketSummary};
 use leptos::prelude::*;
 
@@ -80,6 +81,7 @@ pub fn TicketList() -> impl IntoView {
                 <h1>{t!(i18n, list.title)}</h1>
                 <a class="button primary" href=Route::NewTicket.href()>{t!(i18n, nav.new_ticket)}</a>
             </div>
+            <RatingPrompt/>
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="field grow">
                     <label for="search">{t!(i18n, list.search)}</label>
