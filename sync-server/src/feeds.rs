@@ -137,6 +137,10 @@ impl Feeds {
                 self.response_changed(doc, &owner, &survey).await?;
                 return Ok(Vec::new());
             }
+            Some(DocFacts::Staff | DocFacts::Board) => {
+                self.announce(doc).await?;
+                return Ok(Vec::new());
+            }
             _ => return Ok(Vec::new()),
         };
         let role = self.shared.role_of(&creator);
@@ -170,11 +174,16 @@ impl Feeds {
             DocFacts::Response { owner, survey } => Some((owner.clone(), survey.clone())),
             _ => None,
         };
+        let shared = matches!(facts, DocFacts::Staff | DocFacts::Board);
         if registry.record(doc, facts)?.is_some() {
             self.hub.access_changed(doc).await;
             if became_organisation {
                 return self.organisation_changed(doc).await;
             }
+        }
+        if shared {
+            self.announce(doc).await?;
+            return Ok(Vec::new());
         }
         if let Some((owner, survey)) = response {
             self.response_changed(doc, &owner, &survey).await?;
@@ -211,6 +220,7 @@ impl Feeds {
     /// A directory changed: its merges may move tickets to another queue. Their rows leave the old
     /// queue's index here; the tickets returned are indexed again under their queue now.
     async fn organisation_changed(&self, doc: DocumentId) -> std::io::Result<Vec<DocumentId>> {
+        self.announce(doc).await?;
         if self.voice_changed(doc).await? {
             return Ok(Vec::new());
         }
@@ -254,6 +264,33 @@ impl Feeds {
         Ok(moved)
     }
 
+    /// Names a shared document in the indexes of those who read it, so pages online now learn
+    /// of it: organisation documents and the board to everyone, the workbench to every queue.
+    async fn announce(&self, doc: DocumentId) -> std::io::Result<()> {
+        let audiences = match self.shared.registry.facts(doc) {
+            Some(DocFacts::Staff) => {
+                let named = self.named.lock().await;
+                named
+                    .iter()
+                    .filter(|n| matches!(n.audience, Audience::Queue(_)))
+                    .map(|n| n.audience.clone())
+                    .collect()
+            }
+            Some(DocFacts::Organisation | DocFacts::Board) => vec![Audience::Everyone],
+            _ => Vec::new(),
+        };
+        for audience in audiences {
+            let index = self.index(&audience).await?;
+            self.hub
+                .change(index, |d| {
+                    let _ = d.transact(|tx| ticket_index::announce(tx, doc));
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+
     /// The index document of an audience, created the first time it is needed.
     pub(crate) async fn index(&self, audience: &Audience) -> std::io::Result<DocumentId> {
         let mut named = self.named.lock().await;
@@ -268,9 +305,26 @@ impl Feeds {
                 audience: audience.clone(),
             },
         )?;
+        // A new index names the shared documents its audience reads from the start.
+        let shared: Vec<DocumentId> = self
+            .shared
+            .registry
+            .matching_facts(|f| match (f, audience) {
+                (DocFacts::Staff, Audience::Queue(_)) => Some(()),
+                (DocFacts::Organisation | DocFacts::Board, Audience::Everyone) => Some(()),
+                _ => None,
+            })
+            .into_iter()
+            .map(|(id, ())| id)
+            .collect();
         self.hub
             .change(index, |d| {
-                let _ = d.transact(|tx| ticket_index::init(tx));
+                let _ = d.transact(|tx| {
+                    ticket_index::init(tx)?;
+                    shared
+                        .iter()
+                        .try_for_each(|id| ticket_index::announce(tx, *id))
+                });
             })
             .await
             .map_err(std::io::Error::other)?;

@@ -366,6 +366,25 @@ async fn organisation_documents_are_read_by_all_and_written_by_admins_personal_o
         .insert(directory, document_of_kind("directory", "组织架构 v1"));
     root.peer.track(directory).await;
     assert!(root.peer.up_to_date(10).await);
+    // 王芳, online all along, learns of it from the index everyone reads…
+    let indexes = wang.indexes.clone();
+    assert!(
+        wang.peer
+            .until(
+                |p| indexes
+                    .iter()
+                    .any(|i| p
+                        .replica
+                        .docs
+                        .get(i)
+                        .is_some_and(|d| innerdesk_core::store::ticket_index::announced(d)
+                            .contains(&directory))),
+                10
+            )
+            .await,
+        "the directory is announced to those online"
+    );
+    // …and a later session names it too.
     let listed = || {
         let json = relay.session_json(&wang_token);
         json["organisation"]

@@ -90,3 +90,40 @@ export async function addPerson(relay, { name, email, department, role }) {
 export function ticketIdOf(page) {
   return new URL(page.url()).hash.replace('#/t/', '');
 }
+
+/** A browser context signed in through a sign-in link, with a switch that cuts its network. */
+export async function personAt(browser, person) {
+  const context = await browser.newContext();
+  let online = true;
+  const sockets = new Set();
+  // Cutting the network must also cut open WebSockets, which offline emulation leaves alone.
+  await context.routeWebSocket(/\/sync/, (ws) => {
+    if (!online) return ws.close();
+    const server = ws.connectToServer();
+    sockets.add({ ws, server });
+  });
+  const page = await context.newPage();
+  const received = [];
+  page.on('websocket', (socket) => socket.on('framereceived', (frame) => received.push(Buffer.from(frame.payload))));
+  await page.goto(person.link);
+  await expect(page.locator('[data-signed-in]')).toContainText(person.name);
+  expect(page.url()).not.toContain(person.token);
+  await page.getByRole('button', { name: /Go to tickets|前往工单/ }).click();
+  await expect(page.locator('.sync-status')).toHaveAttribute('data-sync', 'up-to-date');
+  return {
+    page,
+    context,
+    received,
+    async offline() {
+      online = false;
+      await context.setOffline(true);
+      for (const { ws, server } of sockets) { ws.close(); server.close(); }
+      sockets.clear();
+      await expect(page.locator('.sync-status')).toHaveAttribute('data-sync', 'offline');
+    },
+    async online() {
+      online = true;
+      await context.setOffline(false);
+    },
+  };
+}

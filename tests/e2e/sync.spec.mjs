@@ -1,44 +1,7 @@
 // Sync between people, in real browsers against the real relay: sign in with a link, work offline,
 // reconnect and merge; a person without access never receives the ticket, not even on the wire.
 import { test, expect } from '@playwright/test';
-import { addPerson, expectAccessible, expectSaved, fileTicket, revoke, startRelay, ticketIdOf } from './helpers.mjs';
-
-/** A browser context signed in through a sign-in link, with a switch that cuts its network. */
-async function personAt(browser, person) {
-  const context = await browser.newContext();
-  let online = true;
-  const sockets = new Set();
-  // Cutting the network must also cut open WebSockets, which offline emulation leaves alone.
-  await context.routeWebSocket(/\/sync/, (ws) => {
-    if (!online) return ws.close();
-    const server = ws.connectToServer();
-    sockets.add({ ws, server });
-  });
-  const page = await context.newPage();
-  const received = [];
-  page.on('websocket', (socket) => socket.on('framereceived', (frame) => received.push(Buffer.from(frame.payload))));
-  await page.goto(person.link);
-  await expect(page.locator('[data-signed-in]')).toContainText(person.name);
-  expect(page.url()).not.toContain(person.token);
-  await page.getByRole('button', { name: /Go to tickets|前往工单/ }).click();
-  await expect(page.locator('.sync-status')).toHaveAttribute('data-sync', 'up-to-date');
-  return {
-    page,
-    context,
-    received,
-    async offline() {
-      online = false;
-      await context.setOffline(true);
-      for (const { ws, server } of sockets) { ws.close(); server.close(); }
-      sockets.clear();
-      await expect(page.locator('.sync-status')).toHaveAttribute('data-sync', 'offline');
-    },
-    async online() {
-      online = true;
-      await context.setOffline(false);
-    },
-  };
-}
+import { addPerson, expectAccessible, expectSaved, fileTicket, personAt, revoke, startRelay, ticketIdOf } from './helpers.mjs';
 
 async function openTicket(page, title) {
   await page.locator('a', { hasText: /^Tickets$|^工单$/ }).first().click();

@@ -575,14 +575,17 @@ impl Desk {
             self.choose_all()?;
             return Ok(Vec::new());
         }
-        let Some(index) = self.docs.relay_indexes.get_mut(&id) else {
+        if !self.docs.relay_indexes.contains_key(&id) {
             return Ok(Vec::new());
-        };
+        }
         self.dirty.insert(id);
+        let mut wanted = self.learn_shared(id)?;
+        let Some(index) = self.docs.relay_indexes.get_mut(&id) else {
+            return Ok(wanted);
+        };
         let seen = self.indexes_seen.remove(&id).unwrap_or_default();
         let listed = ticket_index::written_since(index, &seen)?;
         self.indexes_seen.insert(id, index.get_heads());
-        let mut wanted = Vec::new();
         for row in listed {
             if self.docs.tickets.contains_key(&row.id) {
                 continue;
@@ -597,6 +600,25 @@ impl Desk {
             }
         }
         Ok(wanted)
+    }
+
+    /// Shared documents a relay index names that this desk did not know of (made while it was
+    /// online): from now on they are the organisation's, and sync fetches them.
+    fn learn_shared(&mut self, index: DocumentId) -> Result<Vec<DocumentId>, StoreError> {
+        let Some(doc) = self.docs.relay_indexes.get(&index) else {
+            return Ok(Vec::new());
+        };
+        let mut known = self.docs.desk.organisation();
+        let new: Vec<DocumentId> = ticket_index::announced(doc)
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .collect();
+        if !new.is_empty() {
+            known.extend(&new);
+            self.docs.desk.set_organisation(&known)?;
+            self.dirty.insert(self.docs.desk_id);
+        }
+        Ok(new)
     }
 
     /// The writes that would make every changed document durable.

@@ -121,6 +121,32 @@ pub fn written_since(
     Ok(written)
 }
 
+/// Where a relay index names the shared documents (organisation configuration, the workbench,
+/// the suggestion board) its audience reads, so a page learns of one created while it is online.
+const SHARED: &str = "shared_documents";
+
+/// Names a shared document in a relay index; nothing changes if it is named already.
+pub fn announce(doc: &mut impl Transactable, id: DocumentId) -> Result<(), StoreError> {
+    let map = match doc.get(ROOT, SHARED)? {
+        Some((Value::Object(ObjType::Map), map)) => map,
+        _ => doc.put_object(ROOT, SHARED, ObjType::Map)?,
+    };
+    if doc.get(&map, id.to_string())?.is_none() {
+        doc.put(&map, id.to_string(), true)?;
+    }
+    Ok(())
+}
+
+/// The shared documents a relay index names.
+pub fn announced(doc: &impl ReadDoc) -> Vec<DocumentId> {
+    match doc.get(ROOT, SHARED) {
+        Ok(Some((Value::Object(ObjType::Map), map))) => {
+            doc.keys(&map).filter_map(|k| k.parse().ok()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Removes one ticket's row, if it is there.
 pub fn remove_row(doc: &mut impl Transactable, id: DocumentId) -> Result<(), StoreError> {
     let tickets = obj_at(doc, &ROOT, "tickets")?;

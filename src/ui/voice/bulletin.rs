@@ -3,7 +3,7 @@
 //! answered by the department it is for).
 
 use super::report::{subject_name, use_report};
-use super::{period, period_name, today, use_voice, Span, VoiceNav};
+use super::{department_choices, period, period_name, today, use_voice, Span, VoiceNav};
 use crate::domain::catalog::Text;
 use crate::domain::voice::recognition::{
     awards, AwardLevel, AwardMetric, AwardRule, Post, PostKind,
@@ -63,7 +63,7 @@ fn Awards() -> impl IntoView {
         }
         let zh = i18n.get_locale() == Locale::zh_CN;
         let l = i18n.get_locale();
-        won.into_iter().map(|a| {
+        let items = won.into_iter().map(|a| {
             let rule = rules.iter().find(|r| r.id == a.rule).cloned();
             let name = rule.as_ref().map(|r| r.name.show(zh).to_string()).unwrap_or_default();
             let who = directory.with(|d| catalog.with(|c| subject_name(&a.subject, d, c, zh)));
@@ -79,13 +79,14 @@ fn Awards() -> impl IntoView {
                     <p class="award-winner"><strong>{who}</strong>" · "{value}<span class="muted">" ("{basis}")"</span></p>
                 </li>
             }
-        }).collect_view().into_any()
+        }).collect_view();
+        view! { <ul class="plain awards">{items}</ul> }.into_any()
     };
     let may_configure = Memo::new(move |_| state.read(|d| d.may_configure()));
     view! {
         <section class="card" aria-labelledby="awards-title">
             <h2 id="awards-title">{t!(i18n, voice.awards_title)}" · "{period_name(Span::Quarter, start)}</h2>
-            <ul class="plain awards">{winners}</ul>
+            {winners}
             {move || may_configure.get().then(|| view! { <AwardRules/> })}
         </section>
     }
@@ -193,19 +194,20 @@ fn Bulletin() -> impl IntoView {
             return view! { <p class="empty">{t!(i18n, voice.no_posts)}</p> }.into_any();
         }
         let l = i18n.get_locale();
-        posts.into_iter().map(|p| view! {
+        let items = posts.into_iter().map(|p| view! {
             <li class="post" data-kind=p.kind.as_str()>
                 <p class="muted"><span class="badge">{post_kind_label(l, p.kind)}</span>" "{p.by.clone()}" · "{date_time(l, p.at)}</p>
                 <h3>{p.title.clone()}</h3>
                 <p class="prose">{p.body.clone()}</p>
             </li>
-        }).collect_view().into_any()
+        }).collect_view();
+        view! { <ul class="plain posts">{items}</ul> }.into_any()
     };
     view! {
         <section class="card" aria-labelledby="posts-title">
             <h2 id="posts-title">{t!(i18n, voice.posts_title)}</h2>
             {move || may_configure.get().then(|| view! { <PostForm/> })}
-            <ul class="plain posts">{posts}</ul>
+            {posts}
         </section>
     }
 }
@@ -327,7 +329,7 @@ fn SuggestionBox() -> impl IntoView {
         }
         let l = i18n.get_locale();
         let me = me.get();
-        ranked.into_iter().map(|(s, votes)| {
+        let items = ranked.into_iter().map(|(s, votes)| {
             let id = s.id.clone();
             let voted = b.votes.get(&s.id).is_some_and(|v| v.contains(&me));
             let author = if s.author.is_empty() { td_string!(l, voice.anonymous).to_string() } else { s.author.clone() };
@@ -339,9 +341,10 @@ fn SuggestionBox() -> impl IntoView {
                 <li class="suggestion" data-suggestion=s.id.clone() data-votes=votes>
                     <p class="prose">{s.text.clone()}</p>
                     <p class="muted">{author}" → "{for_department}" · "{date_time(l, s.at)}</p>
-                    <button type="button" class="button vote" aria-pressed=voted.to_string() aria-label=vote_label
+                    <button type="button" class="button vote" aria-pressed=voted.to_string()
                         on:click=move |_| { let _ = state.vote(&vote_id, !voted); }>
-                        {if voted { "▲ " } else { "△ " }}{votes}
+                        <span aria-hidden="true">{if voted { "▲ " } else { "△ " }}{votes}</span>
+                        <span class="visually-hidden">{vote_label}</span>
                     </button>
                     {match reply {
                         Some(r) => view! {
@@ -351,7 +354,8 @@ fn SuggestionBox() -> impl IntoView {
                     }}
                 </li>
             }
-        }).collect_view().into_any()
+        }).collect_view();
+        view! { <ol class="plain suggestions">{items}</ol> }.into_any()
     };
     view! {
         <section class="card" aria-labelledby="suggestions-title">
@@ -363,8 +367,8 @@ fn SuggestionBox() -> impl IntoView {
                     <div class="field"><label for="suggestion-department">{t!(i18n, voice.suggestion_for)}</label>
                         <select id="suggestion-department" on:change=move |ev| department.set(event_target_value(&ev))>
                             <option value="">{t!(i18n, voice.choose)}</option>
-                            {move || directory.with(crate::ui::directory::departments_in_order).into_iter().map(|(d, name, depth)| view! {
-                                <option value=d.0>{crate::ui::directory::indented(&name, depth)}</option>
+                            {move || department_choices(state).into_iter().map(|(id, label)| view! {
+                                <option value=id>{label}</option>
                             }).collect_view()}
                         </select></div>
                     <label class="option"><input type="checkbox" id="suggestion-anonymous" bind:checked=anonymous/>{t!(i18n, voice.anonymous_label)}</label>
@@ -373,7 +377,7 @@ fn SuggestionBox() -> impl IntoView {
                 <ul class="field-error" role="alert" id="suggestion-problems">{move || problems.get().iter().map(|e| view! { <li>{suggestion_error(i18n.get_locale(), e)}</li> }).collect_view()}</ul>
                 <button type="submit" class="button primary">{t!(i18n, voice.suggest)}</button>
             </form>
-            <ol class="plain suggestions">{list}</ol>
+            {list}
         </section>
     }
 }

@@ -14,6 +14,7 @@ pub use report::ReportPage;
 pub use surveys::{SurveyAnswerPage, SurveysPage};
 pub use workbench::NeedsPage;
 
+use super::directory::{departments_in_order, indented, use_directory};
 use super::format::day_start;
 use super::i18n::*;
 use super::route::Route;
@@ -42,6 +43,22 @@ fn VoiceNav() -> impl IntoView {
             <a href=Route::Bulletin.href() aria-current=current(Route::Bulletin)>{t!(i18n, voice.nav_bulletin)}</a>
         </nav>
     }
+}
+
+/// The departments to choose from: the directory's tree (indented), or before there is a
+/// directory, the departments tickets name. Each is (id, label).
+fn department_choices(state: AppState) -> Vec<(String, String)> {
+    let tree = use_directory().with(departments_in_order);
+    if tree.is_empty() {
+        return state
+            .read(|d| d.departments())
+            .into_iter()
+            .map(|d| (d.clone(), d))
+            .collect();
+    }
+    tree.into_iter()
+        .map(|(id, name, depth)| (id.0, indented(&name, depth)))
+        .collect()
 }
 
 /// The voice configuration (rating settings, surveys, awards, bulletin), tracked.

@@ -1,13 +1,12 @@
 //! For administrators: how ratings are asked for, and the survey builder.
 
-use super::use_voice;
+use super::{department_choices, use_voice};
 use crate::domain::catalog::Text;
 use crate::domain::classification::Segment;
 use crate::domain::voice::rating::RatingSettings;
 use crate::domain::voice::survey::{
     Dimension, Question, QuestionKind, Schedule, Survey, SurveyAudience, SurveyError,
 };
-use crate::ui::directory::{departments_in_order, indented, use_directory};
 use crate::ui::format::today_input;
 use crate::ui::i18n::*;
 use crate::ui::labels::segment_label;
@@ -170,7 +169,6 @@ pub fn SurveyBuilder() -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
     let voice = use_voice(state);
-    let directory = use_directory();
     let title_zh = RwSignal::new(String::new());
     let title_en = RwSignal::new(String::new());
     let confidential = RwSignal::new(true);
@@ -230,15 +228,14 @@ pub fn SurveyBuilder() -> impl IntoView {
         }
     };
     let department_boxes = move || {
-        let tree = directory.with(departments_in_order);
-        tree.into_iter().map(|(id, name, depth)| {
-            let (id_check, id_set) = (id.0.clone(), id.0.clone());
+        department_choices(state).into_iter().map(|(id, label)| {
+            let (id_check, id_set) = (id.clone(), id);
             view! {
                 <label class="option">
                     <input type="checkbox" prop:checked=move || departments.with(|d| d.contains(&id_check))
                         on:change=move |ev| { let on = event_target_checked(&ev); let id = id_set.clone();
                             departments.update(|d| { d.retain(|x| *x != id); if on { d.push(id) } }); }/>
-                    {indented(&name, depth)}
+                    {label}
                 </label>
             }
         }).collect_view()
@@ -315,8 +312,8 @@ fn schedule_label(l: Locale, key: &str) -> &'static str {
 
 #[component]
 fn QuestionEditor(key: u32, questions: RwSignal<Vec<QuestionDraft>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let i18n = use_i18n();
-    let directory = use_directory();
     let get = move |f: fn(&QuestionDraft) -> String| {
         move || questions.with(|qs| qs.iter().find(|q| q.key == key).map(f).unwrap_or_default())
     };
@@ -378,8 +375,8 @@ fn QuestionEditor(key: u32, questions: RwSignal<Vec<QuestionDraft>>) -> impl Int
                 <div class="field"><label for=id("about")>{t!(i18n, voice.about)}</label>
                     <select id=id("about") on:change=set(|q, v| q.about = v)>
                         <option value="">{t!(i18n, voice.about_desk)}</option>
-                        {move || directory.with(departments_in_order).into_iter().map(|(d, name, depth)| view! {
-                            <option value=d.0>{indented(&name, depth)}</option>
+                        {move || department_choices(state).into_iter().map(|(id, label)| view! {
+                            <option value=id>{label}</option>
                         }).collect_view()}
                     </select></div>
                 <label class="option"><input type="checkbox" id=id("required")

@@ -1,7 +1,7 @@
 //! The needs workbench, for the serving side: needs ranked by a score the data raises, the
 //! interview and forum notes they come from, and improvement plans with their effect.
 
-use super::{one_decimal, today, use_voice, VoiceNav};
+use super::{department_choices, one_decimal, today, use_voice, VoiceNav};
 use crate::domain::voice::results::RoundResult;
 use crate::domain::voice::survey::Survey;
 use crate::domain::voice::workbench::{
@@ -11,7 +11,7 @@ use crate::domain::voice::workbench::{
 use crate::domain::{TicketSummary, Timestamp};
 use crate::store::organisation::OrgKind;
 use crate::store::voice_doc::Workbench;
-use crate::ui::directory::{department_name, departments_in_order, indented, use_directory};
+use crate::ui::directory::{department_name, use_directory};
 use crate::ui::format::today_input;
 use crate::ui::i18n::*;
 use crate::ui::service_levels::use_service_levels;
@@ -159,7 +159,7 @@ fn RankedNeeds() -> impl IntoView {
                     <td class="measure">{measure}</td>
                     <td class="number">{need.frequency}" × "{need.impact}</td>
                     <td class="number figure">{format!("{score:.1}")}</td>
-                    <td class="number">{evidence}</td>
+                    <td class="number evidence-count">{evidence}</td>
                     <td>
                         <label class="visually-hidden" for=select_id.clone()>{t!(i18n, voice.need_status)}</label>
                         <select id=select_id on:change=move |ev| {
@@ -201,14 +201,14 @@ fn RankedNeeds() -> impl IntoView {
 
 /// A select of the directory's departments (or "anyone").
 fn department_select(id: &'static str, value: RwSignal<String>, anyone: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let i18n = use_i18n();
-    let directory = use_directory();
     view! {
         <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
             <option value="">{move || if anyone { t_string!(i18n, voice.anyone) } else { t_string!(i18n, voice.choose) }}</option>
-            {move || directory.with(departments_in_order).into_iter().map(|(d, name, depth)| {
-                let selected = d.0 == value.get_untracked();
-                view! { <option value=d.0 selected=selected>{indented(&name, depth)}</option> }
+            {move || department_choices(state).into_iter().map(|(id, label)| {
+                let selected = id == value.get_untracked();
+                view! { <option value=id selected=selected>{label}</option> }
             }).collect_view()}
         </select>
     }
@@ -470,12 +470,12 @@ fn Interviews() -> impl IntoView {
         }).collect_view()
     };
     let department_boxes = move || {
-        directory.with(departments_in_order).into_iter().map(|(id, name, depth)| {
-        let (a, b) = (id.0.clone(), id.0.clone());
+        department_choices(state).into_iter().map(|(id, label)| {
+        let (a, b) = (id.clone(), id);
         view! {
             <label class="option"><input type="checkbox" prop:checked=move || present.with(|p| p.contains(&a))
                 on:change=move |ev| { let on = event_target_checked(&ev); let id = b.clone(); present.update(|p| { p.retain(|x| *x != id); if on { p.push(id) } }); }/>
-                {indented(&name, depth)}</label>
+                {label}</label>
         }
     }).collect_view()
     };
