@@ -65,6 +65,12 @@ for (const locale of ['en-US', 'zh-CN']) {
     await page.goto('./#/customers');
     await expect(page.locator('h1')).toBeVisible();
     await expectAccessible(page, 'customers');
+    // The voice of the customer: on a desk of one's own, every form is open to its owner.
+    for (const route of ['surveys', 'report', 'needs', 'bulletin']) {
+      await page.goto(`./#/${route}`);
+      await expect(page.locator('.subnav')).toBeVisible();
+      await expectAccessible(page, route);
+    }
     await page.goto('./#/signin');
     await page.locator('#sign-in-token').fill('idk_not_a_real_token');
     await page.locator('form button[type=submit]').click();

@@ -589,6 +589,38 @@ mod tests {
     }
 
     #[test]
+    fn a_rating_given_offline_on_two_devices_merges_to_one_and_a_third_is_refused() {
+        let mut here = new_ticket();
+        here.change_status(Status::InProgress, "agent", Timestamp(2_000))
+            .unwrap();
+        here.change_status(Status::Resolved, "agent", Timestamp(3_000))
+            .unwrap();
+        let mut there = TicketDoc {
+            doc: here.doc.fork(),
+        };
+        here.note_rating_request(false, Timestamp(4_000)).unwrap();
+        here.note_rating_request(false, Timestamp(9_000)).unwrap();
+        assert_eq!(
+            here.read().unwrap().feedback.asked_at,
+            Some(Timestamp(4_000))
+        );
+        here.rate(2, "慢", ("王芳", true), Timestamp(5_000))
+            .unwrap();
+        there.rate(5, "", ("王芳", true), Timestamp(6_000)).unwrap();
+        here.automerge_mut().merge(there.automerge_mut()).unwrap();
+        let rating = here.read().unwrap().feedback.rating.unwrap();
+        assert!(rating.score == 2 || rating.score == 5);
+        assert!(matches!(
+            here.rate(3, "", ("王芳", true), Timestamp(7_000)),
+            Err(TicketChangeError::Rating(RatingError::AlreadyRated))
+        ));
+        assert!(matches!(
+            new_ticket().rate(9, "", ("王芳", true), Timestamp(7_000)),
+            Err(TicketChangeError::Rating(RatingError::NotResolved))
+        ));
+    }
+
+    #[test]
     fn offline_edits_on_two_devices_merge() {
         let mut here = new_ticket();
         let mut there = TicketDoc {

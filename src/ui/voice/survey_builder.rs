@@ -284,16 +284,18 @@ pub fn SurveyBuilder() -> impl IntoView {
                         <QuestionEditor key=q.key questions/>
                     </For>
                 </ol>
-                <button type="button" class="button" on:click=move |_| {
-                    let key = next_key.get();
-                    next_key.set(key + 1);
-                    questions.update(|q| q.push(QuestionDraft::new(key)));
-                }>{t!(i18n, voice.add_question)}</button>
                 <ul class="field-error" role="alert" id="survey-problems">
                     {move || problems.get().iter().map(|e| view! { <li>{survey_error(i18n.get_locale(), e)}</li> }).collect_view()}
                 </ul>
-                <button type="submit" class="button primary">{t!(i18n, voice.publish)}</button>
-                <span role="status" class="saved-note">{move || published.get().then(|| t_string!(i18n, voice.published))}</span>
+                <div class="form-actions">
+                    <button type="button" class="button" on:click=move |_| {
+                        let key = next_key.get();
+                        next_key.set(key + 1);
+                        questions.update(|q| q.push(QuestionDraft::new(key)));
+                    }>{t!(i18n, voice.add_question)}</button>
+                    <button type="submit" class="button primary">{t!(i18n, voice.publish)}</button>
+                    <span role="status" class="saved-note">{move || published.get().then(|| t_string!(i18n, voice.published))}</span>
+                </div>
             </form>
             <SurveyAdminList/>
         </section>

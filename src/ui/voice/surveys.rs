@@ -141,7 +141,13 @@ fn SurveyResult(survey: Survey, rounds: Vec<RoundResult>) -> impl IntoView {
     let zh = move || i18n.get_locale() == Locale::zh_CN;
     let title = survey.title.clone();
     let Some(latest) = latest else {
-        return ().into_any();
+        return view! {
+            <article class="card survey-result" data-survey=survey.id.clone()>
+                <h3>{move || title.show(zh()).to_string()}</h3>
+                <p class="muted">{t!(i18n, voice.no_answers_yet)}</p>
+            </article>
+        }
+        .into_any();
     };
     let everyone = latest.groups.first().cloned();
     let questions = survey.questions.clone();
@@ -401,7 +407,10 @@ fn question_input(
         QuestionKind::Likert | QuestionKind::Nps => {
             let (min, max) = kind.scale().expect("scored");
             let nps = matches!(kind, QuestionKind::Nps);
+            let i18n = use_i18n();
+            let anchors = move || if nps { t_string!(i18n, voice.nps_anchors) } else { t_string!(i18n, voice.likert_anchors) };
             view! {
+                <p class="hint">{anchors}</p>
                 <div class=if nps { "scale nps" } else { "scale" }>
                     {(min..=max).map(|v| {
                         let (id_check, id_set) = (id.clone(), id.clone());
