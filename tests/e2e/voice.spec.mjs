@@ -95,6 +95,8 @@ test('rate a resolved ticket, see it in the report; answer a survey offline and 
     const result = root.page.locator('.survey-result');
     await expect(result).toContainText('1 respondents', { timeout: 20_000 });
     await expect(result.locator('td.figure')).toHaveText('4.0 / 5');
+    await root.page.goto(`${relay.url}#/report`);
+    await expect(root.page.locator('#report-surveys tbody tr', { hasText: 'Overall satisfaction' })).toContainText('4.0');
     await wang.page.goto(`${relay.url}#/surveys`);
     await expect(wang.page.locator('.survey-item .badge.answered')).toBeVisible();
     await expect(wang.page.locator('.survey-result')).toContainText('1 respondents');

@@ -236,6 +236,29 @@ fn LowestItems(report: Memo<Report>) -> impl IntoView {
     }
 }
 
+/// How many people in the directory a survey asks, when the directory lists people.
+fn audience_size(state: AppState, survey: &Survey) -> Option<usize> {
+    let directory = use_directory();
+    let segments = if survey.audience.segments.is_empty() {
+        Default::default()
+    } else {
+        directory.with(|d| crate::ui::customers::department_segments(state, d))
+    };
+    directory.with(|d| {
+        (!d.people.is_empty()).then(|| {
+            d.people
+                .values()
+                .filter(|p| {
+                    let department = &p.department.0;
+                    survey
+                        .audience
+                        .includes(department, segments.get(department).copied())
+                })
+                .count()
+        })
+    })
+}
+
 #[component]
 fn SurveyLines(report: Memo<Report>) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -265,6 +288,14 @@ fn SurveyLines(report: Memo<Report>) -> impl IntoView {
                 } else {
                     directory.with(|d| department_name(d, &l.about))
                 };
+                let invited = voice
+                    .with(|v| v.surveys.get(&l.survey).cloned())
+                    .and_then(|s| audience_size(state, &s));
+                let rate = percent(
+                    invited
+                        .filter(|n| *n > 0)
+                        .map(|n| l.respondents as f64 / n as f64),
+                );
                 let (now, before) = match l.nps {
                     Some(n) => (
                         format!("NPS {n:+}"),
@@ -280,12 +311,14 @@ fn SurveyLines(report: Memo<Report>) -> impl IntoView {
                         <td>{about}</td>
                         <td class="number">{l.round}</td>
                         <td class="number">{l.respondents}</td>
+                        <td class="number">{rate}</td>
                         <td class="number figure">{now}</td>
                         <td class="number">{before}</td>
                     </tr>
                 }
             })
             .collect_view();
+        let download = move |_| save_file("survey-scores.csv", &report.with(Report::surveys_csv));
         Some(view! {
             <div class="table-scroll">
                 <table class="data" id="report-surveys">
@@ -295,12 +328,16 @@ fn SurveyLines(report: Memo<Report>) -> impl IntoView {
                         <th scope="col">{t!(i18n, voice.about)}</th>
                         <th scope="col">{t!(i18n, voice.round)}</th>
                         <th scope="col">{t!(i18n, voice.respondents)}</th>
+                        <th scope="col">{t!(i18n, voice.response_rate)}</th>
                         <th scope="col">{t!(i18n, voice.score)}</th>
                         <th scope="col">{t!(i18n, voice.previous_round)}</th>
                     </tr></thead>
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            <button type="button" class="button no-print" id="report-surveys-csv" on:click=download>
+                {t!(i18n, voice.download_survey_csv)}
+            </button>
         })
     }
 }

@@ -185,6 +185,40 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The survey lines as CSV.
+    pub fn surveys_csv(&self) -> String {
+        let mut out = csv_row(
+            &[
+                "survey",
+                "question",
+                "about",
+                "round",
+                "respondents",
+                "mean",
+                "nps",
+                "previous_mean",
+                "previous_nps",
+            ]
+            .map(String::from),
+        );
+        for line in &self.surveys {
+            out.push_str(&csv_row(&[
+                line.survey.clone(),
+                line.question.clone(),
+                line.about.clone(),
+                line.round.to_string(),
+                line.respondents.to_string(),
+                fixed(line.mean),
+                line.nps.map(|n| n.to_string()).unwrap_or_default(),
+                fixed(line.previous_mean),
+                line.previous_nps.map(|n| n.to_string()).unwrap_or_default(),
+            ]));
+        }
+        out
+    }
+}
+
 fn fixed(value: Option<f64>) -> String {
     value.map(|v| format!("{v:.2}")).unwrap_or_default()
 }
@@ -466,6 +500,10 @@ mod tests {
         let report = satisfaction_report(&refs, &[(&survey, &results)], period);
         assert_eq!(report.surveys.len(), 2);
         assert_eq!(report.surveys[1].nps, Some(100));
+        assert_eq!(
+            report.surveys_csv().lines().nth(2),
+            Some("s1,q2,IT,1,2,10.00,100,,")
+        );
         let low = report.lowest(5);
         // vpn has one rating only: not enough to rank. The Likert question (2.0) before laptop (3.0).
         assert_eq!(low.len(), 2);
