@@ -39,7 +39,7 @@ impl Feeds {
         let Some(Some(voice)) = read.await.map_err(std::io::Error::other)? else {
             return Ok(false);
         };
-        let changed: Vec<String> = {
+        let (changed, removed): (Vec<String>, Vec<String>) = {
             let mut book = self.surveys().inner.lock().await;
             if book.source.is_some_and(|current| current < doc) {
                 return Ok(true);
@@ -51,11 +51,21 @@ impl Feeds {
                 .filter(|(id, s)| book.definitions.get(*id) != Some(s))
                 .map(|(id, _)| id.clone())
                 .collect();
+            let removed = book
+                .definitions
+                .keys()
+                .filter(|id| !voice.surveys.contains_key(*id))
+                .cloned()
+                .collect();
             book.definitions = voice.surveys;
-            changed
+            (changed, removed)
         };
         for survey in changed {
             self.publish(&survey).await?;
+        }
+        // A survey taken down takes its results with it.
+        for survey in removed {
+            self.write_results(&survey, None).await?;
         }
         Ok(true)
     }
@@ -115,6 +125,11 @@ impl Feeds {
             summarise(definition, &responses)
         };
         let text = serde_json::to_string(&results).map_err(std::io::Error::other)?;
+        self.write_results(survey, Some(&text)).await
+    }
+
+    /// Writes (or with `None` removes) a survey's results in the index everyone reads.
+    async fn write_results(&self, survey: &str, text: Option<&str>) -> std::io::Result<()> {
         let index = self.index(&Audience::Everyone).await?;
         self.hub()
             .change(index, |d| {
@@ -123,12 +138,16 @@ impl Feeds {
                         Some((automerge::Value::Object(ObjType::Map), id)) => id,
                         _ => tx.put_object(ROOT, SURVEY_RESULTS, ObjType::Map)?,
                     };
-                    let unchanged = matches!(
-                        tx.get(&map, survey)?,
-                        Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(text.as_str())
-                    );
-                    if !unchanged {
-                        tx.put(&map, survey, text.as_str())?;
+                    let current = match tx.get(&map, survey)? {
+                        Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                        _ => None,
+                    };
+                    match text {
+                        Some(text) if current.as_deref() != Some(text) => {
+                            tx.put(&map, survey, text)?
+                        }
+                        None if current.is_some() => tx.delete(&map, survey)?,
+                        _ => {}
                     }
                     Ok::<_, automerge::AutomergeError>(())
                 });

@@ -674,4 +674,18 @@ async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_o
             .await
     );
     assert!(!root.peer.seen_on_wire.contains(&responses[1]));
+
+    // Taking the survey down takes its results with it.
+    let doc = root.peer.replica.docs.get_mut(&voice_id).unwrap();
+    save_voice(doc, &Voice::default()).unwrap();
+    root.peer.changed(voice_id).await;
+    let mut gone = false;
+    for _ in 0..50 {
+        root.peer.idle(100).await;
+        if published_round(&root).is_none() {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "the results of a removed survey are withdrawn");
 }

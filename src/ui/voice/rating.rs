@@ -175,6 +175,8 @@ pub fn RatingPrompt() -> impl IntoView {
     });
     // Asking and reminding are recorded on the ticket, so other devices hold back too.
     Effect::new(move |_| {
+        // Tried again as data arrives: the ticket may reach this device only after the prompt.
+        state.version.track();
         let reminder = match shown.get() {
             Some(Prompt::Ask(_)) => false,
             Some(Prompt::Remind(_)) => true,
