@@ -58,3 +58,22 @@ impl From<&Ticket> for TicketSummary {
         }
     }
 }
+
+impl TicketSummary {
+    /// When the ticket was last resolved, if it was.
+    pub fn resolved_at(&self) -> Option<Timestamp> {
+        self.sla
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    super::sla::SlaEventKind::StatusChanged {
+                        to: Status::Resolved,
+                        ..
+                    }
+                )
+            })
+            .map(|e| e.at)
+    }
+}

@@ -64,19 +64,9 @@ fn measured(state: AppState, needs: &[Need]) -> Vec<Option<Measured>> {
 }
 
 fn measure_text(l: Locale, m: &Measure, value: Option<&Measured>) -> String {
-    let (customer, provider) = match m {
-        Measure::FirstResponseHours {
-            customer, provider, ..
-        }
-        | Measure::ResolutionHours {
-            customer, provider, ..
-        }
-        | Measure::Rating {
-            customer, provider, ..
-        } => (customer.clone(), provider.clone()),
-    };
+    let (customer, provider) = m.parties();
     let directory = use_directory();
-    let names = directory.with(|d| (or_anyone(l, d, &customer), or_anyone(l, d, &provider)));
+    let names = directory.with(|d| (or_anyone(l, d, customer), or_anyone(l, d, provider)));
     let Some(v) = value else {
         return td_string!(l, voice.measure_no_data, from = names.0, to = names.1).to_string();
     };

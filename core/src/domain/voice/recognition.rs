@@ -134,22 +134,8 @@ fn candidates(
 
 /// Whether a ticket was (last) resolved within the period.
 fn resolved_in(row: &TicketSummary, period: Period) -> bool {
-    use crate::domain::sla::SlaEventKind;
     matches!(row.status, Status::Resolved | Status::Closed)
-        && row
-            .sla
-            .iter()
-            .rev()
-            .find(|e| {
-                matches!(
-                    e.kind,
-                    SlaEventKind::StatusChanged {
-                        to: Status::Resolved,
-                        ..
-                    }
-                )
-            })
-            .is_some_and(|e| period.contains(e.at))
+        && row.resolved_at().is_some_and(|at| period.contains(at))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -122,7 +122,8 @@ impl Measure {
         }
     }
 
-    fn parties(&self) -> (&str, &str) {
+    /// The customer and the provider measured (empty: anyone).
+    pub fn parties(&self) -> (&str, &str) {
         match self {
             Measure::FirstResponseHours {
                 customer, provider, ..

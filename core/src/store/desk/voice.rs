@@ -5,7 +5,7 @@ use super::Desk;
 use crate::domain::voice::rating::{Candidate, Rating};
 use crate::domain::voice::results::{Response, RoundResult};
 use crate::domain::voice::suggestions::{Reply, Suggestion};
-use crate::domain::{DocumentId, Status, Ticket, TicketDraft, Timestamp};
+use crate::domain::{DocumentId, Ticket, TicketDraft, Timestamp};
 use crate::store::organisation::OrgKind;
 use crate::store::voice_doc::{self, Board, Voice, Workbench, SURVEY_RESULTS};
 use crate::store::{StoreError, TicketChangeError};
@@ -168,20 +168,7 @@ impl Desk {
             .map(|r| Candidate {
                 id: r.id,
                 status: r.status,
-                resolved_at: r
-                    .sla
-                    .iter()
-                    .rev()
-                    .find(|e| {
-                        matches!(
-                            e.kind,
-                            crate::domain::sla::SlaEventKind::StatusChanged {
-                                to: Status::Resolved,
-                                ..
-                            }
-                        )
-                    })
-                    .map(|e| e.at),
+                resolved_at: r.resolved_at(),
                 feedback: r.feedback.clone(),
             })
             .collect()
