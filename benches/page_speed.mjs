@@ -2,9 +2,11 @@
 //  1. navigation → interactive ticket list, with 10,000 tickets in IndexedDB (baseline: an empty desk);
 //  2. one search keystroke → filtered list laid out, over 10,000 tickets (baseline: 100 tickets);
 //  3. the page's transfer size, gzip and brotli (baseline: the uncompressed size);
-//  4. catch-up: a desk that filed 1,000 tickets offline signs in, until the relay has them all
+//  4. all KPIs over 50,000 tickets with two years of history (baseline: 5,000);
+//  5. catch-up: a desk that filed 1,000 tickets offline signs in, until the relay has them all
 //     (baseline: 100 tickets), each run against a fresh relay.
-// Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-1000.json, desk-10000.json>
+// Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-1000.json, desk-10000.json,
+//        history-5000.json and history-50000.json>
 import { createRequire } from 'node:module';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { gzipSync, brotliCompressSync } from 'node:zlib';
 
 const require = createRequire(resolve(import.meta.dirname, '../tests/e2e/package.json'));
 const { chromium } = require('@playwright/test');
+const { seedDesk } = await import('../tests/e2e/helpers.mjs');
 const root = resolve(import.meta.dirname, '..');
 const seeds = process.argv[2];
 const port = Number(process.env.BENCH_PORT || 8290);
@@ -71,24 +74,7 @@ async function contextWithDesk(browser, file) {
   });
   const page = await context.newPage();
   await page.goto(`${url}healthz`); // same origin, without starting the app
-  const seed = JSON.parse(readFileSync(file, 'utf8'));
-  await page.evaluate(async ({ chunks, settings }) => {
-    const db = await new Promise((ok, fail) => {
-      const r = indexedDB.open('innerdesk', 1);
-      r.onupgradeneeded = () => { r.result.createObjectStore('chunks'); r.result.createObjectStore('settings'); };
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    const tx = db.transaction(['chunks', 'settings'], 'readwrite');
-    for (const [key, hex] of chunks) {
-      const bytes = new Uint8Array(hex.length / 2);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
-      tx.objectStore('chunks').put(bytes, key);
-    }
-    for (const [name, value] of Object.entries(settings)) tx.objectStore('settings').put(value, name);
-    await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onabort = () => fail(tx.error); });
-    db.close();
-  }, seed);
+  await seedDesk(page, JSON.parse(readFileSync(file, 'utf8')));
   return { context, page };
 }
 
@@ -144,6 +130,26 @@ async function sortByDueTimes(page) {
   return times;
 }
 
+/** The KPI dashboard over a desk with two years of history: the page times computing every ticket's
+ * facts and every KPI, the who-serves-whom map and the bottlenecks of the quarter, and reports it on
+ * the page; each run is a fresh load. */
+async function kpiTimes(browser, file) {
+  const { context, page } = await contextWithDesk(browser, file);
+  const times = [];
+  await page.goto(`${url}#/measure`);
+  for (let i = 0; i <= RUNS; i++) {
+    if (i > 0) await page.reload();
+    const section = page.locator('.measure-page');
+    await page.waitForSelector('#kpi-table, .measure-page .empty', { timeout: 120_000 });
+    const facts = Number(await section.getAttribute('data-facts-ms'));
+    const kpis = Number(await section.getAttribute('data-kpi-ms'));
+    if (i > 0) times.push(facts + kpis);
+  }
+  const volume = await page.locator('#kpi-totals [data-kpi=volume]').getAttribute('data-value');
+  await context.close();
+  return { times, volume };
+}
+
 function pageSize() {
   const files = readdirSync(`${root}/dist`).filter((f) => /\.(wasm|js|css|html)$/.test(f) && f !== 'sw.js');
   const bytes = Buffer.concat(files.map((f) => readFileSync(`${root}/dist/${f}`)));
@@ -167,6 +173,8 @@ try {
   const bigDue = await sortByDueTimes(big.page);
   const badges = await big.page.locator('.due-badge').count();
   await big.context.close();
+  const kpiSmall = await kpiTimes(browser, `${seeds}/history-5000.json`);
+  const kpiBig = await kpiTimes(browser, `${seeds}/history-50000.json`);
   const size = pageSize();
   relay.kill('SIGKILL');
   await relay.exited;
@@ -182,6 +190,8 @@ try {
   console.log(`  list after the last keystroke: "${bigKeys.shown.trim()}"`);
   console.log(`sort by due (every clock of the open tickets recomputed), 10,000 tickets: median ${ms(median(bigDue))}, p95 ${ms(p95(bigDue))} (goal ≤ 150 ms)`);
   console.log(`  baseline, 100 tickets: median ${ms(median(smallDue))} → ratio ${(median(bigDue) / median(smallDue)).toFixed(2)}×; due badges drawn: ${badges}`);
+  console.log(`all KPIs (facts, every KPI by five groupings, the map, the bottlenecks), 50,000 tickets: median ${ms(median(kpiBig.times))}, p95 ${ms(p95(kpiBig.times))} (goal ≤ 200 ms); ${kpiBig.volume} filed in the quarter`);
+  console.log(`  baseline, 5,000 tickets: median ${ms(median(kpiSmall.times))} → ratio ${(median(kpiBig.times) / median(kpiSmall.times)).toFixed(2)}×`);
   console.log(`page size: gzip ${(size.gzip / 1024).toFixed(0)} KiB, brotli ${(size.brotli / 1024).toFixed(0)} KiB`);
   console.log(`  baseline, uncompressed: ${(size.raw / 1024).toFixed(0)} KiB → gzip ratio ${(size.gzip / size.raw).toFixed(2)}`);
   console.log(`catch-up after signing in with 1,000 tickets filed offline: median ${ms(median(catchUpBig))} (goal ≤ 2000 ms)`);

@@ -7,6 +7,7 @@ use super::directory::{provide_directory, DirectoryPage};
 use super::header::Header;
 use super::i18n::*;
 use super::labels::locale_tag;
+use super::measure::{provide_measure_facts, BottlenecksPage, ForecastPage, KpiPage, MapPage};
 use super::profile_form::ProfileForm;
 use super::route::{use_route, Route};
 use super::service_levels::provide_service_levels;
@@ -59,6 +60,7 @@ fn Shell(state: AppState) -> impl IntoView {
     provide_context(route);
     provide_directory(state);
     provide_service_levels(state);
+    provide_measure_facts(state);
     let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
     warn_before_closing_with_unsaved_changes(state);
     sync::start(state);
@@ -96,6 +98,10 @@ fn Shell(state: AppState) -> impl IntoView {
                     Route::Report => view! { <ReportPage/> }.into_any(),
                     Route::Needs => view! { <NeedsPage/> }.into_any(),
                     Route::Bulletin => view! { <BulletinPage/> }.into_any(),
+                    Route::Kpis => view! { <KpiPage/> }.into_any(),
+                    Route::ServiceMap => view! { <MapPage/> }.into_any(),
+                    Route::Bottlenecks => view! { <BottlenecksPage/> }.into_any(),
+                    Route::Forecast => view! { <ForecastPage/> }.into_any(),
                     Route::SignIn => view! { <SignInPage/> }.into_any(),
                 }
             }}

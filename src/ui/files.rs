@@ -30,3 +30,32 @@ pub async fn chosen_file(input: &web_sys::HtmlInputElement) -> Option<(String, V
     let buffer = JsFuture::from(file.array_buffer()).await.ok()?;
     Some((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
 }
+
+/// Offers a table on the page as a CSV file, cell by cell as shown (for tables whose figures have
+/// no export of their own).
+pub fn save_table(table_id: &str, name: &str) {
+    let Some(table) = document().get_element_by_id(table_id) else {
+        return;
+    };
+    let Ok(rows) = table.query_selector_all("tr") else {
+        return;
+    };
+    let mut csv = String::new();
+    for r in 0..rows.length() {
+        let Some(row) = rows
+            .item(r)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let Ok(cells) = row.query_selector_all("th, td") else {
+            continue;
+        };
+        let texts: Vec<String> = (0..cells.length())
+            .filter_map(|c| cells.item(c)?.text_content())
+            .map(|t| t.trim().to_string())
+            .collect();
+        csv.push_str(&crate::domain::people_csv::csv_row(&texts));
+    }
+    save_file(name, &csv);
+}

@@ -28,6 +28,13 @@ pub fn Header() -> impl IntoView {
         )
         .then_some("page")
     };
+    let in_measure = move || {
+        matches!(
+            route.get(),
+            Route::Kpis | Route::ServiceMap | Route::Bottlenecks | Route::Forecast
+        )
+        .then_some("page")
+    };
     let profile_name = Memo::new(move |_| state.read(|d| d.profile().map(|p| p.name)));
     let save_text = move || match state.save.get() {
         SaveState::Saved => t_string!(i18n, save.saved),
@@ -60,6 +67,7 @@ pub fn Header() -> impl IntoView {
                 <a href=Route::Directory.href() aria-current=current(Route::Directory)>{t!(i18n, nav.directory)}</a>
                 <a href=Route::Customers.href() aria-current=current(Route::Customers)>{t!(i18n, nav.customers)}</a>
                 <a href=Route::Surveys.href() aria-current=in_voice>{t!(i18n, nav.voice)}</a>
+                <a href=Route::Kpis.href() aria-current=in_measure>{t!(i18n, nav.measure)}</a>
                 <a class="primary-link" href=Route::NewTicket.href() aria-current=current(Route::NewTicket)>
                     {t!(i18n, nav.new_ticket)}
                 </a>

@@ -14,6 +14,8 @@ mod files;
 mod format;
 mod header;
 mod labels;
+mod measure;
+mod period;
 mod profile_form;
 mod route;
 mod search_form;

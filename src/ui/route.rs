@@ -1,6 +1,6 @@
 //! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/catalog`, `#/request/<service>`, `#/sla`,
 //! `#/directory`, `#/customers`, `#/surveys`, `#/survey/<id>`, `#/report`, `#/needs`,
-//! `#/bulletin`, `#/profile`,
+//! `#/bulletin`, `#/measure[/map|/bottlenecks|/forecast]`, `#/profile`,
 //! `#/signin[/<token>]`), so the page works from any static host and offline without server-side
 //! rewrites.
 
@@ -34,6 +34,13 @@ pub enum Route {
     Needs,
     /// Awards, the bulletin and the suggestion box.
     Bulletin,
+    /// The KPI dashboard.
+    Kpis,
+    /// Who serves whom.
+    ServiceMap,
+    Bottlenecks,
+    /// Demand forecasts and staffing.
+    Forecast,
     /// Signing in to the organisation's relay (a sign-in link carries its token after the slash).
     SignIn,
 }
@@ -46,6 +53,10 @@ impl Route {
             Some(("request", id)) => id.parse().map(Route::Request).unwrap_or(Route::Catalog),
             Some(("survey", id)) => id.parse().map(Route::Survey).unwrap_or(Route::Surveys),
             Some(("signin", _)) => Route::SignIn,
+            Some(("measure", "map")) => Route::ServiceMap,
+            Some(("measure", "bottlenecks")) => Route::Bottlenecks,
+            Some(("measure", "forecast")) => Route::Forecast,
+            Some(("measure", _)) => Route::Kpis,
             _ => match path {
                 "new" => Route::NewTicket,
                 "profile" => Route::Profile,
@@ -57,6 +68,7 @@ impl Route {
                 "report" => Route::Report,
                 "needs" => Route::Needs,
                 "bulletin" => Route::Bulletin,
+                "measure" => Route::Kpis,
                 "signin" => Route::SignIn,
                 _ => Route::Tickets,
             },
@@ -79,6 +91,10 @@ impl Route {
             Route::Report => "#/report".into(),
             Route::Needs => "#/needs".into(),
             Route::Bulletin => "#/bulletin".into(),
+            Route::Kpis => "#/measure".into(),
+            Route::ServiceMap => "#/measure/map".into(),
+            Route::Bottlenecks => "#/measure/bottlenecks".into(),
+            Route::Forecast => "#/measure/forecast".into(),
             Route::SignIn => "#/signin".into(),
         }
     }
@@ -130,6 +146,10 @@ mod tests {
             Route::Report,
             Route::Needs,
             Route::Bulletin,
+            Route::Kpis,
+            Route::ServiceMap,
+            Route::Bottlenecks,
+            Route::Forecast,
         ] {
             assert_eq!(Route::parse(&route.href()), route);
         }

@@ -95,7 +95,7 @@ impl ServiceLevels {
             .with(|c| c.clocks(&calendars.0, service, events, segment, now))
     }
 
-    fn segment_of(&self, department: &str, now: Timestamp) -> Option<Segment> {
+    pub fn segment_of(&self, department: &str, now: Timestamp) -> Option<Segment> {
         if department.is_empty() {
             return None;
         }

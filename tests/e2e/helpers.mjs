@@ -127,3 +127,29 @@ export async function personAt(browser, person) {
     },
   };
 }
+
+/** Writes a desk prepared natively (chunks as hex, and settings) into the page's IndexedDB, exactly
+ * as the page stores it, a batch at a time so a large desk never travels as one message. Call on a
+ * page of the right origin before the app has opened its database. */
+export async function seedDesk(page, { chunks, settings }) {
+  const BATCH = 2_000;
+  for (let i = 0; i < chunks.length || i === 0; i += BATCH) {
+    await page.evaluate(async ({ batch, settings }) => {
+      const db = await new Promise((ok, fail) => {
+        const r = indexedDB.open('innerdesk', 1);
+        r.onupgradeneeded = () => { r.result.createObjectStore('chunks'); r.result.createObjectStore('settings'); };
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      const tx = db.transaction(['chunks', 'settings'], 'readwrite');
+      for (const [key, hex] of batch) {
+        const bytes = new Uint8Array(hex.length / 2);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
+        tx.objectStore('chunks').put(bytes, key);
+      }
+      for (const [name, value] of Object.entries(settings)) tx.objectStore('settings').put(value, name);
+      await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onabort = () => fail(tx.error); });
+      db.close();
+    }, { batch: chunks.slice(i, i + BATCH), settings });
+  }
+}

@@ -21,3 +21,24 @@ impl Timestamp {
         self.0
     }
 }
+
+/// A span of time, `start` included, `end` not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl Period {
+    pub fn contains(&self, at: Timestamp) -> bool {
+        self.start <= at && at < self.end
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Period {
+        Period {
+            start: Timestamp(self.start.0 - (self.end.0 - self.start.0)),
+            end: self.start,
+        }
+    }
+}

@@ -15,18 +15,16 @@ pub use surveys::{SurveyAnswerPage, SurveysPage};
 pub use workbench::NeedsPage;
 
 use super::directory::{departments_in_order, indented, use_directory};
-use super::format::day_start;
 use super::i18n::*;
+use super::period::{period, period_name, today, Span};
 use super::route::Route;
 use super::state::{new_id, now, AppState};
 use crate::domain::voice::rating::Rating;
-use crate::domain::voice::report::Period;
 use crate::domain::voice::results::Response;
 use crate::domain::voice::suggestions::{Reply, Suggestion};
 use crate::domain::{DocumentId, Ticket, TicketDraft};
 use crate::store::voice_doc::{Voice, Workbench};
 use crate::store::{StoreError, TicketChangeError};
-use chrono::{Datelike, Months, NaiveDate};
 use leptos::prelude::*;
 
 /// The links between the voice pages.
@@ -109,81 +107,6 @@ impl AppState {
     pub fn answer_survey(&self, response: &Response) -> Result<(), StoreError> {
         self.change(|d| d.answer_survey(new_id(), response))
     }
-}
-
-/// How long a report period is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Span {
-    Month,
-    Quarter,
-    Year,
-}
-
-impl Span {
-    const ALL: [Span; 3] = [Span::Month, Span::Quarter, Span::Year];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Span::Month => "month",
-            Span::Quarter => "quarter",
-            Span::Year => "year",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    fn months(self) -> u32 {
-        match self {
-            Span::Month => 1,
-            Span::Quarter => 3,
-            Span::Year => 12,
-        }
-    }
-
-    fn label(self, l: Locale) -> &'static str {
-        match self {
-            Span::Month => td_string!(l, voice.span_month),
-            Span::Quarter => td_string!(l, voice.span_quarter),
-            Span::Year => td_string!(l, voice.span_year),
-        }
-    }
-}
-
-/// The calendar period of a span containing `today`, moved back `back` periods, in local time,
-/// with its first day.
-fn period(span: Span, back: u32, today: NaiveDate) -> (Period, NaiveDate) {
-    let first_month = match span {
-        Span::Month => today.month(),
-        Span::Quarter => (today.month() - 1) / 3 * 3 + 1,
-        Span::Year => 1,
-    };
-    let start = NaiveDate::from_ymd_opt(today.year(), first_month, 1).expect("a valid month");
-    let start = start - Months::new(span.months() * back);
-    let end = start + Months::new(span.months());
-    let at = |d: NaiveDate| day_start(&d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-    (
-        Period {
-            start: at(start),
-            end: at(end),
-        },
-        start,
-    )
-}
-
-/// A period's name: "2026-11", "2026 Q4", "2026".
-fn period_name(span: Span, start: NaiveDate) -> String {
-    match span {
-        Span::Month => start.format("%Y-%m").to_string(),
-        Span::Quarter => format!("{} Q{}", start.year(), (start.month() - 1) / 3 + 1),
-        Span::Year => start.year().to_string(),
-    }
-}
-
-/// Today in the user's time zone.
-fn today() -> NaiveDate {
-    NaiveDate::parse_from_str(&super::format::today_input(), "%Y-%m-%d").unwrap_or_default()
 }
 
 /// A score with one decimal, or a dash.

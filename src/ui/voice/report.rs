@@ -2,7 +2,7 @@
 //! and agent with their response rate and trend, survey scores and NPS, the lowest-scoring items.
 //! Printable (the print stylesheet hides the controls) and downloadable as CSV.
 
-use super::{change, one_decimal, percent, period, period_name, today, use_voice, Span, VoiceNav};
+use super::{change, one_decimal, percent, use_voice, VoiceNav};
 use crate::domain::voice::report::{satisfaction_report, LowItem, RatingLine, Report, Subject};
 use crate::domain::voice::results::RoundResult;
 use crate::domain::voice::survey::Survey;
@@ -10,6 +10,7 @@ use crate::domain::TicketSummary;
 use crate::ui::directory::{department_name, use_directory};
 use crate::ui::files::save_file;
 use crate::ui::i18n::*;
+use crate::ui::period::{PeriodChoice, PeriodControls, Span};
 use crate::ui::service_levels::use_service_levels;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -21,11 +22,9 @@ const LOWEST: usize = 5;
 pub fn ReportPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
-    let span = RwSignal::new(Span::Quarter);
-    let back = RwSignal::new(0u32);
-    let chosen = Memo::new(move |_| period(span.get(), back.get(), today()));
-    let report = use_report(state, Signal::derive(move || chosen.get().0));
-    let name = move || period_name(span.get(), chosen.get().1);
+    let choice = PeriodChoice::new(Span::Quarter);
+    let report = use_report(state, Signal::derive(move || choice.period()));
+    let name = move || choice.name();
     let download = move |_| {
         let csv = report.with(Report::to_csv);
         save_file(
@@ -42,16 +41,7 @@ pub fn ReportPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{t!(i18n, voice.report_title)}" · "<span id="report-period">{name}</span></h1>
                 <div class="report-controls no-print">
-                    <div class="field inline">
-                        <label for="report-span">{t!(i18n, voice.span)}</label>
-                        <select id="report-span" on:change=move |ev| if let Some(s) = Span::parse(&event_target_value(&ev)) { span.set(s); back.set(0) }>
-                            {Span::ALL.into_iter().map(|s| view! {
-                                <option value=s.as_str() selected=move || span.get() == s>{move || s.label(i18n.get_locale())}</option>
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <button type="button" class="button" on:click=move |_| back.update(|b| *b += 1)>{t!(i18n, voice.earlier)}</button>
-                    <button type="button" class="button" disabled=move || back.get() == 0 on:click=move |_| back.update(|b| *b = b.saturating_sub(1))>{t!(i18n, voice.later)}</button>
+                    <PeriodControls choice id="report-span"/>
                     <button type="button" class="button" id="report-csv" on:click=download>{t!(i18n, voice.download_csv)}</button>
                     <button type="button" class="button" on:click=print>{t!(i18n, voice.print)}</button>
                 </div>

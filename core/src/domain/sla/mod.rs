@@ -7,7 +7,8 @@ pub mod policy;
 
 pub use calendar::{Calendar, CalendarError, Holiday, Slot, WorkCalendar};
 pub use clocks::{
-    evaluate, events_of, ClockKind, ClockReport, ClockState, SlaEvent, SlaEventKind, Step, StepKind,
+    evaluate, events_of, measure, ClockKind, ClockReport, ClockState, SlaEvent, SlaEventKind, Step,
+    StepKind,
 };
 pub use ics::{parse_ics, IcsDays, IcsError};
 pub use policy::{Escalation, EscalationAction, Policy, PolicyError, Target};

@@ -211,6 +211,7 @@ fn responses_hand_offs_and_priority_set_their_own_clocks() {
         SlaEvent {
             at: at("2026-11-30 10:30"),
             kind: SlaEventKind::HandedOff {
+                from: "服务台".into(),
                 to: "网络组".into(),
             },
         },
@@ -315,6 +316,7 @@ fn random_events(random: &mut Random) -> Vec<SlaEvent> {
             },
             4 => SlaEventKind::Note,
             _ => SlaEventKind::HandedOff {
+                from: "服务台".into(),
                 to: ["网络组", "桌面组"][random.next(2) as usize].into(),
             },
         };
@@ -338,6 +340,24 @@ fn the_order_in_which_events_arrive_never_changes_a_clock() {
         assert_eq!(
             evaluate(&shuffled, &policy(), None, &work, now),
             expected,
+            "{events:?}"
+        );
+    }
+}
+
+#[test]
+fn figures_without_steps_agree_with_the_full_explanation() {
+    let work = office().check().unwrap();
+    let now = at("2026-11-27 20:00");
+    let mut random = Random(0xf16_0e55);
+    for _ in 0..1_000 {
+        let events = random_events(&mut random);
+        let full = evaluate(&events, &policy(), None, &work, now);
+        let brief = measure(&events, &policy(), None, &work, now);
+        let figures = |c: &ClockReport| (c.kind.clone(), c.target_ms, c.elapsed_ms, c.state);
+        assert_eq!(
+            brief.iter().map(figures).collect::<Vec<_>>(),
+            full.iter().map(figures).collect::<Vec<_>>(),
             "{events:?}"
         );
     }

@@ -9,26 +9,7 @@ use crate::domain::people_csv::csv_row;
 use crate::domain::{TicketSummary, Timestamp};
 use std::collections::BTreeMap;
 
-/// A span of time, `start` included, `end` not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub start: Timestamp,
-    pub end: Timestamp,
-}
-
-impl Period {
-    pub fn contains(&self, at: Timestamp) -> bool {
-        self.start <= at && at < self.end
-    }
-
-    /// The period of the same length just before this one.
-    pub fn previous(&self) -> Period {
-        Period {
-            start: Timestamp(self.start.0 - (self.end.0 - self.start.0)),
-            end: self.start,
-        }
-    }
-}
+pub use crate::domain::time::Period;
 
 /// What a report line sums up.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -315,7 +296,8 @@ fn scores_mean(counts: &[usize; 5]) -> Option<f64> {
 }
 
 /// Per scored question: the latest round opened in the period against the round before it.
-fn survey_lines(surveys: &[(&Survey, &[RoundResult])], period: Period) -> Vec<SurveyLine> {
+/// Each scored survey question's figure in the latest round that opened in the period.
+pub fn survey_lines(surveys: &[(&Survey, &[RoundResult])], period: Period) -> Vec<SurveyLine> {
     let mut lines = Vec::new();
     for (survey, rounds) in surveys {
         let in_period = |r: &&RoundResult| {
@@ -369,6 +351,18 @@ fn day_start(day: chrono::NaiveDate) -> Timestamp {
             .and_utc()
             .timestamp_millis(),
     )
+}
+
+/// Each providing department's NPS from the survey lines about it (the first NPS question found,
+/// when several ask).
+pub fn nps_by_department(lines: &[SurveyLine]) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for line in lines.iter().filter(|l| !l.about.is_empty()) {
+        if let Some(nps) = line.nps {
+            out.entry(line.about.clone()).or_insert(nps);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
