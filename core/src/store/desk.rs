@@ -280,6 +280,11 @@ impl Desk {
         Ok(())
     }
 
+    /// The document holding this desk's own list rows.
+    pub fn index_id(&self) -> DocumentId {
+        self.docs.index_id
+    }
+
     /// Every list row, newest activity first.
     pub fn rows(&self) -> &[(TicketSummary, SearchText)] {
         &self.rows
@@ -718,13 +723,27 @@ impl Desk {
     }
 
     /// Puts a list row where its last activity sorts it, replacing any older row of the ticket.
+    /// A changed ticket moves only past the rows between its old and new places (usually a few at
+    /// the top), not the whole list.
     fn place_row(&mut self, summary: TicketSummary) {
-        self.rows.retain(|(s, _)| s.id != summary.id);
         let text = SearchText::of(&summary);
+        let old = self.rows.iter().position(|(s, _)| s.id == summary.id);
         let at = self
             .rows
             .partition_point(|(s, _)| s.updated_at > summary.updated_at);
-        self.rows.insert(at, (summary, text));
+        match old {
+            // Newer than before (the usual case): the rows in between move down one.
+            Some(old) if at <= old => {
+                self.rows[at..=old].rotate_right(1);
+                self.rows[at] = (summary, text);
+            }
+            // Older than before: the old row counted among the newer ones, so it lands one higher.
+            Some(old) => {
+                self.rows[old..at].rotate_left(1);
+                self.rows[at - 1] = (summary, text);
+            }
+            None => self.rows.insert(at, (summary, text)),
+        }
     }
 
     fn rebuild_rows(&mut self) -> Result<usize, StoreError> {
@@ -813,6 +832,38 @@ mod tests {
                 .unwrap();
         }
         desk
+    }
+
+    #[test]
+    fn rows_stay_newest_first_however_tickets_move() {
+        let store = MemoryStore::new();
+        let mut desk = opened(&store);
+        desk.create_ticket(
+            DocumentId::from_bytes([60; 16]),
+            &draft("template", "IT"),
+            Timestamp(1),
+        )
+        .unwrap();
+        let template = desk.rows()[0].0.clone();
+        let mut reference: Vec<TicketSummary> = vec![template.clone()];
+        let mut seed = 0x5eed_u64;
+        for _ in 0..2_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let mut row = template.clone();
+            row.id = DocumentId::from_bytes([(seed >> 40) as u8 % 40; 16]);
+            row.updated_at = Timestamp((seed >> 20) as i64 % 500);
+            reference.retain(|s| s.id != row.id);
+            let at = reference.partition_point(|s| s.updated_at > row.updated_at);
+            reference.insert(at, row.clone());
+            desk.place_row(row);
+            let ids = |rows: &mut dyn Iterator<Item = &TicketSummary>| {
+                rows.map(|s| s.id).collect::<Vec<_>>()
+            };
+            assert_eq!(
+                ids(&mut desk.rows().iter().map(|(s, _)| s)),
+                ids(&mut reference.iter())
+            );
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use super::charts::{bars, Chart};
 use super::drill::{Drill, DrillContent, DrillPanel};
 use super::{
-    dimension_name, group_name, hours, kpi_definition, kpi_name, show, use_facts, use_measures,
-    MeasureNav, TableCsv,
+    dimension_name, group_name, hours, kpi_definition, kpi_name, show, timed, use_facts,
+    use_measures, MeasureNav, TableCsv,
 };
 use crate::domain::measure::facts::TicketFacts;
 use crate::domain::measure::kpi::{behind, figures, is_time, to_csv, Dimension, Kpi};
@@ -215,24 +215,27 @@ fn Trend() -> impl IntoView {
     let months = Memo::new(move |_| {
         let now = now();
         facts.with(|f| {
-            (0..TREND_MONTHS)
-                .rev()
-                .map(|back| {
-                    let (p, start) = period(Span::Month, back, today());
-                    let figures = figures(f.value.iter(), p, now);
-                    (
-                        period_name(Span::Month, start),
-                        figures.volume,
-                        figures.on_time.percent(),
-                    )
-                })
-                .collect::<Vec<_>>()
+            timed(|| {
+                (0..TREND_MONTHS)
+                    .rev()
+                    .map(|back| {
+                        let (p, start) = period(Span::Month, back, today());
+                        let figures = figures(f.value.iter(), p, now);
+                        (
+                            period_name(Span::Month, start),
+                            figures.volume,
+                            figures.on_time.percent(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
     });
     let caption = Signal::derive(move || t_string!(i18n, measure.trend_title).to_string());
     move || {
         let l = i18n.get_locale();
-        let data = months.get();
+        let computed = months.get();
+        let data = &computed.value;
         let svg = bars(
             &data
                 .iter()
@@ -254,6 +257,11 @@ fn Trend() -> impl IntoView {
             </table>
         }
         .into_any();
-        view! { <Chart id="kpi-trend" caption svg table/><TableCsv table="kpi-trend-table" file="kpi-trend.csv"/> }
+        view! {
+            <div class="trend" data-trend-ms=format!("{:.1}", computed.ms)>
+                <Chart id="kpi-trend" caption svg table/>
+                <TableCsv table="kpi-trend-table" file="kpi-trend.csv"/>
+            </div>
+        }
     }
 }
