@@ -71,6 +71,17 @@ for (const locale of ['en-US', 'zh-CN']) {
       await expect(page.locator('.subnav')).toBeVisible();
       await expectAccessible(page, route);
     }
+    // Measurement over a desk of one ticket, including a phone's width.
+    for (const route of ['measure', 'measure/map', 'measure/bottlenecks', 'measure/forecast']) {
+      await page.goto(`./#/${route}`);
+      await expect(page.locator('.measure-page .subnav')).toBeVisible();
+      await expectAccessible(page, route);
+    }
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto('./#/measure');
+    await expect(page.locator('#kpi-totals')).toBeVisible();
+    await expectAccessible(page, 'measure on a phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto('./#/signin');
     await page.locator('#sign-in-token').fill('idk_not_a_real_token');
     await page.locator('form button[type=submit]').click();
