@@ -212,7 +212,7 @@ fn ForecastView(f: Forecast, l: Locale) -> impl IntoView {
             weeks = b.weeks,
             mae = format!("{:.1}", b.mae),
             naive = format!("{:.1}", b.naive_mae),
-            skill = format!("{:.0}", b.skill().unwrap_or(0.0) * 100.0),
+            verdict = verdict(l, b.skill().unwrap_or(0.0)),
             covered = format!("{:.0}", b.covered * 100.0)
         )
         .to_string(),
@@ -263,6 +263,16 @@ fn ForecastView(f: Forecast, l: Locale) -> impl IntoView {
                 }).collect_view()}</tr></tbody>
             </table>
         </div>
+    }
+}
+
+/// How the forecast compared with the seasonal-naive one, said the right way round.
+fn verdict(l: Locale, skill: f64) -> String {
+    let n = format!("{:.0}", skill.abs() * 100.0);
+    if skill >= 0.0 {
+        td_string!(l, measure.better, n = n).to_string()
+    } else {
+        td_string!(l, measure.worse, n = n).to_string()
     }
 }
 
