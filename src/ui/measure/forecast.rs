@@ -3,7 +3,7 @@
 //! implies at a chosen capacity per agent.
 
 use super::charts::{forecast_lines, Chart};
-use super::{group_name, use_facts, MeasureNav, TableCsv};
+use super::{group_name, raw, use_facts, MeasureNav, TableCsv};
 use crate::domain::measure::forecast::{forecast, Forecast, Method, BACKTEST_WEEKS};
 use crate::domain::measure::kpi::Dimension;
 use crate::domain::people_csv::csv_row;
@@ -231,8 +231,8 @@ fn ForecastView(f: Forecast, l: Locale) -> impl IntoView {
     view! {
         <Chart id="forecast-chart" caption svg table=history_table/>
         <p id="forecast-method">{method}</p>
-        <p id="forecast-accuracy" class="accuracy" data-mae=f.backtest.map(|b| format!("{:.4}", b.mae)).unwrap_or_default()
-            data-naive=f.backtest.map(|b| format!("{:.4}", b.naive_mae)).unwrap_or_default()>{accuracy}</p>
+        <p id="forecast-accuracy" class="accuracy" data-mae=raw(f.backtest.map(|b| b.mae))
+            data-naive=raw(f.backtest.map(|b| b.naive_mae))>{accuracy}</p>
         <div class="table-scroll">
             <table class="data" id="forecast-table">
                 <caption>{t!(i18n, measure.forecast_table)}</caption>
@@ -244,7 +244,7 @@ fn ForecastView(f: Forecast, l: Locale) -> impl IntoView {
                     <th scope="col">{t!(i18n, measure.staff_high)}</th>
                 </tr></thead>
                 <tbody>{f.weeks.iter().map(|w| view! {
-                    <tr data-mean=format!("{:.4}", w.demand.mean)>
+                    <tr data-mean=raw(Some(w.demand.mean))>
                         <th scope="row">{date(l, w.start)}</th>
                         <td class="number">{format!("{:.0}", w.demand.mean)}</td>
                         <td class="number">{format!("{:.0}–{:.0}", w.demand.low, w.demand.high)}</td>

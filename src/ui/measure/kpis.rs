@@ -5,7 +5,7 @@
 use super::charts::{bars, Chart};
 use super::drill::{Drill, DrillContent, DrillPanel};
 use super::{
-    dimension_name, group_name, hours, kpi_definition, kpi_name, show, timed, use_facts,
+    dimension_name, group_name, hours, kpi_definition, kpi_name, raw, show, timed, use_facts,
     use_measures, MeasureNav, TableCsv,
 };
 use crate::domain::measure::facts::TicketFacts;
@@ -130,11 +130,6 @@ pub(super) fn kpi_drill<'a>(
             .map(|(t, v)| (t.id, value(v)))
             .collect(),
     }
-}
-
-/// A figure as a plain number, for the page's data attributes.
-fn raw(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.4}")).unwrap_or_default()
 }
 
 #[component]

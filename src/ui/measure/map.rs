@@ -3,7 +3,7 @@
 
 use super::drill::{Drill, DrillPanel};
 use super::kpis::kpi_drill;
-use super::{group_name, kpi_definition, kpi_name, show, use_facts, use_measures, MeasureNav};
+use super::{group_name, kpi_definition, kpi_name, raw, show, use_facts, use_measures, MeasureNav};
 use crate::domain::measure::facts::TicketFacts;
 use crate::domain::measure::kpi::{Dimension, Kpi};
 use crate::domain::measure::map::{scale, ServiceMap};
@@ -113,7 +113,7 @@ fn map_table(
                         let class = if value.is_some_and(dark) { "map-cell dark" } else { "map-cell" };
                         view! {
                             <td class=class style=style data-customer=customer.clone() data-provider=provider.clone()
-                                data-volume=f.volume data-value=value.map(|v| format!("{v:.4}")).unwrap_or_default()>
+                                data-volume=f.volume data-value=raw(value)>
                                 <button type="button" class="figure-button" on:click=move |_| open(c.clone(), p.clone())>
                                     {show(l, kpi, value)}
                                 </button>

@@ -160,6 +160,11 @@ pub fn dimension_name(l: Locale, by: Dimension) -> &'static str {
     }
 }
 
+/// A figure as a plain number, for the page's data attributes (what tests and benchmarks read).
+fn raw(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.4}")).unwrap_or_default()
+}
+
 /// Business hours with one decimal.
 pub fn hours(l: Locale, ms: f64) -> String {
     let h = format!("{:.1}", ms / 3_600_000.0);
