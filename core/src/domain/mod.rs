@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod classification;
 pub mod directory;
 pub mod document_id;
+pub mod knowledge;
 pub mod measure;
 pub mod people_csv;
 pub mod people_search;
