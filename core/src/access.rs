@@ -101,6 +101,9 @@ pub enum DocFacts {
     /// The staff workbench (interview notes, needs, plans): agents, leads and admins read and
     /// write; requesters do not see it.
     Staff,
+    /// A knowledge-base article: its department's staff and admins write it; everyone reads it,
+    /// or, when internal, only those who write it.
+    Article { department: String, internal: bool },
     /// The suggestion board: everyone reads and writes (the audit trail keeps who wrote what).
     Board,
     /// One person's answers to a survey: theirs alone, not even admins read them; the relay
@@ -152,6 +155,9 @@ pub fn decide(viewer: &Viewer, facts: Option<&DocFacts>) -> Access {
         DocFacts::Organisation if admin => Access::Write,
         DocFacts::Organisation => Access::Read,
         DocFacts::Staff => grant_write(admin || viewer.role.works_queues()),
+        DocFacts::Article { department, .. } if admin || viewer.serves(department) => Access::Write,
+        DocFacts::Article { internal, .. } if !internal => Access::Read,
+        DocFacts::Article { .. } => Access::None,
         DocFacts::Board => Access::Write,
         DocFacts::Personal { owner }
         | DocFacts::Response { owner, .. }
@@ -251,6 +257,54 @@ mod tests {
             decide(&person("root", "IT", Role::Admin), Some(&org)),
             Access::Write
         );
+    }
+
+    #[test]
+    fn articles_are_kept_by_their_department_and_internal_ones_stay_there() {
+        let public = DocFacts::Article {
+            department: "IT".into(),
+            internal: false,
+        };
+        let internal = DocFacts::Article {
+            department: "IT".into(),
+            internal: true,
+        };
+        let cases = [
+            (
+                person("li", "IT", Role::Agent),
+                Access::Write,
+                Access::Write,
+            ),
+            (
+                person("chen", "IT", Role::Lead),
+                Access::Write,
+                Access::Write,
+            ),
+            (
+                person("root", "HR", Role::Admin),
+                Access::Write,
+                Access::Write,
+            ),
+            (
+                person("zhou", "HR", Role::Agent),
+                Access::Read,
+                Access::None,
+            ),
+            (
+                person("sun", "IT", Role::Requester),
+                Access::Read,
+                Access::None,
+            ),
+        ];
+        for (viewer, on_public, on_internal) in cases {
+            assert_eq!(decide(&viewer, Some(&public)), on_public, "{}", viewer.id);
+            assert_eq!(
+                decide(&viewer, Some(&internal)),
+                on_internal,
+                "{}",
+                viewer.id
+            );
+        }
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub fn TicketForm(
             service: asked.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
             answers: clean,
             follow_up_of: None,
+            self_help: Default::default(),
         };
         match state.create_ticket(&draft) {
             Ok(id) => navigate(Route::Ticket(id)),

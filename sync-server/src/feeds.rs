@@ -141,12 +141,16 @@ impl Feeds {
                 self.announce(doc).await?;
                 return Ok(Vec::new());
             }
+            Some(was @ DocFacts::Article { .. }) => {
+                self.article_changed(doc, Some(was)).await?;
+                return Ok(Vec::new());
+            }
             _ => return Ok(Vec::new()),
         };
-        let role = self.shared.role_of(&creator);
+        let deliverer = self.shared.viewer(&creator);
         let read = self.hub.read(doc, |d| {
             let ticket = read_ticket(d).ok();
-            let facts = facts_of(d, &creator, role);
+            let facts = facts_of(d, &creator, deliverer.as_ref());
             (facts, ticket.map(|t| TicketSummary::from(&t)))
         });
         let Some((mut facts, summary)) = read.await.map_err(std::io::Error::other)? else {
@@ -175,13 +179,14 @@ impl Feeds {
             _ => None,
         };
         let shared = matches!(facts, DocFacts::Staff | DocFacts::Board);
+        let article = matches!(facts, DocFacts::Article { .. });
         if registry.record(doc, facts)?.is_some() {
             self.hub.access_changed(doc).await;
             if became_organisation {
                 return self.organisation_changed(doc).await;
             }
         }
-        if shared {
+        if shared || article {
             self.announce(doc).await?;
             return Ok(Vec::new());
         }
@@ -200,6 +205,34 @@ impl Feeds {
                 .map_err(std::io::Error::other)?;
         }
         Ok(Vec::new())
+    }
+
+    /// An article changed: when its department or audience changed, its readers change with them
+    /// and it is named in the index of its new readers only.
+    async fn article_changed(&self, doc: DocumentId, was: Option<DocFacts>) -> std::io::Result<()> {
+        let read = self
+            .hub
+            .read(doc, innerdesk_core::store::facts::article_facts);
+        let Some(Some(now)) = read.await.map_err(std::io::Error::other)? else {
+            return Ok(());
+        };
+        if was.as_ref() == Some(&now) {
+            return Ok(());
+        }
+        if let Some(old) = was.as_ref().and_then(|f| article_audience(f, &self.shared)) {
+            if article_audience(&now, &self.shared).as_ref() != Some(&old) {
+                let index = self.index(&old).await?;
+                self.hub
+                    .change(index, |d| {
+                        let _ = d.transact(|tx| ticket_index::withdraw(tx, doc));
+                    })
+                    .await
+                    .map_err(std::io::Error::other)?;
+            }
+        }
+        self.shared.registry.record(doc, now)?;
+        self.hub.access_changed(doc).await;
+        self.announce(doc).await
     }
 
     /// A ticket filed for someone else names them by email: when the relay knows that email, that
@@ -277,13 +310,17 @@ impl Feeds {
                     .collect()
             }
             Some(DocFacts::Organisation | DocFacts::Board) => vec![Audience::Everyone],
+            Some(article @ DocFacts::Article { .. }) => article_audience(&article, &self.shared)
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         };
+        let kind = announced_as(self.shared.registry.facts(doc).as_ref());
         for audience in audiences {
             let index = self.index(&audience).await?;
             self.hub
                 .change(index, |d| {
-                    let _ = d.transact(|tx| ticket_index::announce(tx, doc));
+                    let _ = d.transact(|tx| ticket_index::announce_as(tx, doc, kind));
                 })
                 .await
                 .map_err(std::io::Error::other)?;
@@ -306,24 +343,25 @@ impl Feeds {
             },
         )?;
         // A new index names the shared documents its audience reads from the start.
-        let shared: Vec<DocumentId> = self
-            .shared
-            .registry
-            .matching_facts(|f| match (f, audience) {
-                (DocFacts::Staff, Audience::Queue(_)) => Some(()),
-                (DocFacts::Organisation | DocFacts::Board, Audience::Everyone) => Some(()),
-                _ => None,
-            })
-            .into_iter()
-            .map(|(id, ())| id)
-            .collect();
+        let shared: Vec<(DocumentId, ticket_index::Announced)> =
+            self.shared.registry.matching_facts(|f| {
+                let reads = match (f, audience) {
+                    (DocFacts::Staff, Audience::Queue(_)) => true,
+                    (DocFacts::Organisation | DocFacts::Board, Audience::Everyone) => true,
+                    (DocFacts::Article { .. }, _) => {
+                        article_audience(f, &self.shared).as_ref() == Some(audience)
+                    }
+                    _ => false,
+                };
+                reads.then(|| announced_as(Some(f)))
+            });
         self.hub
             .change(index, |d| {
                 let _ = d.transact(|tx| {
                     ticket_index::init(tx)?;
                     shared
                         .iter()
-                        .try_for_each(|id| ticket_index::announce(tx, *id))
+                        .try_for_each(|(id, kind)| ticket_index::announce_as(tx, *id, *kind))
                 });
             })
             .await
@@ -363,6 +401,26 @@ fn audiences(facts: &DocFacts, shared: &Shared) -> Vec<Audience> {
     let mut out = vec![Audience::Queue(shared.current_queue(queue))];
     out.extend(people.into_iter().map(|p| Audience::Person(p.clone())));
     out
+}
+
+/// Whose index names an article: everyone's, or its department's queue when internal.
+fn article_audience(facts: &DocFacts, shared: &Shared) -> Option<Audience> {
+    match facts {
+        DocFacts::Article {
+            internal: false, ..
+        } => Some(Audience::Everyone),
+        DocFacts::Article { department, .. } => {
+            Some(Audience::Queue(shared.current_queue(department)))
+        }
+        _ => None,
+    }
+}
+
+fn announced_as(facts: Option<&DocFacts>) -> ticket_index::Announced {
+    match facts {
+        Some(DocFacts::Article { .. }) => ticket_index::Announced::Article,
+        _ => ticket_index::Announced::Shared,
+    }
 }
 
 /// Rewriting an unchanged row would still grow the index's history, so compare first.

@@ -76,6 +76,13 @@ impl Shared {
                 queue: self.current_queue(&queue),
                 watchers,
             },
+            DocFacts::Article {
+                department,
+                internal,
+            } => DocFacts::Article {
+                department: self.current_queue(&department),
+                internal,
+            },
             other => other,
         });
         decide(&viewer, facts.as_ref())
@@ -94,12 +101,8 @@ impl Shared {
             .0
     }
 
-    /// The role of a person who may still sign in.
-    pub fn role_of(&self, person: &PersonId) -> Option<innerdesk_core::access::Role> {
-        self.viewer(person).map(|v| v.role)
-    }
-
-    fn viewer(&self, person: &PersonId) -> Option<Viewer> {
+    /// Who a person is for access decisions, if they may still sign in.
+    pub fn viewer(&self, person: &PersonId) -> Option<Viewer> {
         let people = self.people.read().unwrap();
         people
             .get(person)

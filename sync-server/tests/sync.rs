@@ -373,12 +373,11 @@ async fn organisation_documents_are_read_by_all_and_written_by_admins_personal_o
             .until(
                 |p| indexes
                     .iter()
-                    .any(|i| p
-                        .replica
-                        .docs
-                        .get(i)
-                        .is_some_and(|d| innerdesk_core::store::ticket_index::announced(d)
-                            .contains(&directory))),
+                    .any(|i| p.replica.docs.get(i).is_some_and(|d| {
+                        innerdesk_core::store::ticket_index::announced(d)
+                            .iter()
+                            .any(|(id, _)| *id == directory)
+                    })),
                 10
             )
             .await,
@@ -688,4 +687,130 @@ async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_o
         }
     }
     assert!(gone, "the results of a removed survey are withdrawn");
+}
+
+/// What the indexes a peer reads say about a document: named, and as what.
+fn announced_as(
+    peer: &Peer,
+    indexes: &[DocumentId],
+    doc: DocumentId,
+) -> Option<innerdesk_core::store::ticket_index::Announced> {
+    indexes.iter().find_map(|i| {
+        let index = peer.replica.docs.get(i)?;
+        innerdesk_core::store::ticket_index::announced(index)
+            .into_iter()
+            .find(|(id, _)| *id == doc)
+            .map(|(_, kind)| kind)
+    })
+}
+
+fn article(
+    department: &str,
+    audience: innerdesk_core::domain::knowledge::Audience,
+) -> automerge::AutoCommit {
+    use innerdesk_core::domain::catalog::Text;
+    let draft = innerdesk_core::domain::knowledge::ArticleDraft {
+        department: department.into(),
+        audience,
+        title: Text {
+            zh: "连接公司 VPN".into(),
+            en: "Connect to the VPN".into(),
+        },
+        ..Default::default()
+    };
+    innerdesk_core::store::article_doc::create(&draft, "Li Lei", Timestamp(1_000)).unwrap()
+}
+
+#[tokio::test]
+async fn articles_reach_their_readers_and_internal_ones_stay_in_their_department() {
+    use innerdesk_core::domain::knowledge::Audience;
+    use innerdesk_core::store::ticket_index::Announced;
+    let data = temp_dir("articles");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let zhou_token = add_person(&data, "周", "zhou@example.cn", "HR", "agent");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut zhou = sign_in(&relay, &zhou_token, "desk").await;
+
+    // Li writes a public article for IT: 王芳, online, is told of it and reads it.
+    let public = DocumentId::from_bytes([90; 16]);
+    li.peer
+        .replica
+        .docs
+        .insert(public, article("IT", Audience::Everyone));
+    li.peer.track(public).await;
+    assert!(li.peer.up_to_date(10).await);
+    let indexes = wang.indexes.clone();
+    assert!(
+        wang.peer
+            .until(
+                |p| announced_as(p, &indexes, public) == Some(Announced::Article),
+                10
+            )
+            .await,
+        "a public article is announced to everyone"
+    );
+    assert!(fetch_all(&mut wang.peer, &[public]).await);
+    // She cannot change it.
+    let doc = wang.peer.replica.docs.get_mut(&public).unwrap();
+    doc.put(automerge::ROOT, "title_en", "Mine now").unwrap();
+    doc.commit();
+    wang.peer.changed(public).await;
+    assert!(wang.peer.until(|p| p.read_only.contains(&public), 10).await);
+
+    // An internal article reaches IT's queue only.
+    let internal = DocumentId::from_bytes([91; 16]);
+    li.peer
+        .replica
+        .docs
+        .insert(internal, article("IT", Audience::Internal));
+    li.peer.track(internal).await;
+    assert!(li.peer.up_to_date(10).await);
+    let li_indexes = li.indexes.clone();
+    assert!(
+        li.peer
+            .until(
+                |p| announced_as(p, &li_indexes, internal) == Some(Announced::Article),
+                10
+            )
+            .await,
+        "IT's queue index names it"
+    );
+    for person in [&mut wang, &mut zhou] {
+        person.peer.track(internal).await;
+        assert!(
+            person
+                .peer
+                .until(|p| p.unavailable.contains(&internal), 10)
+                .await
+        );
+        assert!(!person.peer.seen_on_wire.contains(&internal));
+        assert_eq!(announced_as(&person.peer, &person.indexes, internal), None);
+    }
+
+    // HR's agent may not start an article in IT's name: it stays his alone.
+    let forged = DocumentId::from_bytes([92; 16]);
+    zhou.peer
+        .replica
+        .docs
+        .insert(forged, article("IT", Audience::Everyone));
+    zhou.peer.track(forged).await;
+    assert!(zhou.peer.up_to_date(10).await);
+    li.peer.track(forged).await;
+    assert!(li.peer.until(|p| p.unavailable.contains(&forged), 10).await);
+
+    // Li makes the public article internal: it leaves everyone's index.
+    let doc = li.peer.replica.docs.get_mut(&public).unwrap();
+    doc.put(automerge::ROOT, "audience", "internal").unwrap();
+    doc.commit();
+    li.peer.changed(public).await;
+    assert!(li.peer.up_to_date(10).await);
+    assert!(
+        wang.peer
+            .until(|p| announced_as(p, &indexes, public).is_none(), 10)
+            .await,
+        "withdrawn from everyone's index"
+    );
 }

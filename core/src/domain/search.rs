@@ -85,6 +85,7 @@ mod tests {
         dept: &str,
     ) -> (TicketSummary, SearchText) {
         let s = TicketSummary {
+            self_help: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: title.into(),
             status,

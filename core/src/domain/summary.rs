@@ -1,6 +1,7 @@
 //! The few fields of a ticket that lists, filters and search need, kept in index documents so a list
 //! never has to open every ticket.
 
+use super::knowledge::SelfHelp;
 use super::sla::{events_of, SlaEvent};
 use super::voice::rating::Feedback;
 use super::{DocumentId, Priority, Status, Ticket, Timestamp};
@@ -34,6 +35,9 @@ pub struct TicketSummary {
     pub resolved_by: String,
     #[serde(default)]
     pub feedback: Feedback,
+    /// Suggested articles, and the one that solved it without anyone's work.
+    #[serde(default)]
+    pub self_help: SelfHelp,
 }
 
 impl From<&Ticket> for TicketSummary {
@@ -55,6 +59,7 @@ impl From<&Ticket> for TicketSummary {
             comment_count: t.comments.len().try_into().unwrap_or(u32::MAX),
             resolved_by: t.resolved_by().unwrap_or_default().to_string(),
             feedback: t.feedback.clone(),
+            self_help: t.self_help,
         }
     }
 }

@@ -254,6 +254,10 @@ pub struct Ticket {
     pub feedback: super::voice::rating::Feedback,
     /// The ticket this one follows up (a low rating opens a follow-up).
     pub follow_up_of: Option<DocumentId>,
+    /// Articles suggested while it was typed; the one that solved it, if any.
+    pub self_help: super::knowledge::SelfHelp,
+    /// Knowledge-base articles linked to it, with their titles when linked.
+    pub articles: Vec<(DocumentId, String)>,
 }
 
 impl Ticket {
@@ -299,6 +303,8 @@ pub struct TicketDraft {
     pub priority: Priority,
     /// The ticket this one follows up, if any.
     pub follow_up_of: Option<DocumentId>,
+    /// Articles suggested while it was typed; the one that solved it, if any.
+    pub self_help: super::knowledge::SelfHelp,
 }
 
 /// One reason a draft cannot become a ticket. A form shows each next to its field.
@@ -350,6 +356,7 @@ impl TicketDraft {
             category: self.category.trim().to_string(),
             priority: self.priority,
             follow_up_of: self.follow_up_of,
+            self_help: self.self_help,
         })
     }
 }
@@ -517,6 +524,8 @@ mod tests {
             events: vec![],
             feedback: Default::default(),
             follow_up_of: None,
+            self_help: Default::default(),
+            articles: Vec::new(),
         };
         let same = Reclassification {
             priority: Priority::High,

@@ -23,7 +23,10 @@
 //! # });
 //! ```
 
+mod knowledge;
 mod voice;
+
+pub use knowledge::ArticleSaveError;
 
 use super::organisation::OrgKind;
 use super::{
@@ -40,7 +43,7 @@ use crate::domain::{
 use crate::storage::{
     load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan,
 };
-use crate::store::ticket_index;
+use crate::store::ticket_index::{self, Announced};
 use crate::sync::Replica;
 use automerge::AutoCommit;
 use std::collections::{BTreeSet, HashMap};
@@ -77,6 +80,8 @@ pub enum CreateError {
     NoProfile,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Change(Box<TicketChangeError>),
 }
 
 /// All documents this device has open.
@@ -94,6 +99,8 @@ pub struct Desk {
     to_offer: BTreeSet<DocumentId>,
     /// How far each relay index has been taken into the list.
     indexes_seen: HashMap<DocumentId, Vec<automerge::ChangeHash>>,
+    /// The articles read from their documents, and the search index over articles and rows.
+    knowledge: knowledge::Knowledge,
 }
 
 /// The open documents, by id.
@@ -110,6 +117,8 @@ struct Documents {
     organisation: HashMap<DocumentId, AutoCommit>,
     /// This person's survey responses (theirs alone; the relay sums them up).
     responses: HashMap<DocumentId, AutoCommit>,
+    /// Knowledge-base articles.
+    articles: HashMap<DocumentId, AutoCommit>,
 }
 
 impl Documents {
@@ -132,7 +141,10 @@ impl Documents {
                 Some(index) => Some(index),
                 None => match self.organisation.get_mut(&id) {
                     Some(doc) => Some(doc),
-                    None => self.responses.get_mut(&id),
+                    None => match self.responses.get_mut(&id) {
+                        Some(doc) => Some(doc),
+                        None => self.articles.get_mut(&id),
+                    },
                 },
             },
         }
@@ -201,6 +213,13 @@ pub async fn open_desk(
             responses.insert(id, doc);
         }
     }
+    let mut articles = HashMap::new();
+    for id in desk.articles() {
+        let result = load_document(store, id).await;
+        if let Some(doc) = loaded(result, &mut tracker, &mut problems)? {
+            articles.insert(id, doc);
+        }
+    }
     let docs = Documents {
         desk_id,
         desk,
@@ -210,6 +229,7 @@ pub async fn open_desk(
         relay_indexes,
         organisation,
         responses,
+        articles,
     };
     let announce = existing != Some(desk_id);
     let mut desk = Desk {
@@ -220,7 +240,9 @@ pub async fn open_desk(
         announce,
         to_offer: BTreeSet::new(),
         indexes_seen: HashMap::new(),
+        knowledge: Default::default(),
     };
+    desk.read_all_articles();
     let unreadable = desk.rebuild_rows()?;
     if unreadable > 0 {
         problems.push(Problem::DamagedRows(unreadable));
@@ -406,6 +428,7 @@ impl Desk {
             .keys()
             .chain(docs.organisation.keys())
             .chain(docs.responses.keys())
+            .chain(docs.articles.keys())
             .copied()
             .collect()
     }
@@ -415,6 +438,7 @@ impl Desk {
         self.docs.tickets.contains_key(&id)
             || self.docs.organisation.contains_key(&id)
             || self.docs.responses.contains_key(&id)
+            || self.docs.articles.contains_key(&id)
     }
 
     /// The organisation documents the relay named for this person (from the sign-in session).
@@ -580,6 +604,11 @@ impl Desk {
             self.choose_all()?;
             return Ok(Vec::new());
         }
+        if self.docs.articles.contains_key(&id) {
+            self.dirty.insert(id);
+            self.read_article(id);
+            return Ok(Vec::new());
+        }
         if !self.docs.relay_indexes.contains_key(&id) {
             return Ok(Vec::new());
         }
@@ -614,15 +643,26 @@ impl Desk {
             return Ok(Vec::new());
         };
         let mut known = self.docs.desk.organisation();
-        let new: Vec<DocumentId> = ticket_index::announced(doc)
-            .into_iter()
-            .filter(|id| !known.contains(id))
-            .collect();
+        let articles = self.docs.desk.articles();
+        let mut new = Vec::new();
+        let mut new_articles = Vec::new();
+        for (id, kind) in ticket_index::announced(doc) {
+            match kind {
+                Announced::Shared if !known.contains(&id) => new.push(id),
+                Announced::Article if !articles.contains(&id) => new_articles.push(id),
+                _ => {}
+            }
+        }
         if !new.is_empty() {
             known.extend(&new);
             self.docs.desk.set_organisation(&known)?;
             self.dirty.insert(self.docs.desk_id);
         }
+        for id in &new_articles {
+            self.docs.desk.add_article(*id)?;
+            self.dirty.insert(self.docs.desk_id);
+        }
+        new.extend(new_articles);
         Ok(new)
     }
 
@@ -678,6 +718,7 @@ impl Desk {
             .chain(docs.relay_indexes.keys().copied())
             .chain(docs.organisation.keys().copied())
             .chain(docs.responses.keys().copied())
+            .chain(docs.articles.keys().copied())
             .collect();
         self.announce = true;
     }
@@ -726,6 +767,7 @@ impl Desk {
     /// A changed ticket moves only past the rows between its old and new places (usually a few at
     /// the top), not the whole list.
     fn place_row(&mut self, summary: TicketSummary) {
+        self.knowledge.index_row(&summary);
         let text = SearchText::of(&summary);
         let old = self.rows.iter().position(|(s, _)| s.id == summary.id);
         let at = self
@@ -755,6 +797,9 @@ impl Desk {
             .map(|(t, s)| (s, t))
             .collect();
         rows.sort_by_key(|(s, _)| std::cmp::Reverse(s.updated_at));
+        for (summary, _) in &rows {
+            self.knowledge.index_row(summary);
+        }
         self.rows = rows;
         Ok(read.unreadable.len())
     }
@@ -779,6 +824,10 @@ impl Replica for Desk {
         } else if self.docs.desk.responses().contains(&id) {
             self.docs.responses.insert(id, doc);
             self.dirty.insert(id);
+        } else if self.docs.desk.articles().contains(&id) {
+            self.docs.articles.insert(id, doc);
+            self.dirty.insert(id);
+            self.read_article(id);
         } else if let Ok(ticket) = TicketDoc::from_automerge(doc) {
             if ticket.read().is_ok() {
                 self.docs.tickets.insert(id, ticket);

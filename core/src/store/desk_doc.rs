@@ -84,6 +84,18 @@ impl DeskDoc {
         Ok(())
     }
 
+    /// The knowledge-base articles this desk holds (written here or announced by the relay).
+    pub fn articles(&self) -> Vec<DocumentId> {
+        self.ids_in("articles")
+    }
+
+    pub fn add_article(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        let map = self.map("articles")?;
+        self.doc.put(&map, id.to_string(), true)?;
+        self.doc.commit();
+        Ok(())
+    }
+
     /// The organisation document of a kind (`directory`, `catalog`) this desk reads and edits,
     /// once there is one.
     pub fn chosen(&self, kind: &'static str) -> Option<DocumentId> {

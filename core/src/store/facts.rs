@@ -7,8 +7,8 @@
 //! stays [`DocFacts::Unclassified`], owned by its first deliverer.
 
 use super::fields::str_at;
-use super::{ticket_doc, voice_doc};
-use crate::access::{DocFacts, PersonId, Role};
+use super::{article_doc, ticket_doc, voice_doc};
+use crate::access::{DocFacts, PersonId, Role, Viewer};
 use automerge::{ObjType, ReadDoc, Value, ROOT};
 
 /// Document kinds that hold organisation-wide configuration: everyone reads them, admins write.
@@ -24,8 +24,10 @@ pub const ORGANISATION_KINDS: [&str; 6] = [
 /// The kind of a document that belongs to one person alone.
 pub const PERSONAL_KIND: &str = "personal";
 
-/// The access facts of `doc`, first delivered to the relay by `creator` (of `role`, if known).
-pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, role: Option<Role>) -> DocFacts {
+/// The access facts of `doc`, first delivered to the relay by `creator` (who is `deliverer`, if
+/// the relay knows them).
+pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, deliverer: Option<&Viewer>) -> DocFacts {
+    let role = deliverer.map(|v| v.role);
     let creator_is_admin = role == Some(Role::Admin);
     let unclassified = || DocFacts::Unclassified {
         creator: creator.clone(),
@@ -46,6 +48,19 @@ pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, role: Option<Role>) -> D
         Ok(voice_doc::WORKBENCH) if role.is_some_and(|r| r == Role::Admin || r.works_queues()) => {
             DocFacts::Staff
         }
+        Ok(article_doc::KIND) => match article_facts(doc) {
+            // Only a department's own staff (or an admin) start an article for it.
+            Some(DocFacts::Article {
+                department,
+                internal,
+            }) if deliverer.is_some_and(|v| v.role == Role::Admin || v.serves(&department)) => {
+                DocFacts::Article {
+                    department,
+                    internal,
+                }
+            }
+            _ => unclassified(),
+        },
         Ok(voice_doc::BOARD) => DocFacts::Board,
         Ok(voice_doc::RESPONSE) => match str_at(doc, &ROOT, "survey") {
             Ok(survey) => DocFacts::Response {
@@ -59,6 +74,16 @@ pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, role: Option<Role>) -> D
         },
         _ => unclassified(),
     }
+}
+
+/// An article's department and audience as its content says now (whoever changed them could
+/// write the article).
+pub fn article_facts(doc: &impl ReadDoc) -> Option<DocFacts> {
+    let article = article_doc::read(doc, crate::domain::DocumentId::from_bytes([0; 16])).ok()?;
+    Some(DocFacts::Article {
+        department: article.department,
+        internal: article.audience == crate::domain::knowledge::Audience::Internal,
+    })
 }
 
 /// The person ids in a list field; anything that is not a string is passed over.
@@ -82,6 +107,68 @@ mod tests {
     use crate::store::TicketDoc;
     use automerge::transaction::Transactable;
     use automerge::{AutoCommit, ROOT};
+
+    /// Someone of `role` in IT.
+    fn someone(role: Role) -> Viewer {
+        Viewer {
+            id: PersonId("li".into()),
+            department: "IT".into(),
+            role,
+        }
+    }
+
+    #[test]
+    fn an_article_is_classified_only_when_its_department_started_it() {
+        use crate::domain::catalog::Text;
+        use crate::domain::knowledge::{ArticleDraft, Audience};
+        let draft = |department: &str, audience| ArticleDraft {
+            department: department.into(),
+            audience,
+            title: Text {
+                zh: String::new(),
+                en: "VPN".into(),
+            },
+            ..Default::default()
+        };
+        let li = PersonId("li".into());
+        let doc = article_doc::create(
+            &draft("IT", Audience::Internal),
+            "李雷",
+            crate::domain::Timestamp(0),
+        )
+        .unwrap();
+        let expected = DocFacts::Article {
+            department: "IT".into(),
+            internal: true,
+        };
+        assert_eq!(facts_of(&doc, &li, Some(&someone(Role::Agent))), expected);
+        assert_eq!(facts_of(&doc, &li, Some(&someone(Role::Admin))), expected);
+        let unclassified = DocFacts::Unclassified {
+            creator: li.clone(),
+        };
+        assert_eq!(
+            facts_of(&doc, &li, Some(&someone(Role::Requester))),
+            unclassified
+        );
+        let for_hr = article_doc::create(
+            &draft("HR", Audience::Everyone),
+            "李雷",
+            crate::domain::Timestamp(0),
+        )
+        .unwrap();
+        assert_eq!(
+            facts_of(&for_hr, &li, Some(&someone(Role::Agent))),
+            unclassified,
+            "IT staff cannot start HR's articles"
+        );
+        assert_eq!(
+            article_facts(&for_hr),
+            Some(DocFacts::Article {
+                department: "HR".into(),
+                internal: false
+            })
+        );
+    }
 
     #[test]
     fn a_ticket_names_its_requester_and_queue() {
@@ -125,10 +212,14 @@ mod tests {
         let root = PersonId("root".into());
         let directory = of_kind("directory");
         assert_eq!(
-            facts_of(&directory, &root, Some(Role::Admin)),
+            facts_of(&directory, &root, Some(&someone(Role::Admin))),
             DocFacts::Organisation
         );
-        let forged = facts_of(&directory, &PersonId("li".into()), Some(Role::Lead));
+        let forged = facts_of(
+            &directory,
+            &PersonId("li".into()),
+            Some(&someone(Role::Lead)),
+        );
         assert_eq!(
             forged,
             DocFacts::Unclassified {
@@ -154,18 +245,18 @@ mod tests {
     fn the_workbench_is_staff_only_the_board_everyones_and_responses_their_authors() {
         let li = PersonId("li".into());
         assert_eq!(
-            facts_of(&of_kind("workbench"), &li, Some(Role::Agent)),
+            facts_of(&of_kind("workbench"), &li, Some(&someone(Role::Agent))),
             DocFacts::Staff
         );
         assert!(matches!(
-            facts_of(&of_kind("workbench"), &li, Some(Role::Requester)),
+            facts_of(&of_kind("workbench"), &li, Some(&someone(Role::Requester))),
             DocFacts::Unclassified { .. }
         ));
         assert_eq!(facts_of(&of_kind("board"), &li, None), DocFacts::Board);
         let mut response = of_kind("survey-response");
         response.put(ROOT, "survey", "s1").unwrap();
         assert_eq!(
-            facts_of(&response, &li, Some(Role::Requester)),
+            facts_of(&response, &li, Some(&someone(Role::Requester))),
             DocFacts::Response {
                 owner: li.clone(),
                 survey: "s1".into()

@@ -3,6 +3,7 @@
 //! Every document carries `kind` and `schema` at its root. A document written by a newer version of
 //! Innerdesk than this one is refused with [`StoreError::NewerSchema`] instead of being misread.
 
+pub mod article_doc;
 pub mod catalog_doc;
 pub mod desk;
 pub mod desk_doc;

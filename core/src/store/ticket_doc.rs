@@ -16,6 +16,7 @@
 
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::StoreError;
+use crate::domain::knowledge::SelfHelp;
 use crate::domain::voice::rating::{check_rating, Feedback, Rating, RatingError};
 use crate::domain::{
     check_transition, validate_comment, Comment, CommentError, DocumentId, EventKind, Profile,
@@ -93,6 +94,12 @@ impl TicketDoc {
         if let Some(original) = draft.follow_up_of {
             doc.put(ROOT, "follow_up_of", original.to_string())?;
         }
+        if let Some(article) = draft.self_help.solved_by {
+            doc.put(ROOT, "solved_by", article.to_string())?;
+        }
+        if draft.self_help.suggested > 0 {
+            doc.put(ROOT, "suggested", i64::from(draft.self_help.suggested))?;
+        }
         doc.put(ROOT, "priority", draft.priority.as_str())?;
         doc.put(ROOT, "status", Status::New.as_str())?;
         doc.put(ROOT, "created_at", ScalarValue::Timestamp(now.0))?;
@@ -151,6 +158,24 @@ impl TicketDoc {
             now,
             &EventKind::StatusChanged { from, to },
         )?;
+        self.commit(now);
+        Ok(())
+    }
+
+    /// Links a knowledge-base article (by its title now), or unlinks it.
+    pub fn link_article(
+        &mut self,
+        article: DocumentId,
+        title: &str,
+        linked: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let key = format!("{LINK_PREFIX}{article}");
+        if linked {
+            self.doc.put(ROOT, key, title)?;
+        } else if self.doc.get(ROOT, &key)?.is_some() {
+            self.doc.delete(ROOT, key)?;
+        }
         self.commit(now);
         Ok(())
     }
@@ -296,7 +321,36 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
         follow_up_of: str_at(d, &ROOT, "follow_up_of")
             .ok()
             .and_then(|id| id.parse().ok()),
+        self_help: SelfHelp {
+            solved_by: str_at(d, &ROOT, "solved_by")
+                .ok()
+                .and_then(|id| id.parse().ok()),
+            suggested: int_at(d, &ROOT, "suggested")
+                .ok()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+        },
+        articles: linked_articles(d),
     })
+}
+
+/// Each linked article is its own key at the root (`article:<id>` → its title), so links made on
+/// two devices offline never collide in one list.
+const LINK_PREFIX: &str = "article:";
+
+fn linked_articles(d: &impl ReadDoc) -> Vec<(DocumentId, String)> {
+    d.map_range(&ROOT, LINK_PREFIX.to_string()..)
+        .take_while(|item| item.key.starts_with(LINK_PREFIX))
+        .filter_map(|item| {
+            let id = item.key[LINK_PREFIX.len()..].parse().ok()?;
+            match item.value {
+                automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(title)) => {
+                    Some((id, title.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The rating request and rating; a damaged rating reads as none rather than hiding the ticket.

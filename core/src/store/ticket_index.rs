@@ -125,26 +125,68 @@ pub fn written_since(
 /// the suggestion board) its audience reads, so a page learns of one created while it is online.
 const SHARED: &str = "shared_documents";
 
+/// What an announced document is, as far as a page needs to know before fetching it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announced {
+    /// Organisation configuration, the workbench, the board: read when the page opens.
+    Shared,
+    /// A knowledge-base article.
+    Article,
+}
+
+const ARTICLE: &str = "article";
+
 /// Names a shared document in a relay index; nothing changes if it is named already.
 pub fn announce(doc: &mut impl Transactable, id: DocumentId) -> Result<(), StoreError> {
+    announce_as(doc, id, Announced::Shared)
+}
+
+/// Names a document of a kind in a relay index; nothing changes if it is named already.
+pub fn announce_as(
+    doc: &mut impl Transactable,
+    id: DocumentId,
+    kind: Announced,
+) -> Result<(), StoreError> {
     let map = match doc.get(ROOT, SHARED)? {
         Some((Value::Object(ObjType::Map), map)) => map,
         _ => doc.put_object(ROOT, SHARED, ObjType::Map)?,
     };
     if doc.get(&map, id.to_string())?.is_none() {
-        doc.put(&map, id.to_string(), true)?;
+        match kind {
+            Announced::Shared => doc.put(&map, id.to_string(), true)?,
+            Announced::Article => doc.put(&map, id.to_string(), ARTICLE)?,
+        }
     }
     Ok(())
 }
 
-/// The shared documents a relay index names.
-pub fn announced(doc: &impl ReadDoc) -> Vec<DocumentId> {
-    match doc.get(ROOT, SHARED) {
-        Ok(Some((Value::Object(ObjType::Map), map))) => {
-            doc.keys(&map).filter_map(|k| k.parse().ok()).collect()
+/// Stops naming a document (an article that became internal to its department).
+pub fn withdraw(doc: &mut impl Transactable, id: DocumentId) -> Result<(), StoreError> {
+    if let Some((Value::Object(ObjType::Map), map)) = doc.get(ROOT, SHARED)? {
+        if doc.get(&map, id.to_string())?.is_some() {
+            doc.delete(&map, id.to_string())?;
         }
-        _ => Vec::new(),
     }
+    Ok(())
+}
+
+/// The documents a relay index names, with what each is.
+pub fn announced(doc: &impl ReadDoc) -> Vec<(DocumentId, Announced)> {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = doc.get(ROOT, SHARED) else {
+        return Vec::new();
+    };
+    doc.map_range(&map, ..)
+        .filter_map(|item| {
+            let id = item.key.parse().ok()?;
+            let kind = match &item.value {
+                automerge::ValueRef::Scalar(ScalarValueRef::Str(s)) if *s == ARTICLE => {
+                    Announced::Article
+                }
+                _ => Announced::Shared,
+            };
+            Some((id, kind))
+        })
+        .collect()
 }
 
 /// Removes one ticket's row, if it is there.
@@ -183,6 +225,7 @@ mod tests {
 
     fn summary(n: u8, title: &str) -> TicketSummary {
         TicketSummary {
+            self_help: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: title.into(),
             status: Status::New,

@@ -138,6 +138,7 @@ pub fn kpi_name(l: Locale, kpi: Kpi) -> &'static str {
         Kpi::Satisfaction => td_string!(l, measure.kpi_satisfaction),
         Kpi::Csat => td_string!(l, measure.kpi_csat),
         Kpi::Nps => td_string!(l, measure.kpi_nps),
+        Kpi::Deflection => td_string!(l, measure.kpi_deflection),
     }
 }
 
@@ -179,7 +180,9 @@ pub fn show(l: Locale, kpi: Kpi, value: Option<f64>) -> String {
     match kpi {
         _ if is_time(kpi) => hours(l, v),
         Kpi::Volume | Kpi::Backlog => format!("{v:.0}"),
-        Kpi::OnTime | Kpi::Resolved | Kpi::Reopened | Kpi::Csat => format!("{v:.0}%"),
+        Kpi::OnTime | Kpi::Resolved | Kpi::Reopened | Kpi::Csat | Kpi::Deflection => {
+            format!("{v:.0}%")
+        }
         Kpi::BacklogAge => td_string!(l, measure.days, d = format!("{v:.1}")).to_string(),
         Kpi::Nps => format!("{v:+.0}"),
         Kpi::Satisfaction => format!("{v:.1}"),

@@ -160,7 +160,7 @@ fn han_run(text: &str, run: Range<usize>, out: &mut Vec<Token>) {
 }
 
 /// Han ideographs (with the extensions people type), which are searched by bigrams.
-pub(super) fn is_han(c: char) -> bool {
+pub fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 

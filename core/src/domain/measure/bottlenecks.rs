@@ -37,7 +37,10 @@ impl StatusTime {
 /// Time in status per team, the team whose tickets wait longest on average first.
 pub fn time_in_status(facts: &[TicketFacts], period: Period) -> Vec<StatusTime> {
     let mut teams: BTreeMap<&str, StatusTime> = BTreeMap::new();
-    for t in facts.iter().filter(|t| period.contains(t.created_at)) {
+    for t in facts
+        .iter()
+        .filter(|t| period.contains(t.created_at) && !t.self_help.deflected())
+    {
         let line = teams.entry(&t.team).or_insert_with(|| StatusTime {
             team: t.team.clone(),
             tickets: 0,

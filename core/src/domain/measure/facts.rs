@@ -4,6 +4,7 @@
 use crate::domain::catalog::{Calendars, Catalog};
 use crate::domain::classification::Segment;
 use crate::domain::directory::{DepartmentId, Directory};
+use crate::domain::knowledge::SelfHelp;
 use crate::domain::sla::WorkCalendar;
 use crate::domain::sla::{measure, ClockKind, ClockReport, ClockState, SlaEvent, SlaEventKind};
 use crate::domain::{DocumentId, Status, TicketSummary, Timestamp};
@@ -39,6 +40,9 @@ pub struct TicketFacts {
     pub openings: Vec<(Timestamp, bool)>,
     /// Whether a business calendar counted its times (otherwise calendar time).
     pub business_time: bool,
+    /// Articles suggested while it was typed, and whether one solved it (a self-service record,
+    /// which counts for deflection only: nobody worked on it).
+    pub self_help: SelfHelp,
 }
 
 /// How long a team took to act on a ticket handed to it.
@@ -117,6 +121,7 @@ fn ticket_facts(row: &TicketSummary, m: &Measuring, org: &mut OrgMap) -> TicketF
         handoffs: walk.handoffs,
         openings: walk.openings,
         business_time: calendar.is_some(),
+        self_help: row.self_help,
     };
     if let Some((policy, calendar)) = ruled {
         let segment = (m.segment_of)(&row.customer_department);

@@ -24,10 +24,11 @@ pub enum Kpi {
     Satisfaction,
     Csat,
     Nps,
+    Deflection,
 }
 
 impl Kpi {
-    pub const ALL: [Kpi; 13] = [
+    pub const ALL: [Kpi; 14] = [
         Kpi::Volume,
         Kpi::FirstResponseMedian,
         Kpi::FirstResponseP90,
@@ -41,6 +42,7 @@ impl Kpi {
         Kpi::Satisfaction,
         Kpi::Csat,
         Kpi::Nps,
+        Kpi::Deflection,
     ];
 
     /// A stable name, for CSV headers, ids and tests.
@@ -59,6 +61,7 @@ impl Kpi {
             Kpi::Satisfaction => "satisfaction",
             Kpi::Csat => "csat",
             Kpi::Nps => "nps",
+            Kpi::Deflection => "deflection",
         }
     }
 
@@ -117,6 +120,10 @@ impl Kpi {
             Kpi::Nps => [
                 "Net promoter score from surveys about the providing department, in the latest round opened in the period: promoters (9–10) minus detractors (0–6), in percent. Only for providing departments.",
                 "本期最近一轮关于该服务部门的调查的净推荐值：推荐者（9–10 分）减贬损者（0–6 分）的百分比。仅适用于服务部门。",
+            ],
+            Kpi::Deflection => [
+                "Share of the period's requests shown suggested articles that one of them solved (\"this solved it\") instead of becoming a ticket. Solved requests are counted here only, not in any other figure.",
+                "本期输入请求时看到推荐文章的请求中，因文章解决（“已解决我的问题”）而未成为工单的比例。这类请求只计入此项，不计入其他指标。",
             ],
         }
     }
@@ -200,6 +207,7 @@ pub struct Figures {
     pub ratings: usize,
     pub csat: Ratio,
     pub nps: Option<i64>,
+    pub deflection: Ratio,
 }
 
 impl Figures {
@@ -221,6 +229,7 @@ impl Figures {
             Kpi::Satisfaction => self.satisfaction,
             Kpi::Csat => self.csat.percent(),
             Kpi::Nps => self.nps.map(|n| n as f64),
+            Kpi::Deflection => self.deflection.percent(),
         }
     }
 }
@@ -242,6 +251,14 @@ pub fn contribution(
     let closed = facts.resolved_at.is_some();
     let ms = |v: Option<i64>| v.map(|v| Some(v as f64));
     let share = |hit: bool| Some(Some(if hit { 1.0 } else { 0.0 }));
+    if kpi == Kpi::Deflection {
+        return (in_period && facts.self_help.offered())
+            .then(|| share(facts.self_help.deflected()))
+            .flatten();
+    }
+    if facts.self_help.deflected() {
+        return None;
+    }
     if matches!(kpi, Kpi::Backlog | Kpi::BacklogAge) {
         let at = backlog_moment(period, now);
         return facts.open_at(at).then(|| match kpi {
@@ -261,7 +278,7 @@ pub fn contribution(
         Kpi::Reopened => closed.then_some(()).and(share(facts.reopened)),
         Kpi::Satisfaction => facts.rating.map(|r| Some(f64::from(r))),
         Kpi::Csat => facts.rating.and_then(|r| share(r >= 4)),
-        Kpi::Backlog | Kpi::BacklogAge | Kpi::Nps => None,
+        Kpi::Backlog | Kpi::BacklogAge | Kpi::Nps | Kpi::Deflection => None,
     }
 }
 
@@ -280,11 +297,18 @@ pub fn figures<'a>(
     let (mut first, mut resolution, mut ages) = (Vec::new(), Vec::new(), Vec::new());
     let mut score_sum = 0u64;
     for t in tickets {
+        let in_period = period.contains(t.created_at);
+        if in_period && t.self_help.offered() {
+            out.deflection.count(t.self_help.deflected());
+        }
+        if t.self_help.deflected() {
+            continue;
+        }
         if t.open_at(at) {
             out.backlog += 1;
             ages.push(at.0 - t.created_at.0);
         }
-        if !period.contains(t.created_at) {
+        if !in_period {
             continue;
         }
         out.volume += 1;

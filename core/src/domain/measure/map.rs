@@ -44,7 +44,10 @@ pub fn scale(value: f64, (lo, hi): (f64, f64)) -> f64 {
 /// The map over the tickets filed in the period.
 pub fn who_serves_whom(facts: &[TicketFacts], period: Period, now: Timestamp) -> ServiceMap {
     let mut pairs: BTreeMap<(&str, &str), Vec<&TicketFacts>> = BTreeMap::new();
-    for t in facts.iter().filter(|t| period.contains(t.created_at)) {
+    for t in facts
+        .iter()
+        .filter(|t| period.contains(t.created_at) && !t.self_help.deflected())
+    {
         pairs.entry((&t.customer, &t.provider)).or_default().push(t);
     }
     let mut map = ServiceMap::default();

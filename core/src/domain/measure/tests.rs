@@ -86,6 +86,7 @@ struct Row(TicketSummary);
 impl Row {
     fn new(n: u8, filed: &str, customer: &str, queue: &str) -> Self {
         Row(TicketSummary {
+            self_help: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: format!("ticket {n}"),
             status: Status::New,
@@ -570,4 +571,51 @@ fn short_histories_fall_back_to_a_trend_or_the_mean() {
     assert!(matches!(fit(&[3.0, 5.0]).unwrap().method, Method::Mean));
     assert_eq!(fit(&[]), None);
     assert_eq!(backtest(&[1.0; 10]), None);
+}
+
+#[test]
+fn deflection_counts_requests_shown_articles_and_self_service_counts_nowhere_else() {
+    use super::{kpi, map};
+    use crate::domain::knowledge::SelfHelp;
+    let article = DocumentId::from_bytes([99; 16]);
+    let mut rows = rows();
+    // Ticket 1 was filed after two suggestions; two more requests were solved by an article.
+    rows[0].self_help.suggested = 2;
+    let without = facts_with(&rows, &directory());
+    for n in [20, 21] {
+        let mut solved = Row::new(n, "2026-11-05 09:00", "财务部", "IT")
+            .status("2026-11-05 09:00", Status::Resolved)
+            .0;
+        solved.self_help = SelfHelp {
+            solved_by: Some(article),
+            suggested: 1,
+        };
+        rows.push(solved);
+    }
+    let with = facts_with(&rows, &directory());
+    let period = week();
+    let f = kpi::figures(&with, period, now());
+    assert_eq!(
+        (f.deflection.hits, f.deflection.of),
+        (2, 3),
+        "2 of 3 requests shown articles"
+    );
+    assert_eq!(f.value(Kpi::Deflection), Some(200.0 / 3.0));
+    let before = kpi::figures(&without, period, now());
+    assert_eq!(
+        f.volume, before.volume,
+        "self-service records are no tickets"
+    );
+    assert_eq!(f.resolved, before.resolved);
+    assert_eq!(f.resolution, before.resolution);
+    let behind: Vec<_> = with
+        .iter()
+        .filter_map(|t| kpi::contribution(Kpi::Deflection, t, period, now()).map(|v| (t.id, v)))
+        .collect();
+    assert_eq!(behind.len(), 3);
+    assert!(kpi::contribution(Kpi::Volume, &with[5], period, now()).is_none());
+    assert_eq!(
+        map::who_serves_whom(&with, period, now()),
+        map::who_serves_whom(&without, period, now())
+    );
 }
