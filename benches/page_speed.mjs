@@ -4,9 +4,11 @@
 //  3. the page's transfer size, gzip and brotli (baseline: the uncompressed size);
 //  4. all KPIs over 50,000 tickets with two years of history (baseline: 5,000);
 //  5. catch-up: a desk that filed 1,000 tickets offline signs in, until the relay has them all
-//     (baseline: 100 tickets), each run against a fresh relay.
+//     (baseline: 100 tickets), each run against a fresh relay;
+//  6. search over 5,000 articles and 10,000 tickets, per query (baseline: 500 articles and 1,000
+//     tickets), and the assistant's answer over the same articles.
 // Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-1000.json, desk-10000.json,
-//        history-5000.json and history-50000.json>
+//        history-5000.json, history-50000.json, kb-small.json and kb-big.json>
 import { createRequire } from 'node:module';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -151,6 +153,54 @@ async function kpiTimes(browser, file) {
   return { times, volume };
 }
 
+const QUERIES = ['vpn', 'reset password', 'printer jam', 'expense claim approval', 'wifi guest', 'annual leave',
+  '打印机卡纸', '报销', '年假怎么申请', '工资条', '会议室', 'VPN 无法连接', 'laptop', '发票 税号', 'parking permit', '王芳'];
+
+/** Search over a desk of articles and tickets: each query typed into the search page, timed from the
+ * keystroke until the ranked, highlighted results are laid out; the page also records the search
+ * itself (ranking and snippets). Then the assistant answers a question, timed the same way. */
+async function searchTimes(browser, file) {
+  const { context, page } = await contextWithDesk(browser, file);
+  const t0 = Date.now();
+  await page.goto(`${url}#/search`);
+  await page.locator('#search-text').fill('vpn');
+  await page.waitForSelector('.search-result', { timeout: 120_000 });
+  const ready = Date.now() - t0;
+  const keystroke = [];
+  const inPage = [];
+  for (let round = 0; round < 5; round++) {
+    for (const q of QUERIES) {
+      const t = await page.evaluate(async (q) => {
+        const input = document.getElementById('search-text');
+        const t0 = performance.now();
+        input.value = q;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        await new Promise((r) => setTimeout(r, 0));
+        void document.getElementById('search-results').offsetHeight;
+        return performance.now() - t0;
+      }, q);
+      keystroke.push(t);
+      inPage.push(Number(await page.locator('#search-results').getAttribute('data-ms')));
+    }
+  }
+  await page.goto(`${url}#/ask`);
+  const assistant = [];
+  for (let round = 0; round < RUNS; round++) {
+    await page.locator('#assistant-question').fill('How do I reset a forgotten password?');
+    const t = await page.evaluate(async () => {
+      const t0 = performance.now();
+      document.querySelector('form.ask button[type=submit]').click();
+      await new Promise((r) => setTimeout(r, 0));
+      void document.querySelector('.chat').offsetHeight;
+      return performance.now() - t0;
+    });
+    assistant.push(t);
+  }
+  const answered = await page.locator('.assistant-reply[data-kind=answer]').count();
+  await context.close();
+  return { ready, keystroke, inPage, assistant, answered };
+}
+
 function pageSize() {
   const files = readdirSync(`${root}/dist`).filter((f) => /\.(wasm|js|css|html)$/.test(f) && f !== 'sw.js');
   const bytes = Buffer.concat(files.map((f) => readFileSync(`${root}/dist/${f}`)));
@@ -176,6 +226,8 @@ try {
   await big.context.close();
   const kpiSmall = await kpiTimes(browser, `${seeds}/history-5000.json`);
   const kpiBig = await kpiTimes(browser, `${seeds}/history-50000.json`);
+  const searchSmall = await searchTimes(browser, `${seeds}/kb-small.json`);
+  const searchBig = await searchTimes(browser, `${seeds}/kb-big.json`);
   const size = pageSize();
   relay.kill('SIGKILL');
   await relay.exited;
@@ -193,6 +245,10 @@ try {
   console.log(`  baseline, 100 tickets: median ${ms(median(smallDue))} → ratio ${(median(bigDue) / median(smallDue)).toFixed(2)}×; due badges drawn: ${badges}`);
   console.log(`all KPIs (facts, every KPI by five groupings, the map, the bottlenecks, the 12-month trend), 50,000 tickets: median ${ms(median(kpiBig.times))}, p95 ${ms(p95(kpiBig.times))} (goal ≤ 200 ms); ${Number(kpiBig.volume)} filed in the quarter`);
   console.log(`  baseline, 5,000 tickets: median ${ms(median(kpiSmall.times))} → ratio ${(median(kpiBig.times) / median(kpiSmall.times)).toFixed(2)}×`);
+  console.log(`search, 5,000 articles + 10,000 tickets: keystroke → results laid out median ${ms(median(searchBig.keystroke))}, p95 ${ms(p95(searchBig.keystroke))} (goal ≤ 20 ms); ranking and snippets alone median ${ms(median(searchBig.inPage))}`);
+  console.log(`  baseline, 500 articles + 1,000 tickets: median ${ms(median(searchSmall.keystroke))} → ratio ${(median(searchBig.keystroke) / median(searchSmall.keystroke)).toFixed(2)}×`);
+  console.log(`  desk opened and searchable: ${ms(searchBig.ready)} (baseline ${ms(searchSmall.ready)})`);
+  console.log(`assistant answer over 5,000 articles: median ${ms(median(searchBig.assistant))} (baseline ${ms(median(searchSmall.assistant))}); ${searchBig.answered}/${RUNS} answered`);
   console.log(`page size: gzip ${(size.gzip / 1024).toFixed(0)} KiB, brotli ${(size.brotli / 1024).toFixed(0)} KiB`);
   console.log(`  baseline, uncompressed: ${(size.raw / 1024).toFixed(0)} KiB → gzip ratio ${(size.gzip / size.raw).toFixed(2)}`);
   console.log(`catch-up after signing in with 1,000 tickets filed offline: median ${ms(median(catchUpBig))} (goal ≤ 2000 ms)`);

@@ -1,7 +1,10 @@
 //! Prepares a desk of N tickets with the app's own code and writes its IndexedDB contents as JSON, for
 //! the browser benchmarks to load: `cargo bench --bench seed_desk -- --tickets 10000 --out desk.json`.
+//! `--articles N` adds N knowledge-base articles, variations of the sample knowledge base the
+//! assistant is tested on (`core/tests/fixtures/knowledge_base.json`).
 
-use innerdesk::domain::catalog::Catalog;
+use innerdesk::domain::catalog::{Catalog, Text};
+use innerdesk::domain::knowledge::ArticleDraft;
 use innerdesk::domain::sla::{Calendar, Policy, Slot, Target};
 use innerdesk::domain::{
     DocumentId, Priority, Profile, Status, TicketDraft, Timestamp, Visibility,
@@ -41,6 +44,7 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000);
     let out = arg("--out").unwrap_or_else(|| "desk.json".into());
+    let articles: usize = arg("--articles").and_then(|n| n.parse().ok()).unwrap_or(0);
     let store = MemoryStore::new();
     let mut counter = 0u128;
     let mut new_id = || {
@@ -74,6 +78,14 @@ fn main() {
                 desk.add_comment(id, "已收到，处理中", Visibility::Public, at)
                     .unwrap();
             }
+        }
+        desk.set_profile(Profile::new("李雷", "IT").unwrap())
+            .unwrap();
+        let samples = sample_articles();
+        for i in 0..articles {
+            let draft = variation(&samples[i % samples.len()], i);
+            let at = Timestamp(start + i as i64 * 1_000);
+            desk.create_article(new_id(), &draft, at).unwrap();
         }
         for plan in desk.pending_writes() {
             store.write(plan.batch.clone()).await.unwrap();
@@ -128,6 +140,53 @@ fn catalog() -> Catalog {
         })
         .unwrap();
     catalog
+}
+
+/// The sample knowledge base's articles as drafts.
+fn sample_articles() -> Vec<ArticleDraft> {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../core/tests/fixtures/knowledge_base.json")).unwrap();
+    let text = |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
+    let both = |v: &serde_json::Value| Text {
+        zh: text(v, "zh"),
+        en: text(v, "en"),
+    };
+    fixture["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| ArticleDraft {
+            department: text(a, "department"),
+            category: text(a, "category"),
+            service: String::new(),
+            keywords: text(a, "keywords"),
+            title: both(&a["title"]),
+            body: both(&a["body"]),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// A sample article made particular: its site, building and a line of its own, as a large
+/// organisation's knowledge base has many near-alike articles.
+fn variation(sample: &ArticleDraft, i: usize) -> ArticleDraft {
+    let site = ["上海", "北京", "深圳", "成都", "Singapore", "Frankfurt"][i % 6];
+    let mut draft = sample.clone();
+    draft.title.en = format!("{} ({site}, building {})", sample.title.en, i % 40);
+    draft.title.zh = format!("{}（{site} {} 号楼）", sample.title.zh, i % 40);
+    draft.body.en = format!(
+        "{}\n\nApplies to {site}, building {}, floor {}. Reference KB-{i:05}.",
+        sample.body.en,
+        i % 40,
+        i % 17
+    );
+    draft.body.zh = format!(
+        "{}\n\n适用于{site} {} 号楼 {} 层。编号 KB-{i:05}。",
+        sample.body.zh,
+        i % 40,
+        i % 17
+    );
+    draft
 }
 
 fn hex(bytes: &[u8]) -> String {

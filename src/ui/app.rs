@@ -6,6 +6,10 @@ use super::customers::CustomersPage;
 use super::directory::{provide_directory, DirectoryPage};
 use super::header::Header;
 use super::i18n::*;
+use super::knowledge::{
+    provide_request_prefill, provide_search_text, ArticleEditor, ArticlePage, AssistantPage,
+    KnowledgePage, SearchPage,
+};
 use super::labels::locale_tag;
 use super::measure::{provide_measure_facts, BottlenecksPage, ForecastPage, KpiPage, MapPage};
 use super::profile_form::ProfileForm;
@@ -61,6 +65,8 @@ fn Shell(state: AppState) -> impl IntoView {
     provide_directory(state);
     provide_service_levels(state);
     provide_measure_facts(state);
+    provide_request_prefill();
+    provide_search_text();
     let has_profile = Memo::new(move |_| state.read(|d| d.profile().is_some()));
     warn_before_closing_with_unsaved_changes(state);
     sync::start(state);
@@ -102,6 +108,12 @@ fn Shell(state: AppState) -> impl IntoView {
                     Route::ServiceMap => view! { <MapPage/> }.into_any(),
                     Route::Bottlenecks => view! { <BottlenecksPage/> }.into_any(),
                     Route::Forecast => view! { <ForecastPage/> }.into_any(),
+                    Route::Knowledge => view! { <KnowledgePage/> }.into_any(),
+                    Route::Article(id) => view! { <ArticlePage id/> }.into_any(),
+                    Route::NewArticle => view! { <ArticleEditor id=None/> }.into_any(),
+                    Route::EditArticle(id) => view! { <ArticleEditor id=Some(id)/> }.into_any(),
+                    Route::Search => view! { <SearchPage/> }.into_any(),
+                    Route::Assistant => view! { <AssistantPage/> }.into_any(),
                     Route::SignIn => view! { <SignInPage/> }.into_any(),
                 }
             }}

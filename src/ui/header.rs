@@ -35,6 +35,18 @@ pub fn Header() -> impl IntoView {
         )
         .then_some("page")
     };
+    let in_knowledge = move || {
+        matches!(
+            route.get(),
+            Route::Knowledge
+                | Route::Article(_)
+                | Route::NewArticle
+                | Route::EditArticle(_)
+                | Route::Search
+                | Route::Assistant
+        )
+        .then_some("page")
+    };
     let profile_name = Memo::new(move |_| state.read(|d| d.profile().map(|p| p.name)));
     let save_text = move || match state.save.get() {
         SaveState::Saved => t_string!(i18n, save.saved),
@@ -64,6 +76,7 @@ pub fn Header() -> impl IntoView {
             <nav aria-label=move || t_string!(i18n, nav.main)>
                 <a href=Route::Tickets.href() aria-current=current(Route::Tickets)>{t!(i18n, nav.tickets)}</a>
                 <a href=Route::Catalog.href() aria-current=current(Route::Catalog)>{t!(i18n, nav.catalog)}</a>
+                <a href=Route::Knowledge.href() aria-current=in_knowledge>{t!(i18n, nav.knowledge)}</a>
                 <a href=Route::Directory.href() aria-current=current(Route::Directory)>{t!(i18n, nav.directory)}</a>
                 <a href=Route::Customers.href() aria-current=current(Route::Customers)>{t!(i18n, nav.customers)}</a>
                 <a href=Route::Surveys.href() aria-current=in_voice>{t!(i18n, nav.voice)}</a>

@@ -13,6 +13,7 @@ mod directory;
 mod files;
 mod format;
 mod header;
+mod knowledge;
 mod labels;
 mod measure;
 mod period;

@@ -1,6 +1,7 @@
 //! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/catalog`, `#/request/<service>`, `#/sla`,
 //! `#/directory`, `#/customers`, `#/surveys`, `#/survey/<id>`, `#/report`, `#/needs`,
-//! `#/bulletin`, `#/measure[/map|/bottlenecks|/forecast]`, `#/profile`,
+//! `#/bulletin`, `#/measure[/map|/bottlenecks|/forecast]`, `#/kb`, `#/kb/new`, `#/kb/<id>[/edit]`,
+//! `#/search`, `#/ask`, `#/profile`,
 //! `#/signin[/<token>]`), so the page works from any static host and offline without server-side
 //! rewrites.
 
@@ -41,6 +42,15 @@ pub enum Route {
     Bottlenecks,
     /// Demand forecasts and staffing.
     Forecast,
+    /// The knowledge base's articles.
+    Knowledge,
+    Article(DocumentId),
+    NewArticle,
+    EditArticle(DocumentId),
+    /// Search over articles and tickets.
+    Search,
+    /// The assistant.
+    Assistant,
     /// Signing in to the organisation's relay (a sign-in link carries its token after the slash).
     SignIn,
 }
@@ -53,6 +63,14 @@ impl Route {
             Some(("request", id)) => id.parse().map(Route::Request).unwrap_or(Route::Catalog),
             Some(("survey", id)) => id.parse().map(Route::Survey).unwrap_or(Route::Surveys),
             Some(("signin", _)) => Route::SignIn,
+            Some(("kb", "new")) => Route::NewArticle,
+            Some(("kb", rest)) => match rest.split_once('/') {
+                Some((id, "edit")) => id
+                    .parse()
+                    .map(Route::EditArticle)
+                    .unwrap_or(Route::Knowledge),
+                _ => rest.parse().map(Route::Article).unwrap_or(Route::Knowledge),
+            },
             Some(("measure", "map")) => Route::ServiceMap,
             Some(("measure", "bottlenecks")) => Route::Bottlenecks,
             Some(("measure", "forecast")) => Route::Forecast,
@@ -69,6 +87,9 @@ impl Route {
                 "needs" => Route::Needs,
                 "bulletin" => Route::Bulletin,
                 "measure" => Route::Kpis,
+                "kb" => Route::Knowledge,
+                "search" => Route::Search,
+                "ask" => Route::Assistant,
                 "signin" => Route::SignIn,
                 _ => Route::Tickets,
             },
@@ -95,6 +116,12 @@ impl Route {
             Route::ServiceMap => "#/measure/map".into(),
             Route::Bottlenecks => "#/measure/bottlenecks".into(),
             Route::Forecast => "#/measure/forecast".into(),
+            Route::Knowledge => "#/kb".into(),
+            Route::Article(id) => format!("#/kb/{id}"),
+            Route::NewArticle => "#/kb/new".into(),
+            Route::EditArticle(id) => format!("#/kb/{id}/edit"),
+            Route::Search => "#/search".into(),
+            Route::Assistant => "#/ask".into(),
             Route::SignIn => "#/signin".into(),
         }
     }
@@ -150,6 +177,12 @@ mod tests {
             Route::ServiceMap,
             Route::Bottlenecks,
             Route::Forecast,
+            Route::Knowledge,
+            Route::Article(id),
+            Route::NewArticle,
+            Route::EditArticle(id),
+            Route::Search,
+            Route::Assistant,
         ] {
             assert_eq!(Route::parse(&route.href()), route);
         }

@@ -6,6 +6,7 @@ use super::sync::{offer_changes, track, Link, SyncView};
 use crate::domain::catalog::Catalog;
 use crate::domain::classification::CustomerSettings;
 use crate::domain::directory::Directory;
+use crate::domain::knowledge::ArticleDraft;
 use crate::domain::{
     DocumentId, Profile, Reclassification, Status, TicketDraft, Timestamp, Visibility,
 };
@@ -13,7 +14,9 @@ use crate::storage::browser::{BrowserStore, DATABASE};
 use crate::storage::indexeddb::IdbStore;
 use crate::storage::{ChunkStore, StorageError};
 use crate::store::desk::DESK_SETTING;
-use crate::store::desk::{load_ticket, open_desk, CreateError, Desk, Problem};
+use crate::store::desk::{
+    load_article, load_ticket, open_desk, ArticleSaveError, CreateError, Desk, Problem,
+};
 use crate::store::{StoreError, TicketChangeError};
 use crate::sync::SyncClient;
 use leptos::prelude::*;
@@ -122,6 +125,7 @@ impl AppState {
         let in_memory = matches!(store, BrowserStore::Memory(_));
         let state = Self::assemble(store, desk, notices);
         state.persist(); // a brand-new desk is written at once
+        spawn_local(state.load_articles());
         if in_memory {
             state.reconnect_later();
         }
@@ -244,6 +248,94 @@ impl AppState {
         visibility: Visibility,
     ) -> Result<(), TicketChangeError> {
         self.change(|d| d.add_comment(id, body, visibility, now()))
+    }
+
+    /// Saves a new article; returns its id.
+    pub fn create_article(&self, draft: &ArticleDraft) -> Result<DocumentId, ArticleSaveError> {
+        let id = new_id();
+        self.change(|d| d.create_article(id, draft, now()))?;
+        Ok(id)
+    }
+
+    pub fn edit_article(
+        &self,
+        id: DocumentId,
+        draft: &ArticleDraft,
+    ) -> Result<(), ArticleSaveError> {
+        self.change(|d| d.edit_article(id, draft, now()))
+    }
+
+    pub fn retire_article(&self, id: DocumentId, retired: bool) -> Result<(), ArticleSaveError> {
+        self.change(|d| d.retire_article(id, retired, now()))
+    }
+
+    /// Records a request an article solved; returns the record's id.
+    pub fn record_self_service(
+        &self,
+        draft: &TicketDraft,
+        article: DocumentId,
+    ) -> Result<DocumentId, CreateError> {
+        let id = new_id();
+        self.change(|d| d.record_self_service(id, draft, article, now()))?;
+        Ok(id)
+    }
+
+    pub fn link_article(
+        &self,
+        ticket: DocumentId,
+        article: DocumentId,
+        linked: bool,
+    ) -> Result<(), TicketChangeError> {
+        self.change(|d| d.link_article(ticket, article, linked, now()))
+    }
+
+    /// An article's history, newest first (reads the document's change log).
+    pub fn article_history(&self, id: DocumentId) -> Vec<crate::store::article_doc::Revision> {
+        self.version.track();
+        self.inner().desk.borrow_mut().article_history(id)
+    }
+
+    /// An article as it was after one of its changes.
+    pub fn article_at(
+        &self,
+        id: DocumentId,
+        revision: automerge::ChangeHash,
+    ) -> Option<crate::domain::knowledge::Article> {
+        self.inner().desk.borrow_mut().article_at(id, revision)
+    }
+
+    /// Reads the knowledge base's articles after the desk has opened, a batch at a time (read side
+    /// by side, as IndexedDB serves many small reads at once far faster than one by one), so the
+    /// list shows at once and search fills in as they arrive.
+    async fn load_articles(self) {
+        const BATCH: usize = 250;
+        let inner = self.inner();
+        let ids = inner.desk.borrow().unloaded_articles();
+        let mut damaged = Vec::new();
+        for batch in ids.chunks(BATCH) {
+            let store = inner.store();
+            let loads = batch.iter().map(|id| load_article(&*store, *id));
+            let results = futures::future::join_all(loads).await;
+            for (id, result) in batch.iter().zip(results) {
+                let inserted = match result {
+                    Ok(Some(loaded)) => inner.desk.borrow_mut().insert_article(loaded).is_ok(),
+                    Ok(None) => {
+                        inner.desk.borrow_mut().article_not_stored(*id);
+                        true
+                    }
+                    Err(_) => false,
+                };
+                if inserted {
+                    track(self, *id);
+                } else {
+                    damaged.push(Problem::CorruptDocument(*id));
+                }
+            }
+            self.version.update(|v| *v += 1);
+        }
+        if !damaged.is_empty() {
+            self.notices.update(|n| n.push(Notice::Damaged(damaged)));
+        }
     }
 
     /// Loads a ticket's document if it is not open yet.

@@ -240,7 +240,11 @@ async fn track_everything(state: AppState, session: &Session) {
     });
     // Read side by side: IndexedDB serves many small reads at once far faster than one by one.
     futures::future::join_all(waiting.into_iter().map(|id| state.open_ticket(id))).await;
-    let held = state.read_untracked(|d| d.held_documents());
+    let held = state.read_untracked(|d| {
+        let mut held = d.held_documents();
+        held.extend(d.missing_articles());
+        held
+    });
     let shared = session.indexes.iter().chain(&session.organisation).copied();
     let mut all: Vec<DocumentId> = shared.chain(held).collect();
     all.sort();

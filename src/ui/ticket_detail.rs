@@ -6,6 +6,7 @@ use super::catalog::ServiceAnswers;
 use super::directory::{department_name, use_directory, DepartmentInput};
 use super::format::{date_time, iso};
 use super::i18n::*;
+use super::knowledge::LinkedArticles;
 use super::labels::{move_label, priority_label, status_label};
 use super::route::Route;
 use super::sla_timeline::SlaTimeline;
@@ -105,6 +106,15 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
             </div>
         </article>
         <RatingPanel ticket/>
+        {move || ticket.get().map(|t| {
+            // Whoever works on tickets links articles; requesters read the links.
+            let may_link = state.read(|d| {
+                d.profile()
+                    .and_then(|p| p.account)
+                    .is_none_or(|a| a.role != crate::access::Role::Requester)
+            });
+            view! { <LinkedArticles ticket=t may_link/> }
+        })}
         <section class="card" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{t!(i18n, detail.conversation)}</h2>
             {move || ticket.with(|t| {

@@ -5,11 +5,13 @@
 use super::catalog_messages::answer_problem;
 use super::directory::{department_name, use_directory, DepartmentInput};
 use super::i18n::*;
+use super::knowledge::{take_prefill, Suggestions};
 use super::labels::priority_label;
 use super::route::{navigate, Route};
 use super::service_levels::use_service_levels;
 use super::state::AppState;
 use crate::domain::catalog::{AnswerProblem, FieldKind, Service};
+use crate::domain::knowledge::SelfHelp;
 use crate::domain::people_search::DirectorySearch;
 use crate::domain::DocumentId;
 use crate::domain::{DraftError, Priority, TicketDraft};
@@ -31,12 +33,14 @@ pub fn TicketForm(
             .with_untracked(|c| c.services.get(&id.to_string()).cloned())
     });
     let chinese = i18n.get_locale_untracked() == Locale::zh_CN;
-    let title = RwSignal::new(
-        service
+    let prefill = take_prefill();
+    let title = RwSignal::new(match &prefill {
+        Some(p) => p.title.clone(),
+        None => service
             .as_ref()
             .map(|s| s.name.show(chinese).to_string())
             .unwrap_or_default(),
-    );
+    });
     let description = RwSignal::new(String::new());
     let directory = use_directory();
     let has_directory = directory.with_untracked(|d| !d.departments.is_empty());
@@ -53,8 +57,10 @@ pub fn TicketForm(
         service
             .as_ref()
             .map(|s| s.queue.0.clone())
+            .or(prefill.map(|p| p.department))
             .unwrap_or_default(),
     );
+    let suggested = RwSignal::new(0u32);
     let category = RwSignal::new(String::new());
     let priority = RwSignal::new(service.as_ref().map_or(Priority::Normal, |s| s.priority));
     let errors = RwSignal::new(Vec::<DraftError>::new());
@@ -93,7 +99,10 @@ pub fn TicketForm(
             service: asked.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
             answers: clean,
             follow_up_of: None,
-            self_help: Default::default(),
+            self_help: SelfHelp {
+                solved_by: None,
+                suggested: suggested.get(),
+            },
         };
         match state.create_ticket(&draft) {
             Ok(id) => navigate(Route::Ticket(id)),
@@ -107,6 +116,24 @@ pub fn TicketForm(
             Err(_) => navigate(Route::Profile),
         }
     };
+    // An article solved it: the request is recorded as solved by it, not filed.
+    let solved = Callback::new(move |article: DocumentId| {
+        let draft = TicketDraft {
+            title: title.get_untracked(),
+            description: description.get_untracked(),
+            requester: requester.get_untracked(),
+            requester_email: requester_email.get_untracked(),
+            customer_department: customer_department.get_untracked(),
+            self_help: SelfHelp {
+                solved_by: None,
+                suggested: suggested.get_untracked(),
+            },
+            ..Default::default()
+        };
+        if let Ok(id) = state.record_self_service(&draft, article) {
+            navigate(Route::Ticket(id));
+        }
+    });
     let error_for = move |field: &'static str| {
         move || {
             errors.with(|es| {
@@ -151,6 +178,7 @@ pub fn TicketForm(
                     <p id="ticket-description-hint" class="hint">{t!(i18n, form.description_hint)}</p>
                     <p id="ticket-description-error" class="field-error">{error_for("ticket-description")}</p>
                 </div>
+                <Suggestions title description shown=suggested solved/>
                 <div class="field-row">
                     <div class="field">
                         <label for="ticket-requester">{t!(i18n, form.requester)}</label>

@@ -77,7 +77,20 @@ for (const locale of ['en-US', 'zh-CN']) {
       await expect(page.locator('.measure-page .subnav')).toBeVisible();
       await expectAccessible(page, route);
     }
+    // The knowledge pages, empty and with an article, also at a phone's width.
+    for (const route of ['kb', 'search', 'ask', 'kb/new']) {
+      await page.goto(`./#/${route}`);
+      await expect(page.locator('.subnav')).toBeVisible();
+      await expectAccessible(page, route);
+    }
+    await page.locator('#article-title-en').fill('Printer jams');
+    await page.locator('#article-title-zh').fill('打印机卡纸');
+    await page.locator('#article-body-en').fill('Open the front cover.');
+    await page.locator('form button[type=submit]').click();
+    await expect(page.locator('.article h1')).toBeVisible();
+    await expectAccessible(page, 'article');
     await page.setViewportSize({ width: 360, height: 740 });
+    await expectAccessible(page, 'article on a phone');
     await page.goto('./#/measure');
     await expect(page.locator('#kpi-totals')).toBeVisible();
     await expectAccessible(page, 'measure on a phone');

@@ -26,7 +26,7 @@
 mod knowledge;
 mod voice;
 
-pub use knowledge::ArticleSaveError;
+pub use knowledge::{load_article, ArticleSaveError, SearchResult};
 
 use super::organisation::OrgKind;
 use super::{
@@ -213,13 +213,9 @@ pub async fn open_desk(
             responses.insert(id, doc);
         }
     }
-    let mut articles = HashMap::new();
-    for id in desk.articles() {
-        let result = load_document(store, id).await;
-        if let Some(doc) = loaded(result, &mut tracker, &mut problems)? {
-            articles.insert(id, doc);
-        }
-    }
+    // Articles are read after the desk opens (see `Desk::unloaded_articles`): a knowledge base of
+    // thousands must not hold up the list.
+    let articles = HashMap::new();
     let docs = Documents {
         desk_id,
         desk,
@@ -242,7 +238,6 @@ pub async fn open_desk(
         indexes_seen: HashMap::new(),
         knowledge: Default::default(),
     };
-    desk.read_all_articles();
     let unreadable = desk.rebuild_rows()?;
     if unreadable > 0 {
         problems.push(Problem::DamagedRows(unreadable));

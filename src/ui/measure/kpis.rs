@@ -18,13 +18,14 @@ use crate::ui::state::{now, AppState};
 use leptos::prelude::*;
 
 /// The headline figures above the table.
-const HEADLINE: [Kpi; 6] = [
+const HEADLINE: [Kpi; 7] = [
     Kpi::Volume,
     Kpi::OnTime,
     Kpi::FirstResponseMedian,
     Kpi::ResolutionMedian,
     Kpi::Backlog,
     Kpi::Satisfaction,
+    Kpi::Deflection,
 ];
 
 /// Months in the trend chart.

@@ -342,7 +342,8 @@ pub struct KpiLine {
     pub figures: Figures,
 }
 
-/// The figures per group, busiest first, each group that has tickets in the period or a backlog.
+/// The figures per group, busiest first, each group that has tickets in the period, a backlog, or
+/// requests that articles were suggested for.
 /// `nps` gives each providing department's survey NPS.
 pub fn kpis(
     facts: &[TicketFacts],
@@ -367,7 +368,7 @@ pub fn kpis(
                 figures,
             }
         })
-        .filter(|l| l.figures.volume > 0 || l.figures.backlog > 0)
+        .filter(|l| l.figures.volume > 0 || l.figures.backlog > 0 || l.figures.deflection.of > 0)
         .collect();
     lines.sort_by(|a, b| {
         b.figures

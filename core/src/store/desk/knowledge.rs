@@ -7,9 +7,18 @@ use crate::domain::knowledge::assistant::{self, Reply};
 use crate::domain::knowledge::highlight::{snippet, Piece};
 use crate::domain::knowledge::{Article, ArticleDraft, ArticleError, Found, Query, SearchIndex};
 use crate::domain::{DocumentId, Status, TicketDraft, TicketSummary, Timestamp};
+use crate::storage::{load_document, ChunkStore, LoadError, LoadedDocument};
 use crate::store::article_doc::{self, Revision};
 use crate::store::{StoreError, TicketChangeError};
 use std::collections::HashMap;
+
+/// Reads one article's document from storage.
+pub async fn load_article(
+    store: &impl ChunkStore,
+    id: DocumentId,
+) -> Result<Option<LoadedDocument>, LoadError> {
+    load_document(store, id).await
+}
 
 /// Ticket rows weigh their title like an article's.
 const TITLE: f32 = 3.0;
@@ -22,6 +31,8 @@ const SNIPPET_CHARS: usize = 160;
 pub(super) struct Knowledge {
     articles: HashMap<DocumentId, Article>,
     index: SearchIndex<Found>,
+    /// Articles known of but stored nowhere on this device yet.
+    missing: std::collections::BTreeSet<DocumentId>,
 }
 
 impl Knowledge {
@@ -49,6 +60,7 @@ impl Knowledge {
             let fields: Vec<(&str, f32)> = fields.iter().map(|(t, w)| (t.as_str(), *w)).collect();
             self.index.upsert(key, &fields);
         }
+        self.missing.remove(&article.id);
         self.articles.insert(article.id, article);
     }
 }
@@ -322,12 +334,47 @@ impl Desk {
         Ok(())
     }
 
-    /// Reads every article document into the list and the index (when the desk opens).
-    pub(super) fn read_all_articles(&mut self) {
-        let ids: Vec<DocumentId> = self.docs.articles.keys().copied().collect();
-        for id in ids {
-            self.read_article(id);
+    /// The articles this desk knows of but has not read from storage yet: the page reads them
+    /// after the list is shown, with [`load_article`] and [`Desk::insert_article`].
+    pub fn unloaded_articles(&self) -> Vec<DocumentId> {
+        self.docs
+            .desk
+            .articles()
+            .into_iter()
+            .filter(|id| !self.docs.articles.contains_key(id))
+            .collect()
+    }
+
+    /// The articles this desk knows of that are stored nowhere on it (announced while it was
+    /// offline, say): sync fetches them.
+    pub fn missing_articles(&self) -> Vec<DocumentId> {
+        self.knowledge.missing.iter().copied().collect()
+    }
+
+    /// An article the desk knows of turned out not to be in storage.
+    pub fn article_not_stored(&mut self, id: DocumentId) {
+        if !self.docs.articles.contains_key(&id) {
+            self.knowledge.missing.insert(id);
         }
+    }
+
+    /// Adds an article read from storage; if a newer copy arrived from the relay meanwhile, the
+    /// two are merged. A damaged document is refused with the reason.
+    pub fn insert_article(&mut self, mut loaded: LoadedDocument) -> Result<(), StoreError> {
+        let id = loaded.id;
+        article_doc::read(&loaded.doc, id)?;
+        self.tracker.loaded(&mut loaded);
+        match self.docs.articles.get_mut(&id) {
+            Some(held) => {
+                held.merge(&mut loaded.doc)?;
+                self.dirty.insert(id);
+            }
+            None => {
+                self.docs.articles.insert(id, loaded.doc);
+            }
+        }
+        self.read_article(id);
+        Ok(())
     }
 
     /// Reads an article again after a change; an unreadable one stays as it was.
@@ -411,7 +458,16 @@ mod tests {
             .unwrap();
         save(&mut desk, &store);
 
-        let desk = self::desk(&store);
+        let mut desk = self::desk(&store);
+        assert!(
+            desk.articles().is_empty(),
+            "articles are read after the desk opens"
+        );
+        for id in desk.unloaded_articles() {
+            let loaded = block_on(load_article(&store, id)).unwrap().unwrap();
+            desk.insert_article(loaded).unwrap();
+        }
+        assert!(desk.unloaded_articles().is_empty());
         assert_eq!(desk.articles().len(), 1);
         let found = desk.search("vpn", 10, |_| true, false);
         let kinds: Vec<Found> = found.iter().map(|r| r.found).collect();
