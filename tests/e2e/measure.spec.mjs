@@ -62,7 +62,7 @@ test('the KPI dashboard shows the native figures, explains them and opens the ti
 
   // Each figure says how it is computed.
   await page.getByText('How each figure is computed').click();
-  await expect(page.locator('.definitions dt')).toHaveCount(13);
+  await expect(page.locator('.definitions dt')).toHaveCount(14);
   await expect(page.locator('.definitions')).toContainText('90th percentile (nearest rank)');
 
   // A figure opens its tickets, by keyboard too, and the panel takes the focus.
