@@ -159,13 +159,14 @@ const QUERIES = ['vpn', 'reset password', 'printer jam', 'expense claim approval
 /** Search over a desk of articles and tickets: each query typed into the search page, timed from the
  * keystroke until the ranked, highlighted results are laid out; the page also records the search
  * itself (ranking and snippets). Then the assistant answers a question, timed the same way. */
-async function searchTimes(browser, file) {
+async function searchTimes(browser, file, articles) {
   const { context, page } = await contextWithDesk(browser, file);
   const t0 = Date.now();
-  await page.goto(`${url}#/search`);
-  await page.locator('#search-text').fill('vpn');
-  await page.waitForSelector('.search-result', { timeout: 120_000 });
+  // Ready once every article is read and indexed (the list of articles counts them all).
+  await page.goto(`${url}#/kb`);
+  await page.getByText(`of ${articles} articles`).waitFor({ timeout: 120_000 });
   const ready = Date.now() - t0;
+  await page.goto(`${url}#/search`);
   const keystroke = [];
   const inPage = [];
   for (let round = 0; round < 5; round++) {
@@ -228,8 +229,8 @@ try {
   const kpiBig = await kpiTimes(browser, `${seeds}/history-50000.json`);
   const withArticles = await listLoadTimes(browser, `${seeds}/kb-big.json`);
   await withArticles.context.close();
-  const searchSmall = await searchTimes(browser, `${seeds}/kb-small.json`);
-  const searchBig = await searchTimes(browser, `${seeds}/kb-big.json`);
+  const searchSmall = await searchTimes(browser, `${seeds}/kb-small.json`, 500);
+  const searchBig = await searchTimes(browser, `${seeds}/kb-big.json`, 5000);
   const size = pageSize();
   relay.kill('SIGKILL');
   await relay.exited;
@@ -250,7 +251,7 @@ try {
   console.log(`  baseline, 5,000 tickets: median ${ms(median(kpiSmall.times))} → ratio ${(median(kpiBig.times) / median(kpiSmall.times)).toFixed(2)}×`);
   console.log(`search, 5,000 articles + 10,000 tickets: keystroke → results laid out median ${ms(median(searchBig.keystroke))}, p95 ${ms(p95(searchBig.keystroke))} (goal ≤ 20 ms); ranking and snippets alone median ${ms(median(searchBig.inPage))}`);
   console.log(`  baseline, 500 articles + 1,000 tickets: median ${ms(median(searchSmall.keystroke))} → ratio ${(median(searchBig.keystroke) / median(searchSmall.keystroke)).toFixed(2)}×`);
-  console.log(`  desk opened and searchable: ${ms(searchBig.ready)} (baseline ${ms(searchSmall.ready)})`);
+  console.log(`  desk opened with every article read and searchable: ${ms(searchBig.ready)} (baseline ${ms(searchSmall.ready)})`);
   console.log(`assistant answer over 5,000 articles: median ${ms(median(searchBig.assistant))} (baseline ${ms(median(searchSmall.assistant))}); ${searchBig.answered}/${RUNS} answered`);
   console.log(`page size: gzip ${(size.gzip / 1024).toFixed(0)} KiB, brotli ${(size.brotli / 1024).toFixed(0)} KiB`);
   console.log(`  baseline, uncompressed: ${(size.raw / 1024).toFixed(0)} KiB → gzip ratio ${(size.gzip / size.raw).toFixed(2)}`);

@@ -304,12 +304,16 @@ impl AppState {
         self.inner().desk.borrow_mut().article_at(id, revision)
     }
 
-    /// Reads the knowledge base's articles after the desk has opened, a batch at a time (read side
+    /// Indexes the list's rows for search, then reads the knowledge base's articles after the desk has opened, a batch at a time (read side
     /// by side, as IndexedDB serves many small reads at once far faster than one by one), so the
     /// list shows at once and search fills in as they arrive.
     async fn load_articles(self) {
         const BATCH: usize = 250;
+        // After the list is drawn: the rows the desk opened with go into the search index first.
+        gloo::timers::future::TimeoutFuture::new(0).await;
         let inner = self.inner();
+        inner.desk.borrow_mut().index_rows();
+        self.version.update(|v| *v += 1);
         let ids = inner.desk.borrow().unloaded_articles();
         let mut damaged = Vec::new();
         for batch in ids.chunks(BATCH) {

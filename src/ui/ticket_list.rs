@@ -201,7 +201,11 @@ fn TicketRow(summary: TicketSummary, locale: Locale) -> impl IntoView {
         <tr class=format!("status-{}", status.as_str())>
             <td class="code">{s.id.short_code()}</td>
             <td class="title"><a href=Route::Ticket(s.id).href()>{s.title.clone()}</a></td>
-            <td><span class=format!("badge status-{}", status.as_str())>{status_label(locale, status)}</span></td>
+            <td>
+                <span class=format!("badge status-{}", status.as_str())>{status_label(locale, status)}</span>
+                // A request an article solved: recorded, but nobody worked on it.
+                {s.self_help.deflected().then(|| view! { " "<span class="badge self-served">{td_string!(locale, kb.self_served)}</span> })}
+            </td>
             <td><span class=format!("priority priority-{}", priority.as_str())>{priority_label(locale, priority)}</span></td>
             <td>{department}</td>
             <td>{s.requester.clone()}</td>

@@ -98,7 +98,10 @@ test('write an article offline, search it, ask the assistant, and answer a reque
     await expect(wang.page.locator('.linked-articles')).toContainText('Solved by the article Connect to the company VPN');
     await expectSaved(wang.page);
 
-    // Li sees the deflection among IT's KPIs: one request shown articles, solved by one.
+    // In IT's list it is marked as solved by an article, not work to do…
+    await li.page.goto(`${relay.url}#/`);
+    await expect(li.page.locator('tr', { hasText: 'VPN from home' }).locator('.badge.self-served')).toHaveText('Solved by an article', { timeout: 20_000 });
+    // …and Li sees the deflection among IT's KPIs: one request shown articles, solved by one.
     await li.page.goto(`${relay.url}#/measure`);
     await expect(li.page.locator('tr[data-key=IT] td[data-kpi=deflection]')).toHaveAttribute('data-value', '100.0000', { timeout: 20_000 });
 

@@ -792,9 +792,6 @@ impl Desk {
             .map(|(t, s)| (s, t))
             .collect();
         rows.sort_by_key(|(s, _)| std::cmp::Reverse(s.updated_at));
-        for (summary, _) in &rows {
-            self.knowledge.index_row(summary);
-        }
         self.rows = rows;
         Ok(read.unreadable.len())
     }

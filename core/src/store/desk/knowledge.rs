@@ -33,6 +33,8 @@ pub(super) struct Knowledge {
     index: SearchIndex<Found>,
     /// Articles known of but stored nowhere on this device yet.
     missing: std::collections::BTreeSet<DocumentId>,
+    /// Whether the rows the desk opened with are in the index (rows placed since always are).
+    rows_indexed: bool,
 }
 
 impl Knowledge {
@@ -334,6 +336,18 @@ impl Desk {
         Ok(())
     }
 
+    /// Puts the rows the desk opened with into the search index. Done once, after the list is
+    /// shown: indexing 10,000 rows would otherwise add a third to the time the list takes.
+    pub fn index_rows(&mut self) {
+        if self.knowledge.rows_indexed {
+            return;
+        }
+        for (row, _) in &self.rows {
+            self.knowledge.index_row(row);
+        }
+        self.knowledge.rows_indexed = true;
+    }
+
     /// The articles this desk knows of but has not read from storage yet: the page reads them
     /// after the list is shown, with [`load_article`] and [`Desk::insert_article`].
     pub fn unloaded_articles(&self) -> Vec<DocumentId> {
@@ -469,6 +483,13 @@ mod tests {
         }
         assert!(desk.unloaded_articles().is_empty());
         assert_eq!(desk.articles().len(), 1);
+        let articles_only = desk.search("vpn", 10, |_| true, false);
+        assert_eq!(
+            articles_only.len(),
+            1,
+            "the rows are indexed after the list is shown"
+        );
+        desk.index_rows();
         let found = desk.search("vpn", 10, |_| true, false);
         let kinds: Vec<Found> = found.iter().map(|r| r.found).collect();
         assert_eq!(kinds.len(), 2);
