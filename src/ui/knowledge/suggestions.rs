@@ -28,10 +28,7 @@ pub fn Suggestions(
         state.read(|d| {
             d.suggest_articles(&text, SUGGESTED)
                 .into_iter()
-                .filter_map(|r| match r.found {
-                    Found::Article(id) => d.article(id).cloned(),
-                    Found::Ticket(_) => None,
-                })
+                .cloned()
                 .collect::<Vec<_>>()
         })
     });

@@ -257,10 +257,19 @@ impl Desk {
         })
     }
 
-    /// Articles that may answer a request being typed (not retired; the person can read them all).
-    pub fn suggest_articles(&self, text: &str, limit: usize) -> Vec<SearchResult> {
-        let chinese = text.chars().any(crate::domain::knowledge::analysis::is_han);
-        self.search(text, limit, |f| matches!(f, Found::Article(_)), chinese)
+    /// Articles that may answer a request being typed, best first. Runs on every keystroke, so
+    /// it ranks only: the form shows whole articles, not snippets.
+    pub fn suggest_articles(&self, text: &str, limit: usize) -> Vec<&Article> {
+        let query = Query::new(text);
+        self.knowledge
+            .index
+            .search(&query, limit, |f| matches!(f, Found::Article(_)))
+            .into_iter()
+            .filter_map(|hit| match hit.key {
+                Found::Article(id) => self.article(id),
+                Found::Ticket(_) => None,
+            })
+            .collect()
     }
 
     /// The assistant's reply to a question, from the articles on this device.
