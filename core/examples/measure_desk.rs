@@ -519,6 +519,7 @@ fn catalog() -> Catalog {
                 queue: DepartmentId(queue.into()),
                 policy: String::new(),
                 needs_approval: false,
+                approval_chain: String::new(),
             })
             .unwrap();
     }

@@ -156,7 +156,7 @@ impl Feeds {
         let Some((mut facts, summary)) = read.await.map_err(std::io::Error::other)? else {
             return Ok(Vec::new());
         };
-        self.requester_from_directory(&mut facts, summary.as_ref());
+        self.people_from_directory(&mut facts, summary.as_ref());
         let became_organisation = facts == DocFacts::Organisation;
         let now = audiences(&facts, &self.shared);
         // Rows leave the indexes it no longer belongs to before its new facts are recorded: a
@@ -235,16 +235,26 @@ impl Feeds {
         self.announce(doc).await
     }
 
-    /// A ticket filed for someone else names them by email: when the relay knows that email, that
-    /// person is the requester (and reads the ticket).
-    fn requester_from_directory(&self, facts: &mut DocFacts, summary: Option<&TicketSummary>) {
-        let (DocFacts::Ticket { requester, .. }, Some(summary)) = (facts, summary) else {
+    /// A ticket names people by email: the requester when filed for someone else, and its
+    /// watchers (approvers, people mentioned). Those the relay knows become people it lets in.
+    fn people_from_directory(&self, facts: &mut DocFacts, summary: Option<&TicketSummary>) {
+        let DocFacts::Ticket {
+            requester,
+            watchers,
+            ..
+        } = facts
+        else {
             return;
         };
-        if summary.requester_email.is_empty() {
-            return;
-        }
         let people = self.shared.people.read().unwrap();
+        for watcher in watchers.iter_mut() {
+            if let Some(person) = people.with_email(&watcher.0) {
+                *watcher = person.id.clone();
+            }
+        }
+        let Some(summary) = summary.filter(|s| !s.requester_email.is_empty()) else {
+            return;
+        };
         if let Some(person) = people.with_email(&summary.requester_email) {
             *requester = Some(person.id.clone());
         }

@@ -814,3 +814,107 @@ async fn articles_reach_their_readers_and_internal_ones_stay_in_their_department
         "withdrawn from everyone's index"
     );
 }
+
+#[tokio::test]
+async fn approvers_and_people_mentioned_are_let_in_by_their_email_and_nobody_else() {
+    use innerdesk_core::domain::automation::{Approval, Decision, PlannedStep};
+    let data = temp_dir("approvals");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "市场部", "requester");
+    let zhao_token = add_person(&data, "赵经理", "zhao@example.cn", "市场部", "lead");
+    let qian_token = add_person(&data, "钱总监", "qian@example.cn", "总经办", "requester");
+    let sun_token = add_person(&data, "孙悦", "sun@example.cn", "市场部", "requester");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut zhao = sign_in(&relay, &zhao_token, "phone").await;
+    let mut qian = sign_in(&relay, &qian_token, "desk").await;
+    let mut sun = sign_in(&relay, &sun_token, "desk").await;
+
+    // 王芳's claim waits on her manager, by email (the directory knows emails, not relay ids).
+    let (ticket, doc) = new_ticket(&wang, "王芳", "差旅报销 ¥3,000", "财务部", 40);
+    let mut claim = TicketDoc::from_automerge(doc).unwrap();
+    let step = |email: &str| PlannedStep {
+        email: email.into(),
+        name: String::new(),
+        manager: false,
+    };
+    claim
+        .request_approval(&Approval {
+            chain: "Expense claims".into(),
+            steps: vec![step("zhao@example.cn")],
+            pause_sla: true,
+            requested_at: Timestamp(1_000),
+            decisions: Default::default(),
+        })
+        .unwrap();
+    claim
+        .add_comment(
+            "@钱总监 FYI",
+            innerdesk_core::domain::Visibility::Public,
+            &["qian@example.cn".to_string()],
+            "王芳",
+            Timestamp(1_500),
+        )
+        .unwrap();
+    wang.peer
+        .replica
+        .docs
+        .insert(ticket, claim.automerge().clone());
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await);
+
+    // The manager and the colleague mentioned find it in their own lists and read it.
+    for person in [&mut zhao, &mut qian] {
+        let indexes = person.indexes.clone();
+        assert!(
+            person
+                .peer
+                .until(|p| listed_in(p, &indexes).contains(&ticket), 10)
+                .await,
+            "{} is told",
+            person.id
+        );
+        assert!(fetch_all(&mut person.peer, &[ticket]).await);
+    }
+
+    // The manager approves on his phone; the requester sees it.
+    let mut decided =
+        TicketDoc::from_automerge(zhao.peer.replica.docs.remove(&ticket).unwrap()).unwrap();
+    decided
+        .decide(
+            0,
+            &Decision {
+                approve: true,
+                by: "赵经理".into(),
+                at: Timestamp(2_000),
+                comment: "同意".into(),
+                automatic: false,
+            },
+        )
+        .unwrap();
+    zhao.peer
+        .replica
+        .docs
+        .insert(ticket, decided.automerge().clone());
+    zhao.peer.changed(ticket).await;
+    let approved = |p: &Peer| {
+        p.replica
+            .docs
+            .get(&ticket)
+            .and_then(|d| read_ticket(d).ok())
+            .and_then(|t| t.approval)
+            .is_some_and(|a| a.decisions.contains_key(&0))
+    };
+    assert!(
+        wang.peer.until(approved, 10).await,
+        "the decision reached the requester"
+    );
+
+    // A colleague nobody named never receives a byte of it.
+    sun.peer.track(ticket).await;
+    assert!(
+        sun.peer
+            .until(|p| p.unavailable.contains(&ticket), 10)
+            .await
+    );
+    assert!(!sun.peer.seen_on_wire.contains(&ticket));
+}

@@ -77,6 +77,9 @@ pub struct Service {
     pub policy: String,
     #[serde(default)]
     pub needs_approval: bool,
+    /// The approval chain (by id) a request for it waits on; empty: the requester's manager.
+    #[serde(default)]
+    pub approval_chain: String,
 }
 
 /// Why a service cannot be published.
@@ -379,6 +382,7 @@ mod tests {
             queue: DepartmentId("桌面支持".into()),
             policy: String::new(),
             needs_approval: true,
+            approval_chain: String::new(),
         }
     }
 

@@ -428,6 +428,7 @@ mod tests {
     fn row(n: u8, customer: &str, provider: &str, day: i64, email: &str) -> TicketSummary {
         TicketSummary {
             self_help: Default::default(),
+            involvement: Default::default(),
             id: crate::domain::DocumentId::from_bytes([n; 16]),
             title: format!("request {n}"),
             status: crate::domain::Status::New,

@@ -3,6 +3,7 @@
 //! Nothing here touches a browser, a clock or a random source: time and ids are arguments, so every rule
 //! is deterministic and tested natively with `cargo test`.
 
+pub mod automation;
 pub mod catalog;
 pub mod classification;
 pub mod directory;

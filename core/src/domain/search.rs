@@ -86,6 +86,7 @@ mod tests {
     ) -> (TicketSummary, SearchText) {
         let s = TicketSummary {
             self_help: Default::default(),
+            involvement: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: title.into(),
             status,

@@ -1,10 +1,12 @@
 //! The few fields of a ticket that lists, filters and search need, kept in index documents so a list
 //! never has to open every ticket.
 
+use super::automation::{Approval, ApprovalState, Effect};
 use super::knowledge::SelfHelp;
 use super::sla::{events_of, SlaEvent};
 use super::voice::rating::Feedback;
-use super::{DocumentId, Priority, Status, Ticket, Timestamp};
+use super::{DocumentId, EventKind, Priority, Status, Ticket, Timestamp};
+use std::collections::BTreeMap;
 
 /// One row of a ticket list.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -38,6 +40,9 @@ pub struct TicketSummary {
     /// Suggested articles, and the one that solved it without anyone's work.
     #[serde(default)]
     pub self_help: SelfHelp,
+    /// Who is on it and what waits for whom: assignee, approval, conversation.
+    #[serde(default)]
+    pub involvement: Involvement,
 }
 
 impl From<&Ticket> for TicketSummary {
@@ -60,11 +65,96 @@ impl From<&Ticket> for TicketSummary {
             resolved_by: t.resolved_by().unwrap_or_default().to_string(),
             feedback: t.feedback.clone(),
             self_help: t.self_help,
+            involvement: Involvement::of(t),
         }
     }
 }
 
+/// Who is on a ticket and what waits for whom, for lists and the "for you" view.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Involvement {
+    /// Who it is assigned to (by email) and since when.
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub assigned_at: Option<Timestamp>,
+    /// Where its approval stands, and whose decision it waits on (by email).
+    #[serde(default)]
+    pub approval: Option<ApprovalState>,
+    #[serde(default)]
+    pub awaiting: String,
+    /// The last reply or note: when, and by whom.
+    #[serde(default)]
+    pub activity: Option<(Timestamp, String)>,
+    /// When each person last read it, and was last mentioned in it (by email, or name).
+    #[serde(default)]
+    pub seen: BTreeMap<String, Timestamp>,
+    #[serde(default)]
+    pub mentioned: BTreeMap<String, Timestamp>,
+    #[serde(default)]
+    pub watchers: Vec<String>,
+}
+
+impl Involvement {
+    fn of(t: &Ticket) -> Self {
+        Self {
+            assignee: t.assignee.clone(),
+            assigned_at: t
+                .events
+                .iter()
+                .rev()
+                .find(|e| matches!(e.kind, EventKind::Assigned { .. }))
+                .map(|e| e.at),
+            approval: t.approval.as_ref().map(Approval::state),
+            awaiting: t
+                .approval
+                .as_ref()
+                .and_then(Approval::awaiting)
+                .unwrap_or_default()
+                .to_string(),
+            activity: t
+                .comments
+                .iter()
+                .max_by_key(|c| c.at)
+                .map(|c| (c.at, c.by.clone())),
+            seen: t.seen.clone(),
+            mentioned: mentioned(t),
+            watchers: t.watchers.clone(),
+        }
+    }
+}
+
+/// The last time each person was mentioned in a comment or notified by a rule.
+fn mentioned(t: &Ticket) -> BTreeMap<String, Timestamp> {
+    let mut out: BTreeMap<String, Timestamp> = BTreeMap::new();
+    let comments = t
+        .comments
+        .iter()
+        .flat_map(|c| c.mentions.iter().map(|m| (m, c.at)));
+    let notified = t.fired.values().flat_map(|r| {
+        r.effects.iter().filter_map(|e| match e {
+            Effect::Notify { email } => Some((email, r.at)),
+            _ => None,
+        })
+    });
+    for (email, at) in comments.chain(notified) {
+        let entry = out.entry(email.clone()).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    out
+}
+
 impl TicketSummary {
+    /// Whether the person is on the ticket: its requester, assignee, a watcher, or has read it.
+    pub fn involves(&self, key: &str, name: &str) -> bool {
+        let i = &self.involvement;
+        self.requester_email == key
+            || self.requester == name
+            || i.assignee == key
+            || i.watchers.iter().any(|w| w == key)
+            || i.seen.contains_key(key)
+    }
+
     /// When the ticket was last resolved, if it was.
     pub fn resolved_at(&self) -> Option<Timestamp> {
         self.sla

@@ -146,6 +146,8 @@ pub struct Comment {
     pub by: String,
     pub body: String,
     pub visibility: Visibility,
+    /// The people (by email) it mentions; they are told and may read the ticket.
+    pub mentions: Vec<String>,
 }
 
 /// Something that happened to a ticket; the history is the list of these, oldest first.
@@ -177,6 +179,11 @@ pub enum EventKind {
         to: String,
     },
     CategoryChanged {
+        from: String,
+        to: String,
+    },
+    /// Given to a person of the serving team (by email; empty: nobody).
+    Assigned {
         from: String,
         to: String,
     },
@@ -258,9 +265,78 @@ pub struct Ticket {
     pub self_help: super::knowledge::SelfHelp,
     /// Knowledge-base articles linked to it, with their titles when linked.
     pub articles: Vec<(DocumentId, String)>,
+    /// The person of the serving team it is assigned to (by email), if anyone.
+    pub assignee: String,
+    /// People (by email) who follow it: approvers, people mentioned, watchers added by rules.
+    pub watchers: Vec<String>,
+    /// Its approval, if one was asked for.
+    pub approval: Option<super::automation::Approval>,
+    /// When each person (by email, or name without one) last read it.
+    pub seen: std::collections::BTreeMap<String, Timestamp>,
+    /// What automation rules did to it, by firing key.
+    pub fired: std::collections::BTreeMap<String, super::automation::FiringRecord>,
 }
 
 impl Ticket {
+    /// Folds what automation rules did into the history and the conversation, and works out the
+    /// assignee from the history (people and rules both assign).
+    pub fn with_automation(mut self) -> Self {
+        use super::automation::Effect;
+        for record in self.fired.values() {
+            let by = &record.rule;
+            for effect in &record.effects {
+                let kind = match effect {
+                    Effect::Priority { from, to } => EventKind::PriorityChanged {
+                        from: *from,
+                        to: *to,
+                    },
+                    Effect::Queue { from, to } => EventKind::Reassigned {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                    Effect::Status { from, to } => EventKind::StatusChanged {
+                        from: *from,
+                        to: *to,
+                    },
+                    Effect::Assigned { from, to } => EventKind::Assigned {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                    Effect::Reply { body, visibility } => {
+                        self.comments.push(Comment {
+                            at: record.at,
+                            by: by.clone(),
+                            body: body.clone(),
+                            visibility: *visibility,
+                            mentions: Vec::new(),
+                        });
+                        EventKind::Commented {
+                            visibility: *visibility,
+                        }
+                    }
+                    _ => continue,
+                };
+                self.events.push(TicketEvent {
+                    at: record.at,
+                    by: by.clone(),
+                    kind,
+                });
+            }
+        }
+        self.events.sort_by_key(|e| e.at);
+        self.comments.sort_by_key(|c| c.at);
+        self.assignee = self
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| match &e.kind {
+                EventKind::Assigned { to, .. } => Some(to.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        self
+    }
+
     /// When anything last happened to the ticket.
     pub fn updated_at(&self) -> Timestamp {
         self.events
@@ -526,6 +602,11 @@ mod tests {
             follow_up_of: None,
             self_help: Default::default(),
             articles: Vec::new(),
+            assignee: String::new(),
+            watchers: Vec::new(),
+            approval: None,
+            seen: Default::default(),
+            fired: Default::default(),
         };
         let same = Reclassification {
             priority: Priority::High,

@@ -23,9 +23,11 @@
 //! # });
 //! ```
 
+mod automation;
 mod knowledge;
 mod voice;
 
+pub use automation::{DecideError, Me};
 pub use knowledge::{load_article, ArticleSaveError, SearchResult};
 
 use super::organisation::OrgKind;
@@ -101,6 +103,8 @@ pub struct Desk {
     indexes_seen: HashMap<DocumentId, Vec<automerge::ChangeHash>>,
     /// The articles read from their documents, and the search index over articles and rows.
     knowledge: knowledge::Knowledge,
+    /// Tickets changed since automation last looked at them.
+    automate: BTreeSet<DocumentId>,
 }
 
 /// The open documents, by id.
@@ -237,6 +241,7 @@ pub async fn open_desk(
         to_offer: BTreeSet::new(),
         indexes_seen: HashMap::new(),
         knowledge: Default::default(),
+        automate: BTreeSet::new(),
     };
     let unreadable = desk.rebuild_rows()?;
     if unreadable > 0 {
@@ -328,6 +333,7 @@ impl Desk {
         let draft = draft.validate().map_err(CreateError::Invalid)?;
         let doc = TicketDoc::create(id, &draft, &by, now)?;
         self.docs.tickets.insert(id, doc);
+        self.start_approval(id, now)?;
         self.changed_here(id)?;
         Ok(())
     }
@@ -380,8 +386,9 @@ impl Desk {
         now: Timestamp,
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
+        let mentions = crate::domain::automation::mentions(body, &self.mentionable());
         self.open_ticket(id)?
-            .add_comment(body, visibility, &by, now)?;
+            .add_comment(body, visibility, &mentions, &by, now)?;
         self.changed_here(id)?;
         Ok(())
     }
@@ -751,6 +758,7 @@ impl Desk {
     /// Rewrites a ticket's list row after any change to it.
     fn ticket_changed(&mut self, id: DocumentId) -> Result<(), StoreError> {
         let summary = TicketSummary::from(&self.open_ticket(id)?.read()?);
+        self.automate.insert(id);
         self.docs.index.upsert(&summary)?;
         self.dirty.insert(id);
         self.dirty.insert(self.docs.index_id);
@@ -824,6 +832,7 @@ impl Replica for Desk {
             if ticket.read().is_ok() {
                 self.docs.tickets.insert(id, ticket);
                 self.dirty.insert(id);
+                self.automate.insert(id);
             }
         }
     }

@@ -4,6 +4,7 @@
 //! Innerdesk than this one is refused with [`StoreError::NewerSchema`] instead of being misread.
 
 pub mod article_doc;
+pub mod automation_doc;
 pub mod catalog_doc;
 pub mod desk;
 pub mod desk_doc;

@@ -4,7 +4,7 @@
 //! it knew the organisation's is folded into the organisation's, so no entry is lost.
 
 use super::voice_doc::{self, BOARD, VOICE, WORKBENCH};
-use super::{catalog_doc, directory_doc, StoreError};
+use super::{automation_doc, catalog_doc, directory_doc, StoreError};
 use automerge::AutoCommit;
 use std::collections::BTreeMap;
 
@@ -15,15 +15,17 @@ pub enum OrgKind {
     Voice,
     Workbench,
     Board,
+    Automation,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
+    pub const ALL: [OrgKind; 6] = [
         OrgKind::Directory,
         OrgKind::Catalog,
         OrgKind::Voice,
         OrgKind::Workbench,
         OrgKind::Board,
+        OrgKind::Automation,
     ];
 
     /// The document kind, also the desk's key for the chosen document.
@@ -34,6 +36,7 @@ impl OrgKind {
             OrgKind::Voice => VOICE,
             OrgKind::Workbench => WORKBENCH,
             OrgKind::Board => BOARD,
+            OrgKind::Automation => automation_doc::KIND,
         }
     }
 
@@ -41,6 +44,7 @@ impl OrgKind {
         match self {
             OrgKind::Directory => directory_doc::create(),
             OrgKind::Catalog => catalog_doc::create(),
+            OrgKind::Automation => automation_doc::create(),
             kind => voice_doc::create(kind.name()),
         }
     }
@@ -49,6 +53,7 @@ impl OrgKind {
         match self {
             OrgKind::Directory => directory_doc::is_directory(doc),
             OrgKind::Catalog => catalog_doc::is_catalog(doc),
+            OrgKind::Automation => automation_doc::is_automation(doc),
             kind => voice_doc::is_kind(doc, kind.name()),
         }
     }
@@ -69,6 +74,11 @@ impl OrgKind {
                 let (mut combined, _) = catalog_doc::read_catalog(into)?;
                 combined.absorb(catalog_doc::read_catalog(earlier)?.0);
                 catalog_doc::save_catalog(into, &combined)
+            }
+            OrgKind::Automation => {
+                let (mut combined, _) = automation_doc::read_automation(into)?;
+                combined.absorb(automation_doc::read_automation(earlier)?.0);
+                automation_doc::save_automation(into, &combined)
             }
             OrgKind::Voice => {
                 let (mut combined, _) = voice_doc::read_voice(into)?;

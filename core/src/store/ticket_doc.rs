@@ -16,6 +16,7 @@
 
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::StoreError;
+use crate::domain::automation::{Approval, Decision, Effect, FiringRecord};
 use crate::domain::knowledge::SelfHelp;
 use crate::domain::voice::rating::{check_rating, Feedback, Rating, RatingError};
 use crate::domain::{
@@ -180,11 +181,13 @@ impl TicketDoc {
         Ok(())
     }
 
-    /// Adds a public reply or an internal note.
+    /// Adds a public reply or an internal note; the people it mentions (by email) follow the
+    /// ticket from then on.
     pub fn add_comment(
         &mut self,
         body: &str,
         visibility: Visibility,
+        mentions: &[String],
         by: &str,
         now: Timestamp,
     ) -> Result<(), TicketChangeError> {
@@ -196,6 +199,12 @@ impl TicketDoc {
         self.doc.put(&comment, "by", by)?;
         self.doc.put(&comment, "body", body)?;
         self.doc.put(&comment, "visibility", visibility.as_str())?;
+        if !mentions.is_empty() {
+            let list =
+                serde_json::to_string(mentions).map_err(|_| StoreError::Invalid("mentions"))?;
+            self.doc.put(&comment, "mentions", list)?;
+            self.add_watchers(mentions)?;
+        }
         let events = obj_at(&self.doc, &ROOT, "events")?;
         append_event(
             &mut self.doc,
@@ -290,6 +299,91 @@ impl TicketDoc {
         Ok(())
     }
 
+    /// Gives the ticket to a person of the serving team (by email; empty: to nobody).
+    pub fn assign(&mut self, to: &str, by: &str, now: Timestamp) -> Result<(), TicketChangeError> {
+        let from = self.read()?.assignee;
+        if from == to {
+            return Ok(());
+        }
+        let events = obj_at(&self.doc, &ROOT, "events")?;
+        let kind = EventKind::Assigned {
+            from,
+            to: to.to_string(),
+        };
+        append_event(&mut self.doc, &events, by, now, &kind)?;
+        self.commit(now);
+        Ok(())
+    }
+
+    /// Adds people (by email) who follow the ticket; the relay lets them read it.
+    fn add_watchers(&mut self, emails: &[String]) -> Result<(), StoreError> {
+        let list = obj_at(&self.doc, &ROOT, "watchers")?;
+        let present = watchers(&self.doc);
+        for email in emails
+            .iter()
+            .filter(|e| !e.is_empty() && !present.contains(e))
+        {
+            let at = self.doc.length(&list);
+            self.doc.insert(&list, at, email.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// Asks for approval: the planned steps, whose approvers follow the ticket from now on.
+    /// One value, put whole: two devices planning the same approval offline merge into one.
+    pub fn request_approval(&mut self, approval: &Approval) -> Result<(), StoreError> {
+        let mut plan = approval.clone();
+        plan.decisions.clear();
+        self.doc.put(ROOT, "approval", to_json(&plan)?)?;
+        let approvers: Vec<String> = plan.steps.iter().map(|s| s.email.clone()).collect();
+        self.add_watchers(&approvers)
+    }
+
+    /// Records a decision on a step (each step's decision is one value: the last one wins).
+    pub fn decide(&mut self, step: usize, decision: &Decision) -> Result<(), StoreError> {
+        self.doc
+            .put(ROOT, format!("{DECISION_PREFIX}{step}"), to_json(decision)?)?;
+        self.commit(decision.at);
+        Ok(())
+    }
+
+    /// Notes that a person (by email, or name) has read everything up to `now`.
+    pub fn mark_seen(&mut self, who: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.doc.put(
+            ROOT,
+            format!("{SEEN_PREFIX}{who}"),
+            ScalarValue::Timestamp(now.0),
+        )?;
+        self.commit(now);
+        Ok(())
+    }
+
+    /// Records what a rule's firing did, under its firing key, and writes the plain fields it set.
+    /// Replies and assignments live in the record alone, so a firing two devices both made
+    /// counts once after the merge.
+    pub fn record_firing(&mut self, key: &str, record: &FiringRecord) -> Result<(), StoreError> {
+        for effect in &record.effects {
+            match effect {
+                Effect::Priority { to, .. } => self.doc.put(ROOT, "priority", to.as_str())?,
+                Effect::Queue { to, .. } => self.doc.put(ROOT, "department", to.as_str())?,
+                Effect::Status { to, .. } => self.doc.put(ROOT, "status", to.as_str())?,
+                Effect::Field { key, value } => {
+                    if let Ok(answers) = obj_at(&self.doc, &ROOT, "answers") {
+                        self.doc.put(&answers, key.as_str(), value.as_str())?;
+                    }
+                }
+                Effect::Watcher { email } | Effect::Notify { email } => {
+                    self.add_watchers(std::slice::from_ref(email))?
+                }
+                _ => {}
+            }
+        }
+        self.doc
+            .put(ROOT, format!("{FIRED_PREFIX}{key}"), to_json(record)?)?;
+        self.commit(record.at);
+        Ok(())
+    }
+
     fn commit(&mut self, now: Timestamp) {
         let options = automerge::transaction::CommitOptions::default().with_time(now.0 / 1000);
         self.doc.commit_with(options);
@@ -331,7 +425,79 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
                 .unwrap_or(0),
         },
         articles: linked_articles(d),
-    })
+        assignee: String::new(),
+        watchers: watchers(d),
+        approval: approval(d),
+        seen: prefixed(d, SEEN_PREFIX)
+            .filter_map(|(who, value)| match value {
+                automerge::ValueRef::Scalar(automerge::ScalarValueRef::Timestamp(at)) => {
+                    Some((who, Timestamp(at)))
+                }
+                _ => None,
+            })
+            .collect(),
+        fired: json_entries(d, FIRED_PREFIX),
+    }
+    .with_automation())
+}
+
+const DECISION_PREFIX: &str = "decision:";
+const SEEN_PREFIX: &str = "seen:";
+const FIRED_PREFIX: &str = "fired:";
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| StoreError::Invalid("json"))
+}
+
+/// The root keys that start with `prefix`, without it, and their values.
+fn prefixed<'a, D: ReadDoc>(
+    d: &'a D,
+    prefix: &'static str,
+) -> impl Iterator<Item = (String, automerge::ValueRef<'a>)> + 'a {
+    d.map_range(&ROOT, prefix.to_string()..)
+        .take_while(move |item| item.key.starts_with(prefix))
+        .map(move |item| (item.key[prefix.len()..].to_string(), item.value))
+}
+
+/// The JSON values under keys with `prefix`, by the rest of the key; damaged ones are skipped.
+fn json_entries<T: serde::de::DeserializeOwned>(
+    d: &impl ReadDoc,
+    prefix: &'static str,
+) -> std::collections::BTreeMap<String, T> {
+    prefixed(d, prefix)
+        .filter_map(|(key, value)| match value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(json)) => {
+                Some((key, serde_json::from_str(&json).ok()?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn watchers(d: &impl ReadDoc) -> Vec<String> {
+    let Ok(list) = obj_at(d, &ROOT, "watchers") else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = (0..d.length(&list))
+        .filter_map(|i| match d.get(&list, i).ok().flatten() {
+            Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn approval(d: &impl ReadDoc) -> Option<Approval> {
+    let json = str_at(d, &ROOT, "approval").ok()?;
+    let mut approval: Approval = serde_json::from_str(&json).ok()?;
+    approval.decisions = json_entries::<Decision>(d, DECISION_PREFIX)
+        .into_iter()
+        .filter_map(|(step, decision)| Some((step.parse().ok()?, decision)))
+        .filter(|(step, _)| *step < approval.steps.len())
+        .collect();
+    Some(approval)
 }
 
 /// Each linked article is its own key at the root (`article:<id>` → its title), so links made on
@@ -395,6 +561,10 @@ fn comments(d: &impl ReadDoc) -> Result<Vec<Comment>, StoreError> {
                 by: str_at(d, &c, "by")?,
                 body: str_at(d, &c, "body")?,
                 visibility: parsed_at(d, &c, "visibility", Visibility::parse)?,
+                mentions: str_at(d, &c, "mentions")
+                    .ok()
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
             })
         })
         .collect()
@@ -458,6 +628,11 @@ fn append_event(
             doc.put(&event, "from", from.as_str())?;
             doc.put(&event, "to", to.as_str())?;
         }
+        EventKind::Assigned { from, to } => {
+            doc.put(&event, "kind", "assigned")?;
+            doc.put(&event, "from", from.as_str())?;
+            doc.put(&event, "to", to.as_str())?;
+        }
     }
     Ok(())
 }
@@ -481,6 +656,10 @@ fn read_event(d: &impl ReadDoc, e: &ObjId) -> Result<TicketEvent, StoreError> {
             to: str_at(d, e, "to")?,
         },
         "category_changed" => EventKind::CategoryChanged {
+            from: str_at(d, e, "from")?,
+            to: str_at(d, e, "to")?,
+        },
+        "assigned" => EventKind::Assigned {
             from: str_at(d, e, "from")?,
             to: str_at(d, e, "to")?,
         },
@@ -544,6 +723,7 @@ mod tests {
         doc.add_comment(
             "Looking into it",
             Visibility::Public,
+            &[],
             "Li Lei",
             Timestamp(3_000),
         )
@@ -551,6 +731,7 @@ mod tests {
         doc.add_comment(
             "DB pool exhausted",
             Visibility::Internal,
+            &[],
             "Li Lei",
             Timestamp(4_000),
         )
@@ -637,7 +818,7 @@ mod tests {
     fn empty_comment_is_refused() {
         let mut doc = new_ticket();
         assert!(matches!(
-            doc.add_comment("  ", Visibility::Public, "a", Timestamp(2)),
+            doc.add_comment("  ", Visibility::Public, &[], "a", Timestamp(2)),
             Err(TicketChangeError::Comment(CommentError::Empty))
         ));
     }
@@ -683,7 +864,13 @@ mod tests {
         here.change_status(Status::InProgress, "agent", Timestamp(5_000))
             .unwrap();
         there
-            .add_comment("Any news?", Visibility::Public, "王芳", Timestamp(4_000))
+            .add_comment(
+                "Any news?",
+                Visibility::Public,
+                &[],
+                "王芳",
+                Timestamp(4_000),
+            )
             .unwrap();
         here.automerge_mut().merge(there.automerge_mut()).unwrap();
         let t = here.read().unwrap();

@@ -226,6 +226,7 @@ mod tests {
     fn summary(n: u8, title: &str) -> TicketSummary {
         TicketSummary {
             self_help: Default::default(),
+            involvement: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: title.into(),
             status: Status::New,

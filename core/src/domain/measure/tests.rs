@@ -87,6 +87,7 @@ impl Row {
     fn new(n: u8, filed: &str, customer: &str, queue: &str) -> Self {
         Row(TicketSummary {
             self_help: Default::default(),
+            involvement: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: format!("ticket {n}"),
             status: Status::New,

@@ -231,6 +231,16 @@ impl Table {
 }
 
 impl WorkCalendar {
+    /// A moment as the calendar's people read it: `2026-11-30 17:00` in its zone.
+    pub fn local_time(&self, at: crate::domain::Timestamp) -> String {
+        use chrono::TimeZone;
+        self.zone
+            .timestamp_millis_opt(at.0)
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
     /// The working slots of a local day.
     fn slots_on(&self, day: NaiveDate) -> &[Slot] {
         if self.makeup.contains(&day) {

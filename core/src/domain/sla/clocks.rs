@@ -39,6 +39,11 @@ pub enum SlaEventKind {
         from: String,
         to: String,
     },
+    /// The ticket started (`true`) or stopped (`false`) waiting for an approval whose chain
+    /// pauses the clocks.
+    Approval {
+        waiting: bool,
+    },
 }
 
 /// The SLA events of a ticket. Replies count as the requester's when written under their name.
@@ -73,9 +78,22 @@ pub fn events_of(ticket: &Ticket) -> Vec<SlaEvent> {
                 },
                 Visibility::Internal => SlaEventKind::Note,
             },
-            EventKind::CategoryChanged { .. } => continue,
+            EventKind::CategoryChanged { .. } | EventKind::Assigned { .. } => continue,
         };
         out.push(SlaEvent { at: event.at, kind });
+    }
+    if let Some(approval) = ticket.approval.as_ref().filter(|a| a.pause_sla) {
+        out.push(SlaEvent {
+            at: approval.requested_at,
+            kind: SlaEventKind::Approval { waiting: true },
+        });
+        if let Some(at) = approval.settled_at() {
+            out.push(SlaEvent {
+                at,
+                kind: SlaEventKind::Approval { waiting: false },
+            });
+        }
+        out.sort_by_key(|e| e.at); // stable: the ticket's own order stays for equal times
     }
     out
 }
@@ -115,6 +133,8 @@ pub enum StepKind {
     Started,
     /// Paused because the ticket entered this status (time credited back).
     Paused(Status),
+    /// Paused while the ticket waits for approval (time credited back).
+    AwaitingApproval,
     /// Running again: the ticket left the pausing status, or was reopened.
     Resumed {
         reopened: bool,
@@ -340,6 +360,21 @@ fn replay(events: &[&SlaEvent], policy: &Policy) -> (Vec<Run>, Priority) {
                     if matches!(run.kind, ClockKind::Handoff(_)) {
                         run.stop(at);
                     }
+                }
+            }
+            SlaEventKind::Approval { waiting: true } => {
+                for run in runs.iter_mut().filter(|r| r.running()) {
+                    run.halt(at, StepKind::AwaitingApproval);
+                }
+            }
+            SlaEventKind::Approval { waiting: false } => {
+                for run in runs.iter_mut().filter(|r| {
+                    !r.running()
+                        && r.steps
+                            .last()
+                            .is_some_and(|s| s.what == StepKind::AwaitingApproval)
+                }) {
+                    run.resume(at, false);
                 }
             }
             SlaEventKind::HandedOff { to, .. } => {

@@ -378,6 +378,7 @@ mod tests {
     fn row(n: u8, service: &str, score: Option<u8>, rated_day: i64, asked: bool) -> TicketSummary {
         TicketSummary {
             self_help: Default::default(),
+            involvement: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: format!("t{n}"),
             status: Status::Resolved,

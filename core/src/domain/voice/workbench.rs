@@ -368,6 +368,7 @@ mod tests {
     fn row(n: u8, customer: &str, provider: &str, rating: Option<u8>) -> TicketSummary {
         TicketSummary {
             self_help: Default::default(),
+            involvement: Default::default(),
             id: DocumentId::from_bytes([n; 16]),
             title: String::new(),
             status: Status::Resolved,
