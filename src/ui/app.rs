@@ -1,5 +1,6 @@
 //! The root component: opens the desk, then lays out header, banners and the current page.
 
+use super::automation::AutomationPage;
 use super::banner::Banners;
 use super::catalog::CatalogPage;
 use super::customers::CustomersPage;
@@ -114,6 +115,7 @@ fn Shell(state: AppState) -> impl IntoView {
                     Route::EditArticle(id) => view! { <ArticleEditor id=Some(id)/> }.into_any(),
                     Route::Search => view! { <SearchPage/> }.into_any(),
                     Route::Assistant => view! { <AssistantPage/> }.into_any(),
+                    Route::Automation => view! { <AutomationPage/> }.into_any(),
                     Route::SignIn => view! { <SignInPage/> }.into_any(),
                 }
             }}

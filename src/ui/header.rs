@@ -48,6 +48,7 @@ pub fn Header() -> impl IntoView {
         .then_some("page")
     };
     let profile_name = Memo::new(move |_| state.read(|d| d.profile().map(|p| p.name)));
+    let staff = Memo::new(move |_| state.read(|d| d.me().staff));
     let save_text = move || match state.save.get() {
         SaveState::Saved => t_string!(i18n, save.saved),
         SaveState::Saving => t_string!(i18n, save.saving),
@@ -81,6 +82,9 @@ pub fn Header() -> impl IntoView {
                 <a href=Route::Customers.href() aria-current=current(Route::Customers)>{t!(i18n, nav.customers)}</a>
                 <a href=Route::Surveys.href() aria-current=in_voice>{t!(i18n, nav.voice)}</a>
                 <a href=Route::Kpis.href() aria-current=in_measure>{t!(i18n, nav.measure)}</a>
+                {move || staff.get().then(|| view! {
+                    <a href=Route::Automation.href() aria-current=current(Route::Automation)>{t!(i18n, nav.automation)}</a>
+                })}
                 <a class="primary-link" href=Route::NewTicket.href() aria-current=current(Route::NewTicket)>
                     {t!(i18n, nav.new_ticket)}
                 </a>

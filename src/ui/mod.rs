@@ -5,6 +5,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 mod app;
 mod audit;
+mod automation;
 mod banner;
 mod catalog;
 mod catalog_messages;

@@ -1,7 +1,7 @@
 //! Hash routes (`#/`, `#/new`, `#/t/<id>`, `#/catalog`, `#/request/<service>`, `#/sla`,
 //! `#/directory`, `#/customers`, `#/surveys`, `#/survey/<id>`, `#/report`, `#/needs`,
 //! `#/bulletin`, `#/measure[/map|/bottlenecks|/forecast]`, `#/kb`, `#/kb/new`, `#/kb/<id>[/edit]`,
-//! `#/search`, `#/ask`, `#/profile`,
+//! `#/search`, `#/ask`, `#/automation`, `#/profile`,
 //! `#/signin[/<token>]`), so the page works from any static host and offline without server-side
 //! rewrites.
 
@@ -51,6 +51,8 @@ pub enum Route {
     Search,
     /// The assistant.
     Assistant,
+    /// Rules, approval chains, canned replies and teams.
+    Automation,
     /// Signing in to the organisation's relay (a sign-in link carries its token after the slash).
     SignIn,
 }
@@ -90,6 +92,7 @@ impl Route {
                 "kb" => Route::Knowledge,
                 "search" => Route::Search,
                 "ask" => Route::Assistant,
+                "automation" => Route::Automation,
                 "signin" => Route::SignIn,
                 _ => Route::Tickets,
             },
@@ -122,6 +125,7 @@ impl Route {
             Route::EditArticle(id) => format!("#/kb/{id}/edit"),
             Route::Search => "#/search".into(),
             Route::Assistant => "#/ask".into(),
+            Route::Automation => "#/automation".into(),
             Route::SignIn => "#/signin".into(),
         }
     }
@@ -183,6 +187,7 @@ mod tests {
             Route::EditArticle(id),
             Route::Search,
             Route::Assistant,
+            Route::Automation,
         ] {
             assert_eq!(Route::parse(&route.href()), route);
         }

@@ -91,6 +91,7 @@ pub fn ServiceEditor(
         queue: DepartmentId(String::new()),
         policy: String::new(),
         needs_approval: false,
+        approval_chain: String::new(),
     });
     let id = s.id.clone();
     let prefix = format!("svc-{}", &id[..6.min(id.len())]);
@@ -103,6 +104,17 @@ pub fn ServiceEditor(
     let priority = RwSignal::new(s.priority);
     let policy = RwSignal::new(s.policy.clone());
     let approval = RwSignal::new(s.needs_approval);
+    let chain = RwSignal::new(s.approval_chain.clone());
+    let chains = Memo::new(move |_| {
+        state.read(|d| {
+            d.automation()
+                .0
+                .chains
+                .values()
+                .map(|c| (c.id.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
     let questions = RwSignal::new(s.fields.iter().map(Question::from_spec).collect::<Vec<_>>());
     let errors = RwSignal::new(Vec::<String>::new());
     let saved = RwSignal::new(false);
@@ -136,6 +148,11 @@ pub fn ServiceEditor(
             queue: DepartmentId(queue.get_untracked()),
             policy: policy.get_untracked(),
             needs_approval: approval.get_untracked(),
+            approval_chain: if approval.get_untracked() {
+                chain.get_untracked()
+            } else {
+                String::new()
+            },
         };
         let locale = i18n.get_locale_untracked();
         let mut catalog = sla.catalog.get_untracked();
@@ -191,6 +208,18 @@ pub fn ServiceEditor(
             <div class="choice">
                 <label><input type="checkbox" id=f("approval") prop:checked=move || approval.get()
                     on:change=move |ev| approval.set(event_target_checked(&ev))/>{t!(i18n, catalog.needs_approval)}</label>
+                {move || approval.get().then(|| view! {
+                    <span class="field inline">
+                        <label for=f("chain")>{t!(i18n, catalog.approval_chain)}</label>
+                        <select id=f("chain") on:change=move |ev| chain.set(event_target_value(&ev))>
+                            <option value="">{t!(i18n, catalog.chain_manager)}</option>
+                            {chains.get().into_iter().map(|(id, name)| {
+                                let selected = id == chain.get_untracked();
+                                view! { <option value=id selected=selected>{name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </span>
+                })}
             </div>
             <fieldset class="questions">
                 <legend>{t!(i18n, catalog.questions)}</legend>

@@ -81,8 +81,9 @@ fn save(state: AppState, catalog: Catalog, outcome: RwSignal<Option<Result<(), V
     outcome.set(Some(if ok { Ok(()) } else { Err(Vec::new()) }));
 }
 
+/// Saved, or every reason it was refused (shared by the settings pages).
 #[component]
-fn Outcome(outcome: RwSignal<Option<Result<(), Vec<String>>>>) -> impl IntoView {
+pub(super) fn Outcome(outcome: RwSignal<Option<Result<(), Vec<String>>>>) -> impl IntoView {
     let i18n = use_i18n();
     move || {
         outcome.get().map(|o| match o {

@@ -72,6 +72,7 @@ fn step_text(l: Locale, step: &StepKind) -> String {
         StepKind::Paused(status) => {
             td_string!(l, sla.step_paused, status = status_label(l, *status)).to_string()
         }
+        StepKind::AwaitingApproval => td_string!(l, sla.step_awaiting_approval).to_string(),
         StepKind::Resumed { reopened: true } => td_string!(l, sla.step_reopened).to_string(),
         StepKind::Resumed { reopened: false } => td_string!(l, sla.step_resumed).to_string(),
         StepKind::Warned(p) => td_string!(l, sla.step_warned, percent = *p).to_string(),

@@ -3,6 +3,7 @@
 //! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
 
 use super::sync::{offer_changes, track, Link, SyncView};
+use crate::domain::automation::Automation;
 use crate::domain::catalog::Catalog;
 use crate::domain::classification::CustomerSettings;
 use crate::domain::directory::Directory;
@@ -15,7 +16,7 @@ use crate::storage::indexeddb::IdbStore;
 use crate::storage::{ChunkStore, StorageError};
 use crate::store::desk::DESK_SETTING;
 use crate::store::desk::{
-    load_article, load_ticket, open_desk, ArticleSaveError, CreateError, Desk, Problem,
+    load_article, load_ticket, open_desk, ArticleSaveError, CreateError, DecideError, Desk, Problem,
 };
 use crate::store::{StoreError, TicketChangeError};
 use crate::sync::SyncClient;
@@ -26,6 +27,8 @@ use std::rc::Rc;
 
 /// How long to wait before retrying a failed save.
 const RETRY_MS: u32 = 3_000;
+/// How often rules with delays and SLA warnings are looked at on every open ticket held.
+const AUTOMATION_TICK_MS: u32 = 60_000;
 /// How often to try IndexedDB again after it could not be opened.
 const RECONNECT_MS: u32 = 5_000;
 
@@ -126,6 +129,11 @@ impl AppState {
         let state = Self::assemble(store, desk, notices);
         state.persist(); // a brand-new desk is written at once
         spawn_local(state.load_articles());
+        // Delays and SLA warnings come due with time alone; the page lives as long as the tab.
+        gloo::timers::callback::Interval::new(AUTOMATION_TICK_MS, move || {
+            state.run_automation(true)
+        })
+        .forget();
         if in_memory {
             state.reconnect_later();
         }
@@ -192,8 +200,13 @@ impl AppState {
     }
 
     /// Changes the desk, then tells readers, starts saving and offers the change to the relay.
+    /// The organisation's rules run on whatever the change touched before anyone sees it.
     pub(super) fn change<T>(&self, f: impl FnOnce(&mut Desk) -> T) -> T {
-        let result = self.change_quietly(f);
+        let result = self.change_quietly(|d| {
+            let result = f(d);
+            d.run_automation(now(), false);
+            result
+        });
         self.version.update(|v| *v += 1);
         offer_changes(*self);
         result
@@ -204,6 +217,45 @@ impl AppState {
         let result = f(&mut self.inner().desk.borrow_mut());
         self.persist();
         result
+    }
+
+    /// Runs the rules on tickets changed by others (or, every minute, on every open ticket held,
+    /// for delays and SLA warnings); what they did is saved and offered like any change.
+    pub(super) fn run_automation(&self, every_open: bool) {
+        let fired = self.change_quietly(|d| d.run_automation(now(), every_open));
+        if fired > 0 {
+            self.version.update(|v| *v += 1);
+            offer_changes(*self);
+        }
+    }
+
+    pub fn save_automation(&self, automation: &Automation) -> Result<(), StoreError> {
+        self.change(|d| d.save_automation(automation, new_id))
+    }
+
+    pub fn set_away(&self, email: &str, away: bool) -> Result<(), StoreError> {
+        self.change(|d| d.set_away(email, away, new_id))
+    }
+
+    pub fn assign(&self, id: DocumentId, to: &str) -> Result<(), TicketChangeError> {
+        self.change(|d| d.assign(id, to, now()))
+    }
+
+    pub fn decide(&self, id: DocumentId, approve: bool, comment: &str) -> Result<(), DecideError> {
+        self.change(|d| d.decide(id, approve, comment, now()))
+    }
+
+    /// Marks the ticket read by this person (only when something is new to them).
+    pub fn mark_seen(&self, id: DocumentId) {
+        let news = self.read_untracked(|d| {
+            let me = d.me();
+            d.ticket(id)
+                .and_then(Result::ok)
+                .is_some_and(|t| t.seen.get(me.key()).is_none_or(|s| *s < t.updated_at()))
+        });
+        if news {
+            let _ = self.change(|d| d.mark_seen(id, now()));
+        }
     }
 
     pub fn save_profile(&self, profile: Profile) {

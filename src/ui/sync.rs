@@ -320,6 +320,7 @@ fn act(state: AppState, outputs: Vec<Output>) {
     }
     if changed {
         state.version.update(|v| *v += 1);
+        state.run_automation(false);
     }
     let view = match state.with_client(|c| c.status()) {
         Some(SyncStatus::Syncing(n)) => SyncView::Syncing(n),

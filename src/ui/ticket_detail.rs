@@ -2,6 +2,7 @@
 //! reactive parts so a draft survives changes arriving while it is typed.
 
 use super::audit::AuditDownload;
+use super::automation::{person_name, ApprovalPanel, AssigneeField, AutomationLog};
 use super::catalog::ServiceAnswers;
 use super::directory::{department_name, use_directory, DepartmentInput};
 use super::format::{date_time, iso};
@@ -10,10 +11,12 @@ use super::knowledge::LinkedArticles;
 use super::labels::{move_label, priority_label, status_label};
 use super::route::Route;
 use super::sla_timeline::SlaTimeline;
+use super::state::now;
 use super::state::{AppState, TicketAvailability};
 use super::voice::RatingPanel;
+use crate::domain::automation::mentions;
 use crate::domain::{
-    CommentError, DocumentId, EventKind, Priority, Reclassification, Ticket, TicketEvent,
+    CommentError, DocumentId, EventKind, Priority, Reclassification, Status, Ticket, TicketEvent,
     Visibility,
 };
 use crate::store::TicketChangeError;
@@ -27,10 +30,27 @@ pub fn TicketDetail(id: DocumentId) -> impl IntoView {
     let loading = RwSignal::new(None::<TicketAvailability>);
     spawn_local(async move { loading.set(Some(state.open_ticket(id).await)) });
     let ticket = Memo::new(move |_| state.read(|d| d.ticket(id)).and_then(Result::ok));
+    // What was new when the page opened stays marked while it is open; reading the page marks it
+    // read for this person (a no-op when nothing is new).
+    let seen_at_open = StoredValue::new(None::<Option<crate::domain::Timestamp>>);
+    let remember_seen = move |t: &Ticket| {
+        if seen_at_open.get_value().is_none() {
+            let me = state.read_untracked(|d| d.me());
+            seen_at_open.set_value(Some(t.seen.get(me.key()).copied()));
+        }
+    };
+    Effect::new(move |_| {
+        if ticket.with(|t| t.is_some()) {
+            state.mark_seen(id);
+        }
+    });
     view! {
         <p class="back"><a href=Route::Tickets.href()>"← "{t!(i18n, detail.back)}</a></p>
         {move || match (ticket.get(), loading.get()) {
-            (Some(_), _) => view! { <TicketView ticket/> <CommentBox id/> <AuditDownload id/> }.into_any(),
+            (Some(t), _) => {
+                remember_seen(&t);
+                view! { <TicketView ticket seen_at_open/> <CommentBox id/> <AuditDownload id/> }.into_any()
+            }
             (None, None | Some(TicketAvailability::Open)) => {
                 view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any()
             }
@@ -51,9 +71,13 @@ pub fn TicketDetail(id: DocumentId) -> impl IntoView {
 }
 
 #[component]
-fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
+fn TicketView(
+    ticket: Memo<Option<Ticket>>,
+    seen_at_open: StoredValue<Option<Option<crate::domain::Timestamp>>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
+    let me = state.read_untracked(|d| d.me());
     let field = move |f: fn(&Ticket) -> String| {
         move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
     };
@@ -83,6 +107,7 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                 <div><dt>{t!(i18n, detail.requester)}</dt><dd>{field(|t| t.requester.clone())}</dd></div>
                 <div><dt>{t!(i18n, detail.department)}</dt><dd>{department}</dd></div>
                 <div><dt>{t!(i18n, detail.category)}</dt><dd>{field(|t| if t.category.is_empty() { "—".into() } else { t.category.clone() })}</dd></div>
+                <AssigneeField ticket/>
             </dl>
             <div class="status-actions" role="group" aria-label=move || t_string!(i18n, detail.actions)>
                 {move || ticket.with(|t| t.as_ref().map(|t| {
@@ -96,6 +121,7 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                 }))}
             </div>
             <ServiceAnswers ticket/>
+            <ApprovalPanel ticket/>
             <SlaTimeline ticket/>
             <ReclassifyForm ticket/>
             <div class="description">
@@ -119,6 +145,9 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
             <h2 id="conversation-title">{t!(i18n, detail.conversation)}</h2>
             {move || ticket.with(|t| {
                 let comments = t.as_ref().map(|t| t.comments.clone()).unwrap_or_default();
+                // What was new when the page opened stays marked while it is open.
+                let seen_before = seen_at_open.get_value().flatten();
+                let my_name = me.name.clone();
                 if comments.is_empty() {
                     return view! { <p class="muted">{t!(i18n, detail.no_comments)}</p> }.into_any();
                 }
@@ -126,14 +155,20 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     <ol class="comments">
                         {comments.into_iter().map(|c| {
                             let internal = c.visibility == Visibility::Internal;
+                            let mentioned = c.mentions.iter().map(|m| person_name(state, m)).collect::<Vec<_>>().join(", ");
+                            let unread = seen_before.is_none_or(|s| c.at > s) && c.by != my_name;
                             view! {
-                                <li class=if internal { "comment internal" } else { "comment" }>
+                                <li class=if internal { "comment internal" } else { "comment" } data-unread=unread.to_string()>
                                     <p class="comment-meta">
+                                        {unread.then(|| view! { <span class="badge unread">{t!(i18n, detail.new_badge)}</span> })}
                                         <strong>{c.by.clone()}</strong>
                                         <span class="badge">{move || if internal { t_string!(i18n, detail.internal_badge) } else { t_string!(i18n, detail.public_badge) }}</span>
                                         <time datetime=iso(c.at)>{move || date_time(i18n.get_locale(), c.at)}</time>
                                     </p>
                                     <p class="prose">{c.body.clone()}</p>
+                                    {(!mentioned.is_empty()).then(|| view! {
+                                        <p class="muted mentions">{move || td_string!(i18n.get_locale(), detail.notified, who = mentioned.clone()).to_string()}</p>
+                                    })}
                                 </li>
                             }
                         }).collect_view()}
@@ -148,18 +183,19 @@ fn TicketView(ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     let at = e.at;
                     view! {
                         <li>
-                            <span>{move || history_line(i18n.get_locale(), &e)}</span>
+                            <span>{move || history_line(i18n.get_locale(), &e, state)}</span>
                             " · "
                             <time datetime=iso(at)>{move || date_time(i18n.get_locale(), at)}</time>
                         </li>
                     }
                 }).collect_view()))}
             </ol>
+            <AutomationLog ticket/>
         </section>
     }
 }
 
-fn history_line(l: Locale, e: &TicketEvent) -> String {
+fn history_line(l: Locale, e: &TicketEvent, state: AppState) -> String {
     let who = e.by.clone();
     match e.kind {
         EventKind::Created => td_string!(l, detail.history_created, who).to_string(),
@@ -188,6 +224,12 @@ fn history_line(l: Locale, e: &TicketEvent) -> String {
         EventKind::CategoryChanged { ref from, ref to } => {
             let (from, to) = (or_dash(from), or_dash(to));
             td_string!(l, detail.history_category, who, from, to).to_string()
+        }
+        EventKind::Assigned { ref to, .. } if to.is_empty() => {
+            td_string!(l, detail.history_unassigned, who).to_string()
+        }
+        EventKind::Assigned { ref to, .. } => {
+            td_string!(l, detail.history_assigned, who, to = person_name(state, to)).to_string()
         }
     }
 }
@@ -268,12 +310,64 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
     let body = RwSignal::new(String::new());
     let visibility = RwSignal::new(Visibility::Public);
     let error = RwSignal::new(None::<CommentError>);
+    // The status a canned reply moves the ticket to once it is sent.
+    let then_status = RwSignal::new(None::<Status>);
+    let staff = state.read_untracked(|d| d.me().staff);
+    let canned = Memo::new(move |_| {
+        state.read(|d| {
+            d.automation()
+                .0
+                .macros
+                .into_values()
+                .map(|m| (m.id, m.name, m.visibility, m.set_status))
+                .collect::<Vec<_>>()
+        })
+    });
+    let people = Memo::new(move |_| state.read(|d| d.mentionable()));
+    let will_notify = move || {
+        let names: Vec<String> = body.with(|b| {
+            people.with(|p| {
+                mentions(b, p)
+                    .into_iter()
+                    .filter_map(|email| p.iter().find(|(e, _)| *e == email).map(|(_, n)| n.clone()))
+                    .collect()
+            })
+        });
+        (!names.is_empty()).then(|| {
+            td_string!(
+                i18n.get_locale(),
+                detail.will_notify,
+                who = names.join(", ")
+            )
+            .to_string()
+        })
+    };
+    let insert = move |ev: leptos::ev::Event| {
+        let choice = event_target_value(&ev);
+        let Some((_, _, shown, status)) =
+            canned.with_untracked(|c| c.iter().find(|m| m.0 == choice).cloned())
+        else {
+            return;
+        };
+        let chinese = i18n.get_locale_untracked() == Locale::zh_CN;
+        if let Some(Ok(text)) =
+            state.read_untracked(|d| d.canned_reply(id, &choice, chinese, now()))
+        {
+            body.set(text);
+            visibility.set(shown);
+            then_status.set(status);
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match state.add_comment(id, &body.get(), visibility.get()) {
             Ok(()) => {
                 body.set(String::new());
                 error.set(None);
+                if let Some(to) = then_status.get_untracked() {
+                    let _ = state.change_status(id, to);
+                }
+                then_status.set(None);
             }
             Err(TicketChangeError::Comment(e)) => error.set(Some(e)),
             Err(_) => {}
@@ -288,11 +382,23 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
     view! {
         <section class="card">
             <form class="comment-form" on:submit=submit novalidate>
+                {move || (staff && !canned.with(Vec::is_empty)).then(|| view! {
+                    <div class="field inline">
+                        <label for="canned-reply">{t!(i18n, detail.canned)}</label>
+                        <select id="canned-reply" on:change=insert>
+                            <option value="">{t!(i18n, detail.canned_pick)}</option>
+                            {canned.get().into_iter().map(|(id, name, _, _)| view! { <option value=id>{name}</option> }).collect_view()}
+                        </select>
+                    </div>
+                })}
                 <div class="field">
                     <label for="comment-body">{t!(i18n, detail.comment_label)}</label>
                     <textarea id="comment-body" rows="4" bind:value=body
-                        aria-invalid=move || error.get().is_some().to_string() aria-describedby="comment-error"></textarea>
+                        aria-invalid=move || error.get().is_some().to_string() aria-describedby="comment-error comment-hint"></textarea>
                     <p id="comment-error" class="field-error">{error_text}</p>
+                    <p id="comment-hint" class="hint" aria-live="polite">
+                        {move || will_notify().unwrap_or_else(|| t_string!(i18n, detail.mention_hint).to_string())}
+                    </p>
                 </div>
                 <fieldset class="choice">
                     <legend class="visually-hidden">{t!(i18n, detail.comment_label)}</legend>
@@ -303,6 +409,9 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
                         prop:checked=move || visibility.get() == Visibility::Internal
                         on:change=move |_| visibility.set(Visibility::Internal)/>{t!(i18n, detail.internal)}</label>
                 </fieldset>
+                {move || then_status.get().map(|to| view! {
+                    <p class="hint">{move || td_string!(i18n.get_locale(), detail.canned_then, status = status_label(i18n.get_locale(), to)).to_string()}</p>
+                })}
                 <button type="submit" class="button primary">{t!(i18n, detail.send)}</button>
             </form>
         </section>

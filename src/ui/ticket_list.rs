@@ -1,6 +1,7 @@
 //! The ticket list: filters, search and a page of rows. Filtering runs over the in-memory index on every
 //! keystroke; only the first rows are drawn, more on request.
 
+use super::automation::person_name;
 use super::directory::{department_name, use_directory};
 use super::format::{date_time, iso};
 use super::i18n::*;
@@ -9,7 +10,9 @@ use super::route::Route;
 use super::service_levels::{badge_text, urgency, use_service_levels};
 use super::state::AppState;
 use super::voice::RatingPrompt;
+use crate::domain::automation::{ApprovalState, Attention};
 use crate::domain::{Priority, Status, TicketFilter, TicketSummary};
+use crate::store::desk::Me;
 use leptos::prelude::*;
 
 /// Rows drawn at first, and added by each "show more".
@@ -26,6 +29,9 @@ pub fn TicketList() -> impl IntoView {
     let limit = RwSignal::new(PAGE);
     // A queue sorted by due time: the open ticket whose clock runs out first on top.
     let by_due = RwSignal::new(false);
+    // Only what is for this person: new replies, mentions, approvals waiting on them, their work.
+    let mine = RwSignal::new(Mine::All);
+    let me = Memo::new(move |_| state.read(|d| d.me()));
     let sla = use_service_levels();
     let filter = Memo::new(move |_| TicketFilter {
         status: status.get(),
@@ -33,11 +39,13 @@ pub fn TicketList() -> impl IntoView {
         department: department.get(),
         text: text.get(),
     });
+    let for_me = Memo::new(move |_| (mine.get(), me.get()));
     // A new filter starts from the first page again.
     // (Setting a signal notifies even when the value is unchanged, so only reset when needed: every
     // extra notification would filter 10,000 rows again.)
     Effect::new(move |_| {
         filter.track();
+        for_me.track();
         if limit.get_untracked() != PAGE {
             limit.set(PAGE);
         }
@@ -47,8 +55,12 @@ pub fn TicketList() -> impl IntoView {
         let f = filter.get();
         let limit = limit.get();
         let by_due = by_due.get();
+        let (mine, me) = for_me.get();
         state.read(|d| {
             let mut matches = f.apply(d.rows());
+            if mine != Mine::All {
+                matches.retain(|&i| mine.keeps(&d.rows()[i].0, &me));
+            }
             if by_due {
                 // Each row's clocks are computed once, not at every comparison of the sort.
                 matches.sort_by_cached_key(|&i| {
@@ -109,6 +121,14 @@ pub fn TicketList() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
+                    <label for="filter-mine">{t!(i18n, list.show)}</label>
+                    <select id="filter-mine" on:change=move |ev| mine.set(Mine::parse(&event_target_value(&ev)))>
+                        {Mine::ALL.into_iter().map(|m| view! {
+                            <option value=m.code()>{move || m.label(i18n.get_locale())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
                     <label for="sort-by">{t!(i18n, list.sort)}</label>
                     <select id="sort-by" on:change=move |ev| by_due.set(event_target_value(&ev) == "due")>
                         <option value="recent">{t!(i18n, list.sort_recent)}</option>
@@ -165,10 +185,13 @@ pub fn TicketList() -> impl IntoView {
                             let org = directory.with(|d| d.history.len());
                             view_rows.get().2.into_iter().map(move |s| (l, org, s))
                         }
-                        key=|(l, org, s)| (*l, *org, s.id, s.updated_at, s.status)
+                        key=|(l, org, s)| {
+                            let seen = s.involvement.seen.values().max().copied();
+                            (*l, *org, s.id, s.updated_at, s.status, seen, s.involvement.approval)
+                        }
                         let((locale, _org, s))
                     >
-                        <TicketRow summary=s locale/>
+                        <TicketRow summary=s locale me=me.get_untracked()/>
                     </For>
                 </tbody>
             </table>
@@ -191,23 +214,42 @@ pub fn TicketList() -> impl IntoView {
 }
 
 #[component]
-fn TicketRow(summary: TicketSummary, locale: Locale) -> impl IntoView {
+fn TicketRow(summary: TicketSummary, locale: Locale, me: Me) -> impl IntoView {
     let s = summary;
+    let state = expect_context::<AppState>();
     let department = use_directory().with_untracked(|d| department_name(d, &s.department));
+    let attention = Attention::of(&s, &me.email, &me.name);
+    let assignee =
+        (!s.involvement.assignee.is_empty()).then(|| person_name(state, &s.involvement.assignee));
+    let approval = s.involvement.approval.map(|a| match a {
+        ApprovalState::Pending(_) => ("pending", td_string!(locale, list.awaiting_approval)),
+        ApprovalState::Approved => ("approved", td_string!(locale, approval.approved)),
+        ApprovalState::Rejected => ("rejected", td_string!(locale, approval.rejected)),
+    });
     let status = s.status;
     let priority = s.priority;
     let updated = s.updated_at;
     view! {
         <tr class=format!("status-{}", status.as_str())>
             <td class="code">{s.id.short_code()}</td>
-            <td class="title"><a href=Route::Ticket(s.id).href()>{s.title.clone()}</a></td>
+            <td class="title">
+                {(attention.unread || attention.mentioned).then(|| view! {
+                    <span class="unread-dot" data-unread="true" title=td_string!(locale, list.unread)>
+                        <span class="visually-hidden">{td_string!(locale, list.unread)}</span>
+                    </span>
+                })}
+                <a href=Route::Ticket(s.id).href()>{s.title.clone()}</a>
+                {attention.mentioned.then(|| view! { " "<span class="badge mention">{td_string!(locale, list.mentioned)}</span> })}
+                {attention.approval.then(|| view! { " "<span class="badge approval-mine">{td_string!(locale, list.your_approval)}</span> })}
+            </td>
             <td>
                 <span class=format!("badge status-{}", status.as_str())>{status_label(locale, status)}</span>
                 // A request an article solved: recorded, but nobody worked on it.
                 {s.self_help.deflected().then(|| view! { " "<span class="badge self-served">{td_string!(locale, kb.self_served)}</span> })}
+                {approval.map(|(code, text)| view! { " "<span class=format!("badge approval-{code}") data-approval=code>{text}</span> })}
             </td>
             <td><span class=format!("priority priority-{}", priority.as_str())>{priority_label(locale, priority)}</span></td>
-            <td>{department}</td>
+            <td>{department}{assignee.map(|who| view! { <br/><span class="muted assignee">{who}</span> })}</td>
             <td>{s.requester.clone()}</td>
             <td class="due"><DueBadge summary=s.clone() locale/></td>
             <td><time datetime=iso(updated)>{date_time(locale, updated)}</time></td>
@@ -224,5 +266,54 @@ fn DueBadge(summary: TicketSummary, locale: Locale) -> impl IntoView {
             let class = format!("due-badge {}", urgency(&clock));
             view! { <span class=class data-urgency=urgency(&clock)>{badge_text(locale, &clock)}</span> }
         })
+    }
+}
+
+/// Which tickets the list shows by who they are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mine {
+    All,
+    /// New replies, mentions and approvals waiting on this person.
+    Attention,
+    Assigned,
+    Approvals,
+}
+
+impl Mine {
+    const ALL: [Mine; 4] = [Mine::All, Mine::Attention, Mine::Assigned, Mine::Approvals];
+
+    fn code(self) -> &'static str {
+        match self {
+            Mine::All => "all",
+            Mine::Attention => "attention",
+            Mine::Assigned => "assigned",
+            Mine::Approvals => "approvals",
+        }
+    }
+
+    fn parse(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.code() == code)
+            .unwrap_or(Mine::All)
+    }
+
+    fn label(self, l: Locale) -> &'static str {
+        match self {
+            Mine::All => td_string!(l, list.show_all),
+            Mine::Attention => td_string!(l, list.show_attention),
+            Mine::Assigned => td_string!(l, list.show_assigned),
+            Mine::Approvals => td_string!(l, list.show_approvals),
+        }
+    }
+
+    fn keeps(self, row: &TicketSummary, me: &Me) -> bool {
+        let attention = Attention::of(row, &me.email, &me.name);
+        match self {
+            Mine::All => true,
+            Mine::Attention => attention.any(),
+            Mine::Assigned => !me.email.is_empty() && row.involvement.assignee == me.email,
+            Mine::Approvals => attention.approval,
+        }
     }
 }

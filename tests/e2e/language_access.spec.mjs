@@ -94,6 +94,18 @@ for (const locale of ['en-US', 'zh-CN']) {
     await page.goto('./#/measure');
     await expect(page.locator('#kpi-totals')).toBeVisible();
     await expectAccessible(page, 'measure on a phone');
+    // Automation: a rule being written, with a condition and an action, wide and narrow.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto('./#/automation');
+    await page.locator('#new-rule summary').click();
+    await page.locator('#new-rule .rows button').first().click();
+    await page.locator('#new-rule .rows button').last().click();
+    await expect(page.locator('#new-rule .rule-row')).toHaveCount(2);
+    await page.locator('#new-chain summary').click();
+    await page.locator('#new-macro summary').click();
+    await expectAccessible(page, 'automation');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expectAccessible(page, 'automation on a phone');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto('./#/signin');
     await page.locator('#sign-in-token').fill('idk_not_a_real_token');

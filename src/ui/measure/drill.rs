@@ -145,6 +145,12 @@ fn event_text(l: Locale, e: &SlaEvent) -> String {
         SlaEventKind::PriorityChanged(p) => {
             td_string!(l, measure.ev_priority, priority = priority_label(l, *p)).to_string()
         }
+        SlaEventKind::Approval { waiting: true } => {
+            td_string!(l, measure.ev_approval_waiting).to_string()
+        }
+        SlaEventKind::Approval { waiting: false } => {
+            td_string!(l, measure.ev_approval_done).to_string()
+        }
         SlaEventKind::Reply { by_requester: true } => {
             td_string!(l, measure.ev_requester_reply).to_string()
         }

@@ -3,7 +3,7 @@
 //! asked for: the people are looked up then, so a later reorganisation does not move a request
 //! already in someone's hands.
 
-use super::rules::number;
+use super::rules::{answer, number};
 use super::Known;
 use crate::domain::directory::Directory;
 use crate::domain::Timestamp;
@@ -105,8 +105,7 @@ impl Chain {
             .iter()
             .filter(|step| {
                 step.at_least.as_ref().is_none_or(|t| {
-                    answers
-                        .get(&t.field)
+                    answer(answers, &t.field)
                         .and_then(|a| number(a))
                         .is_some_and(|n| n >= t.amount)
                 })
@@ -180,7 +179,7 @@ pub struct Approval {
 }
 
 /// Where an approval stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalState {
     /// Waiting on this step (an index into the steps).

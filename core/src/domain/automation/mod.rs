@@ -15,7 +15,7 @@ pub mod template;
 pub use approval::{Approval, ApprovalState, Approver, Chain, ChainError, Decision, PlannedStep};
 pub use assignment::{pick, Candidate, Mode, Team};
 pub use conversation::{mentions, Attention};
-pub use record::{Effect, FiringRecord};
+pub use record::{Effect, FiringRecord, Skip};
 pub use rules::{
     check_rules, due_firings, Action, Condition, Context, Firing, Moment, Rule, RuleProblem, Test,
     Trigger,

@@ -54,8 +54,20 @@ pub enum Effect {
     Notify {
         email: String,
     },
-    /// The action could not be carried out (nobody available in the team, an unknown chain…).
+    /// The action could not be carried out.
     Skipped {
-        reason: String,
+        reason: Skip,
     },
+}
+
+/// Why an action was left undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    /// Everyone in the team is away (or the team shares out no work).
+    NobodyAvailable,
+    /// The approval chain or canned reply was deleted after the rule was saved.
+    Missing,
+    /// The workflow does not allow that status from where the ticket stands.
+    NotAllowed,
 }

@@ -553,10 +553,9 @@ fn holds(condition: &Condition, ticket: &Ticket, context: &Context) -> bool {
         Condition::CustomerDepartment { department } => ticket.customer_department == *department,
         Condition::Segment { is } => context.segment == Some(*is),
         Condition::Status { is } => ticket.status == *is,
-        Condition::Field { key, test } => ticket
-            .answers
-            .get(key)
-            .is_some_and(|answer| passes(test, answer)),
+        Condition::Field { key, test } => {
+            answer(&ticket.answers, key).is_some_and(|answer| passes(test, answer))
+        }
     }
 }
 
@@ -568,6 +567,17 @@ fn passes(test: &Test, answer: &str) -> bool {
         Test::Below(n) => number(answer).is_some_and(|a| a < *n),
         Test::AtLeast(n) => number(answer).is_some_and(|a| a >= *n),
     }
+}
+
+/// The answer to a question named by its key, or by a name differing only in case.
+pub fn answer<'a>(answers: &'a BTreeMap<String, String>, field: &str) -> Option<&'a String> {
+    let field = field.trim();
+    answers.get(field).or_else(|| {
+        answers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(field))
+            .map(|(_, value)| value)
+    })
 }
 
 /// A number as people type amounts: "1,250.50", "¥ 800", "800元".
@@ -990,5 +1000,8 @@ mod tests {
         assert_eq!(number("¥ 800"), Some(800.0));
         assert_eq!(number("800元"), Some(800.0));
         assert_eq!(number("n/a"), None);
+        let answers = BTreeMap::from([("Amount".to_string(), "800".to_string())]);
+        assert_eq!(answer(&answers, " amount "), Some(&"800".to_string()));
+        assert_eq!(answer(&answers, "金额"), None);
     }
 }

@@ -10,7 +10,8 @@ use super::Desk;
 use crate::access::Role;
 use crate::domain::automation::{
     due_firings, pick, render, Action, Approval, ApprovalState, Automation, Candidate, Chain,
-    Context, Decision, Effect, Firing, FiringRecord, Known, Mode, TemplateError, Values,
+    Context, Decision, Effect, Firing, FiringRecord, Known, Mode, Skip, TemplateError, Trigger,
+    Values,
 };
 use crate::domain::catalog::{Calendars, Catalog};
 use crate::domain::classification::{classify, requests_from, Segment};
@@ -269,7 +270,8 @@ impl Desk {
             .cloned()
             .unwrap_or_else(Chain::manager_only);
         let (directory, _) = self.directory();
-        let plan = chain.plan(&ticket.answers, &ticket.requester_email, &directory, now);
+        let answers = named_answers(&ticket, &catalog);
+        let plan = chain.plan(&answers, &ticket.requester_email, &directory, now);
         self.open_ticket(id)?.request_approval(&plan)
     }
 
@@ -278,12 +280,24 @@ impl Desk {
     pub fn run_automation(&mut self, now: Timestamp, every_open: bool) -> usize {
         let ids: Vec<DocumentId> = if every_open {
             self.automate.clear();
-            self.docs.tickets.keys().copied().collect()
+            self.docs
+                .tickets
+                .iter()
+                .filter(|(_, doc)| doc.status().is_ok_and(Status::is_open))
+                .map(|(id, _)| *id)
+                .collect()
         } else {
             std::mem::take(&mut self.automate).into_iter().collect()
         };
+        if ids.is_empty() {
+            return 0;
+        }
         let (automation, _) = self.automation();
-        if ids.is_empty() || !automation.rules.values().any(|r| r.enabled) {
+        let timed = |r: &&crate::domain::automation::Rule| {
+            matches!(r.trigger, Trigger::SlaWarning | Trigger::After { .. })
+        };
+        let live = automation.rules.values().filter(|r| r.enabled);
+        if (every_open && !live.clone().any(|r| timed(&r))) || live.count() == 0 {
             return 0;
         }
         let rules = automation.ordered_rules();
@@ -330,6 +344,10 @@ impl Desk {
             .map(|c| warnings(ticket, &around.catalog, c, segment, now))
             .unwrap_or_default();
         let fired: BTreeSet<String> = ticket.fired.keys().cloned().collect();
+        let named = Ticket {
+            answers: named_answers(ticket, &around.catalog),
+            ..ticket.clone()
+        };
         let context = Context {
             segment,
             warnings: &warnings,
@@ -337,7 +355,7 @@ impl Desk {
             staff,
             now,
         };
-        due_firings(rules, ticket, &context).into_iter().next()
+        due_firings(rules, &named, &context).into_iter().next()
     }
 
     /// Works out what a firing does to the ticket and records it.
@@ -402,11 +420,7 @@ impl Desk {
         around: &Surroundings,
         now: Timestamp,
     ) -> Option<Effect> {
-        let skipped = |reason: &str| {
-            Some(Effect::Skipped {
-                reason: reason.into(),
-            })
-        };
+        let skipped = |reason: Skip| Some(Effect::Skipped { reason });
         match action {
             Action::SetQueue(to) => (ticket.department != *to).then(|| Effect::Queue {
                 from: ticket.department.clone(),
@@ -428,7 +442,7 @@ impl Desk {
                         from: ticket.assignee.clone(),
                         to: c.email.clone(),
                     }),
-                    None => skipped("nobody in the team is available"),
+                    None => skipped(Skip::NobodyAvailable),
                 }
             }
             Action::SetPriority(to) => (ticket.priority != *to).then_some(Effect::Priority {
@@ -441,7 +455,7 @@ impl Desk {
                     from: ticket.status,
                     to: *to,
                 }),
-                Err(e) => skipped(&e.to_string()),
+                Err(_) => skipped(Skip::NotAllowed),
             },
             Action::SetField { key, value } => (ticket.answers.get(key) != Some(value)
                 && !ticket.service.is_empty())
@@ -474,10 +488,10 @@ impl Desk {
                     return None;
                 }
                 let Some(chain) = automation.chains.get(chain) else {
-                    return skipped("the approval chain no longer exists");
+                    return skipped(Skip::Missing);
                 };
                 let plan = chain.plan(
-                    &ticket.answers,
+                    &named_answers(ticket, &around.catalog),
                     &ticket.requester_email,
                     &around.directory,
                     now,
@@ -492,7 +506,7 @@ impl Desk {
             }),
             Action::ReplyTemplate(canned) => {
                 let Some(canned) = automation.macros.get(canned) else {
-                    return skipped("the canned reply no longer exists");
+                    return skipped(Skip::Missing);
                 };
                 let values = values_for(ticket, &around.catalog, &around.directory, "", true, now);
                 match render(&canned.body, &values) {
@@ -500,7 +514,7 @@ impl Desk {
                         body,
                         visibility: canned.visibility,
                     }),
-                    Err(e) => skipped(&e.to_string()),
+                    Err(_) => skipped(Skip::Missing),
                 }
             }
             Action::Notify(email) => Some(Effect::Notify {
@@ -538,7 +552,7 @@ impl Desk {
     fn surroundings(&self, automation: &Automation, now: Timestamp) -> Surroundings {
         let rules: Vec<_> = automation.rules.values().filter(|r| r.enabled).collect();
         let wants_sla = rules.iter().any(|r| {
-            r.trigger == crate::domain::automation::Trigger::SlaWarning
+            r.trigger == Trigger::SlaWarning
                 || r.actions
                     .iter()
                     .any(|a| matches!(a, Action::ReplyTemplate(_)))
@@ -588,6 +602,27 @@ impl Chain {
             pause_sla: true,
         }
     }
+}
+
+/// A ticket's answers also under their questions' names in both languages, so a rule or a chain
+/// may name a question as an admin knows it ("Amount", "金额") as well as by its key.
+fn named_answers(ticket: &Ticket, catalog: &Catalog) -> BTreeMap<String, String> {
+    let mut answers = ticket.answers.clone();
+    let Some(service) = catalog.services.get(&ticket.service) else {
+        return answers;
+    };
+    for field in &service.fields {
+        if let Some(value) = ticket.answers.get(&field.key) {
+            for name in [&field.label.en, &field.label.zh] {
+                if !name.trim().is_empty() {
+                    answers
+                        .entry(name.trim().to_string())
+                        .or_insert_with(|| value.clone());
+                }
+            }
+        }
+    }
+    answers
 }
 
 /// Keeps a working copy of the ticket in step with the effects so far, so the next action of the
@@ -939,8 +974,8 @@ mod tests {
         // Here, 孙会计 has just marked herself away; there, nobody knows yet: each device gives
         // the ticket to someone else.
         here.set_away("sun@x.cn", true, || id(4)).unwrap();
-        assert_eq!(here.run_automation(Timestamp(5_000), true), 2);
-        assert_eq!(there.run_automation(Timestamp(6_000), true), 2);
+        assert_eq!(here.run_automation(Timestamp(5_000), false), 2);
+        assert_eq!(there.run_automation(Timestamp(6_000), false), 2);
         let assignee = |desk: &Desk| desk.ticket(id(60)).unwrap().unwrap().assignee;
         assert_eq!(
             (assignee(&here), assignee(&there)),
@@ -962,8 +997,12 @@ mod tests {
         assert_eq!(assignments, 1, "assigned once");
         assert!(["sun@x.cn", "zhou@x.cn"].contains(&a.assignee.as_str()));
         assert_eq!(a.approval.unwrap().state(), ApprovalState::Approved);
-        assert_eq!(here.run_automation(Timestamp(7_000), true), 0);
-        assert_eq!(there.run_automation(Timestamp(7_000), true), 0);
+        assert_eq!(
+            here.run_automation(Timestamp(7_000), false),
+            0,
+            "the merge ran nothing again"
+        );
+        assert_eq!(there.run_automation(Timestamp(7_000), false), 0);
     }
 
     #[test]
