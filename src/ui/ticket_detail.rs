@@ -312,7 +312,13 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
     let error = RwSignal::new(None::<CommentError>);
     // The status a canned reply moves the ticket to once it is sent.
     let then_status = RwSignal::new(None::<Status>);
-    let staff = state.read_untracked(|d| d.me().staff);
+    // Canned replies are the serving team's.
+    let staff = state.read_untracked(|d| {
+        let me = d.me();
+        d.ticket(id)
+            .and_then(Result::ok)
+            .is_some_and(|t| me.serves(&t.department))
+    });
     let canned = Memo::new(move |_| {
         state.read(|d| {
             d.automation()

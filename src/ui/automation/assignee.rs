@@ -25,11 +25,10 @@ pub fn AssigneeField(ticket: Memo<Option<Ticket>>) -> impl IntoView {
         ticket.with(|t| t.as_ref().map(|t| t.assignee.clone()).unwrap_or_default())
     });
     let me = Memo::new(move |_| state.read(|d| d.me()));
-    let team = Memo::new(move |_| {
-        let department =
-            ticket.with(|t| t.as_ref().map(|t| t.department.clone()).unwrap_or_default());
-        state.read(|d| d.team(&department))
+    let department = Memo::new(move |_| {
+        ticket.with(|t| t.as_ref().map(|t| t.department.clone()).unwrap_or_default())
     });
+    let team = Memo::new(move |_| state.read(|d| d.team(&department.get())));
     let assign = move |to: String| {
         if let Some(id) = ticket.with_untracked(|t| t.as_ref().map(|t| t.id)) {
             let _ = state.assign(id, &to);
@@ -48,7 +47,8 @@ pub fn AssigneeField(ticket: Memo<Option<Ticket>>) -> impl IntoView {
             <dt>{t!(i18n, assign.label)}</dt>
             <dd>
                 <span id="ticket-assignee" data-assignee=move || assignee.get()>{shown}</span>
-                {move || me.with(|m| m.staff).then(|| {
+                // The serving team assigns; a requester or an approver from elsewhere only sees who.
+                {move || me.with(|m| m.serves(&department.get())).then(|| {
                     let mine = me.with(|m| m.email.clone());
                     view! {
                         <span class="assign-controls">

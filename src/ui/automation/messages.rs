@@ -153,7 +153,9 @@ pub fn condition_text(l: Locale, c: &Condition, automation_names: &Names) -> Str
             td_string!(l, automation.if_status),
             status_label(l, *is)
         ),
-        Condition::Field { key, test } => format!("{key} {}", test_text(test)),
+        Condition::Field { key, test } => {
+            format!("{} {}", automation_names.field(key), test_text(test))
+        }
     }
 }
 
@@ -175,7 +177,7 @@ pub fn action_text(l: Locale, a: &Action, names: &Names) -> String {
         Action::SetStatus(s) => {
             td_string!(l, automation.do_set_status_text, to = status_label(l, *s)).to_string()
         }
-        Action::SetField { key, value } => format!("{key} := {value}"),
+        Action::SetField { key, value } => format!("{} := {value}", names.field(key)),
         Action::AddWatcher(e) => {
             td_string!(l, automation.do_add_watcher_text, who = names.person(e)).to_string()
         }
@@ -227,6 +229,8 @@ pub fn rule_text(l: Locale, r: &Rule, names: &Names) -> String {
 pub struct Names {
     pub people: std::collections::BTreeMap<String, String>,
     pub services: std::collections::BTreeMap<String, String>,
+    /// Each service question's name, by its key.
+    pub fields: std::collections::BTreeMap<String, String>,
     pub automation: Automation,
 }
 
@@ -242,6 +246,12 @@ impl Names {
             .get(id)
             .cloned()
             .unwrap_or_else(|| id.to_string())
+    }
+    fn field(&self, key: &str) -> String {
+        self.fields
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
     }
     fn chain(&self, id: &str) -> String {
         self.automation

@@ -46,6 +46,12 @@ pub fn AutomationPage() -> impl IntoView {
                     .values()
                     .map(|s| (s.id.clone(), s.name.show(false).to_string()))
                     .collect(),
+                fields: catalog
+                    .services
+                    .values()
+                    .flat_map(|s| s.fields.iter())
+                    .map(|f| (f.key.clone(), f.label.show(false).to_string()))
+                    .collect(),
                 automation: d.automation().0,
             }
         })

@@ -104,11 +104,12 @@ fn TeamCard(n: usize, department: String, admin: bool) -> impl IntoView {
                     let allowed = may_mark(&email);
                     let who = email.clone();
                     view! {
-                        <li>
-                            <label>
+                        <li class:away=is_away>
+                            <span class="person">{name}</span>
+                            <label class="away-toggle">
                                 <input type="checkbox" data-away=email.clone() prop:checked=is_away disabled=!allowed
                                     on:change=move |ev| { let _ = state.set_away(&who, event_target_checked(&ev)); }/>
-                                {name}" "<span class="muted">{t!(i18n, automation.away)}</span>
+                                {t!(i18n, automation.away)}
                             </label>
                         </li>
                     }

@@ -36,9 +36,16 @@ pub struct Me {
     pub admin: bool,
     /// Works a queue (or is not signed in: everything on the desk is theirs).
     pub staff: bool,
+    /// Their department (whose queue they work, if staff).
+    pub department: String,
 }
 
 impl Me {
+    /// Whether they work tickets served by `department` (admins and a desk of one's own: all).
+    pub fn serves(&self, department: &str) -> bool {
+        self.admin || (self.staff && self.department == department)
+    }
+
     /// The key their read markers and mentions are kept under.
     pub fn key(&self) -> &str {
         if self.email.is_empty() {
@@ -86,6 +93,7 @@ impl Desk {
             name: profile.name,
             admin: role.is_none_or(|r| r == Role::Admin),
             staff: role.is_none_or(|r| r == Role::Admin || r.works_queues()),
+            department: profile.department,
         }
     }
 
@@ -275,15 +283,15 @@ impl Desk {
         self.open_ticket(id)?.request_approval(&plan)
     }
 
-    /// Runs the rules on the tickets changed since the last run (or on every open ticket held,
-    /// for delays and SLA warnings). Returns how many firings were recorded.
+    /// Runs the rules on the tickets changed since the last run (or on every ticket held that is
+    /// not closed, for delays and SLA warnings). Returns how many firings were recorded.
     pub fn run_automation(&mut self, now: Timestamp, every_open: bool) -> usize {
         let ids: Vec<DocumentId> = if every_open {
             self.automate.clear();
             self.docs
                 .tickets
                 .iter()
-                .filter(|(_, doc)| doc.status().is_ok_and(Status::is_open))
+                .filter(|(_, doc)| doc.status().is_ok_and(|s| s != Status::Closed))
                 .map(|(id, _)| *id)
                 .collect()
         } else {
@@ -1105,5 +1113,48 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(text.starts_with("王芳，报销 "));
+    }
+
+    #[test]
+    fn a_delayed_rule_acts_once_its_time_has_come_on_the_minute_tick() {
+        let (mut desk, _) = configured();
+        let mut wanted = desk.automation().0;
+        let close = Rule {
+            id: "close".into(),
+            name: "Close resolved claims after an hour".into(),
+            enabled: true,
+            trigger: Trigger::After {
+                moment: crate::domain::automation::Moment::Resolved,
+                minutes: 60,
+            },
+            conditions: vec![],
+            actions: vec![Action::SetStatus(Status::Closed)],
+            since: Timestamp(0),
+        };
+        wanted.put_rule(close, &desk.known()).unwrap();
+        desk.save_automation(&wanted, || id(3)).unwrap();
+        desk.create_ticket(id(97), &claim("100"), Timestamp(1_000))
+            .unwrap();
+        desk.run_automation(Timestamp(1_000), false);
+        desk.change_status(id(97), Status::Resolved, Timestamp(10_000))
+            .unwrap();
+        assert_eq!(
+            desk.run_automation(Timestamp(10_000 + 59 * 60_000), true),
+            0,
+            "not yet"
+        );
+        assert_eq!(
+            desk.run_automation(Timestamp(10_000 + 61 * 60_000), true),
+            1
+        );
+        let ticket = desk.ticket(id(97)).unwrap().unwrap();
+        assert_eq!(ticket.status, Status::Closed);
+        let closed_by = ticket.events.last().unwrap();
+        assert_eq!(closed_by.by, "Close resolved claims after an hour");
+        assert_eq!(
+            desk.run_automation(Timestamp(10_000 + 90 * 60_000), true),
+            0,
+            "closed tickets are left alone"
+        );
     }
 }
