@@ -7,6 +7,7 @@ use crate::domain::automation::{
     Action, Automation, ChainError, Condition, Moment, Rule, RuleProblem, TemplateError, Test,
     Trigger,
 };
+use crate::domain::catalog::Text;
 
 pub fn rule_problem(l: Locale, p: &RuleProblem) -> String {
     match p {
@@ -130,7 +131,7 @@ pub fn condition_text(l: Locale, c: &Condition, automation_names: &Names) -> Str
         Condition::Service { id } => format!(
             "{} = {}",
             td_string!(l, automation.if_service),
-            automation_names.service(id)
+            automation_names.service(l, id)
         ),
         Condition::Priority { is } => format!(
             "{} = {}",
@@ -154,7 +155,7 @@ pub fn condition_text(l: Locale, c: &Condition, automation_names: &Names) -> Str
             status_label(l, *is)
         ),
         Condition::Field { key, test } => {
-            format!("{} {}", automation_names.field(key), test_text(test))
+            format!("{} {}", automation_names.field(l, key), test_text(test))
         }
     }
 }
@@ -177,7 +178,7 @@ pub fn action_text(l: Locale, a: &Action, names: &Names) -> String {
         Action::SetStatus(s) => {
             td_string!(l, automation.do_set_status_text, to = status_label(l, *s)).to_string()
         }
-        Action::SetField { key, value } => format!("{} := {value}", names.field(key)),
+        Action::SetField { key, value } => format!("{} := {value}", names.field(l, key)),
         Action::AddWatcher(e) => {
             td_string!(l, automation.do_add_watcher_text, who = names.person(e)).to_string()
         }
@@ -228,9 +229,9 @@ pub fn rule_text(l: Locale, r: &Rule, names: &Names) -> String {
 #[derive(Clone, Default, PartialEq)]
 pub struct Names {
     pub people: std::collections::BTreeMap<String, String>,
-    pub services: std::collections::BTreeMap<String, String>,
+    pub services: std::collections::BTreeMap<String, Text>,
     /// Each service question's name, by its key.
-    pub fields: std::collections::BTreeMap<String, String>,
+    pub fields: std::collections::BTreeMap<String, Text>,
     pub automation: Automation,
 }
 
@@ -241,17 +242,19 @@ impl Names {
             .cloned()
             .unwrap_or_else(|| email.to_string())
     }
-    fn service(&self, id: &str) -> String {
-        self.services
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_string())
+    /// A service's name in the reader's language.
+    pub fn service(&self, l: Locale, id: &str) -> String {
+        self.services.get(id).map_or_else(
+            || id.to_string(),
+            |t| t.show(l == Locale::zh_CN).to_string(),
+        )
     }
-    fn field(&self, key: &str) -> String {
-        self.fields
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_string())
+    /// A form question's name in the reader's language.
+    pub fn field(&self, l: Locale, key: &str) -> String {
+        self.fields.get(key).map_or_else(
+            || key.to_string(),
+            |t| t.show(l == Locale::zh_CN).to_string(),
+        )
     }
     fn chain(&self, id: &str) -> String {
         self.automation

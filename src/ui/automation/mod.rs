@@ -44,13 +44,13 @@ pub fn AutomationPage() -> impl IntoView {
                 services: catalog
                     .services
                     .values()
-                    .map(|s| (s.id.clone(), s.name.show(false).to_string()))
+                    .map(|s| (s.id.clone(), s.name.clone()))
                     .collect(),
                 fields: catalog
                     .services
                     .values()
                     .flat_map(|s| s.fields.iter())
-                    .map(|f| (f.key.clone(), f.label.show(false).to_string()))
+                    .map(|f| (f.key.clone(), f.label.clone()))
                     .collect(),
                 automation: d.automation().0,
             }

@@ -208,11 +208,21 @@ pub fn RuleEditor(existing: Option<Rule>, names: Memo<Names>) -> impl IntoView {
         next_key.update_value(|k| *k += 1);
         next_key.get_value()
     };
+    let shown = names.get_untracked();
     let conditions = RwSignal::new(
         rule.conditions
             .iter()
             .enumerate()
-            .map(|(i, c)| Row::of_condition(i as u32, c))
+            .map(|(i, c)| {
+                let row = Row::of_condition(i as u32, c);
+                // A question shows by its name (saving turns a name back into its key).
+                let key = row.field.get_untracked();
+                if !key.is_empty() {
+                    row.field
+                        .set(shown.field(i18n.get_locale_untracked(), &key));
+                }
+                row
+            })
             .collect::<Vec<_>>(),
     );
     let actions = RwSignal::new(
@@ -413,7 +423,8 @@ fn condition_values(row: Row, names: Memo<Names>, value_id: String) -> AnyView {
     let i18n = use_i18n();
     match row.kind.get().as_str() {
         "service" => {
-            let options: Vec<(String, String)> = names.with(|n| n.services.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+            let l = i18n.get_locale_untracked();
+            let options: Vec<(String, String)> = names.with(|n| n.services.keys().map(|k| (k.clone(), n.service(l, k))).collect());
             value_select(row.value, value_id, options).into_any()
         }
         "priority" => enum_select(row.value, value_id, Priority::ALL.iter().map(|p| (p.as_str(), *p)).collect(), priority_label).into_any(),
