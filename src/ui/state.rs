@@ -245,16 +245,13 @@ impl AppState {
         self.change(|d| d.decide(id, approve, comment, now()))
     }
 
-    /// Marks the ticket read by this person (only when something is new to them).
+    /// Marks the ticket read by this person; readers are told only when something was new to
+    /// them (telling them always would make the page mark it read again, for ever).
     pub fn mark_seen(&self, id: DocumentId) {
-        let news = self.read_untracked(|d| {
-            let me = d.me();
-            d.ticket(id)
-                .and_then(Result::ok)
-                .is_some_and(|t| t.seen.get(me.key()).is_none_or(|s| *s < t.updated_at()))
-        });
-        if news {
-            let _ = self.change(|d| d.mark_seen(id, now()));
+        let marked = self.change_quietly(|d| d.mark_seen(id, now()).unwrap_or(false));
+        if marked {
+            self.version.update(|v| *v += 1);
+            offer_changes(*self);
         }
     }
 

@@ -386,7 +386,12 @@ impl Desk {
         now: Timestamp,
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
-        let mentions = crate::domain::automation::mentions(body, &self.mentionable());
+        // Only a comment with an @ can mention anyone: the directory is read for those alone.
+        let mentions = if body.contains('@') {
+            crate::domain::automation::mentions(body, &self.mentionable())
+        } else {
+            Vec::new()
+        };
         self.open_ticket(id)?
             .add_comment(body, visibility, &mentions, &by, now)?;
         self.changed_here(id)?;

@@ -336,7 +336,9 @@ impl TicketDoc {
         plan.decisions.clear();
         self.doc.put(ROOT, "approval", to_json(&plan)?)?;
         let approvers: Vec<String> = plan.steps.iter().map(|s| s.email.clone()).collect();
-        self.add_watchers(&approvers)
+        self.add_watchers(&approvers)?;
+        self.commit(plan.requested_at);
+        Ok(())
     }
 
     /// Records a decision on a step (each step's decision is one value: the last one wins).

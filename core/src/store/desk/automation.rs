@@ -212,18 +212,20 @@ impl Desk {
         Ok(())
     }
 
-    /// Notes that this person has read the ticket, when something is new to them.
-    pub fn mark_seen(&mut self, id: DocumentId, now: Timestamp) -> Result<(), StoreError> {
+    /// Notes that this person has read the ticket, when something is new to them; true when it
+    /// was (and so the ticket changed).
+    pub fn mark_seen(&mut self, id: DocumentId, now: Timestamp) -> Result<bool, StoreError> {
         let me = self.me();
         let Some(Ok(ticket)) = self.ticket(id) else {
-            return Ok(());
+            return Ok(false);
         };
         let seen = ticket.seen.get(me.key()).copied();
         if seen.is_some_and(|s| s >= ticket.updated_at()) || me.key().is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         self.open_ticket(id)?.mark_seen(me.key(), now)?;
-        self.changed_here(id)
+        self.changed_here(id)?;
+        Ok(true)
     }
 
     /// People a comment could mention: everyone in the directory, by email and name.
@@ -1107,7 +1109,13 @@ mod tests {
         assert!(attention.mentioned && attention.unread);
         let mine = crate::domain::automation::Attention::of(&row, "", "孙会计");
         assert!(!mine.unread, "one's own note is not news");
-        desk.mark_seen(id(95), Timestamp(3_000)).unwrap();
+        assert!(desk.mark_seen(id(95), Timestamp(3_000)).unwrap());
+        assert!(
+            !desk.mark_seen(id(95), Timestamp(4_000)).unwrap(),
+            "nothing new: nothing written"
+        );
+        let row = desk.rows()[0].0.clone();
+        assert_eq!(row.involvement.seen.get("孙会计"), Some(&Timestamp(3_000)));
         let text = desk
             .canned_reply(id(95), "received", true, Timestamp(3_000))
             .unwrap()
