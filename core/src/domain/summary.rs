@@ -40,8 +40,9 @@ pub struct TicketSummary {
     /// Suggested articles, and the one that solved it without anyone's work.
     #[serde(default)]
     pub self_help: SelfHelp,
-    /// Who is on it and what waits for whom: assignee, approval, conversation.
-    #[serde(default)]
+    /// Who is on it and what waits for whom: assignee, approval, conversation. Left out of a
+    /// stored row when there is nothing in it (most rows), so lists of thousands stay small.
+    #[serde(default, skip_serializing_if = "Involvement::is_empty")]
     pub involvement: Involvement,
 }
 
@@ -74,28 +75,32 @@ impl From<&Ticket> for TicketSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Involvement {
     /// Who it is assigned to (by email) and since when.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub assignee: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_at: Option<Timestamp>,
     /// Where its approval stands, and whose decision it waits on (by email).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalState>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub awaiting: String,
     /// The last reply or note: when, and by whom.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<(Timestamp, String)>,
     /// When each person last read it, and was last mentioned in it (by email, or name).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub seen: BTreeMap<String, Timestamp>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mentioned: BTreeMap<String, Timestamp>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub watchers: Vec<String>,
 }
 
 impl Involvement {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
     fn of(t: &Ticket) -> Self {
         Self {
             assignee: t.assignee.clone(),

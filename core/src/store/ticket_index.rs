@@ -294,6 +294,29 @@ mod tests {
     }
 
     #[test]
+    fn who_is_involved_is_stored_only_when_someone_is() {
+        let plain = summary(1, "plain");
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("involvement"), "{json}");
+        let mut assigned = summary(2, "assigned");
+        assigned.involvement.assignee = "sun@x.cn".into();
+        assigned
+            .involvement
+            .seen
+            .insert("wang@x.cn".into(), Timestamp(5));
+        let json = serde_json::to_string(&assigned).unwrap();
+        assert!(
+            json.contains(r#""involvement":{"assignee":"sun@x.cn","seen":{"wang@x.cn":5}}"#),
+            "{json}"
+        );
+        for row in [plain, assigned] {
+            let back: TicketSummary =
+                serde_json::from_str(&serde_json::to_string(&row).unwrap()).unwrap();
+            assert_eq!(back, row);
+        }
+    }
+
+    #[test]
     fn a_damaged_row_is_reported_not_fatal() {
         let mut index = TicketIndex::create().unwrap();
         index.upsert(&summary(1, "ok")).unwrap();
