@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Failed sign-ins allowed per client address per minute before it is turned away.
     #[arg(long, env = "INNERDESK_FAILED_SIGN_INS_PER_MINUTE")]
     pub failed_sign_ins_per_minute: Option<u32>,
+    /// Documents kept in memory between messages; beyond it the longest held are read again from
+    /// disk when next needed.
+    #[arg(long, env = "INNERDESK_RESIDENT_DOCUMENTS")]
+    pub resident_documents: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +99,7 @@ pub struct Limits {
     pub max_message_bytes: usize,
     pub max_documents_per_connection: usize,
     pub failed_sign_ins_per_minute: u32,
+    pub resident_documents: usize,
 }
 
 impl Default for Limits {
@@ -103,6 +108,8 @@ impl Default for Limits {
             max_message_bytes: 16 * 1024 * 1024,
             max_documents_per_connection: 50_000,
             failed_sign_ins_per_minute: 20,
+            // An Automerge document takes some 17 KB of memory even when tiny.
+            resident_documents: 2_000,
         }
     }
 }
@@ -140,6 +147,7 @@ impl Cli {
         limits.failed_sign_ins_per_minute = s
             .failed_sign_ins_per_minute
             .unwrap_or(limits.failed_sign_ins_per_minute);
+        limits.resident_documents = s.resident_documents.unwrap_or(limits.resident_documents);
         Ok(Settings {
             addr: s
                 .addr

@@ -12,7 +12,7 @@ use automerge::Automerge;
 use innerdesk_core::access::{Access, PersonId};
 use innerdesk_core::domain::DocumentId;
 use innerdesk_core::sync::wire::{DocumentMessage, Message};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -61,6 +61,9 @@ pub enum HubError {
 struct Slot {
     /// `None` until loaded; `Some(None)` when the relay does not have the document.
     doc: Option<Option<Automerge>>,
+    /// The document saved compactly while put away (a few hundred bytes where the loaded form
+    /// takes kilobytes); loading it again needs no disk.
+    put_away: Option<Vec<u8>>,
     increments: usize,
     peers: HashMap<ConnId, (sync::State, Outbox)>,
     /// Connections refused while the document was still being classified (after a restart, say):
@@ -72,6 +75,10 @@ pub struct Hub {
     store: DocStore,
     shared: Arc<Shared>,
     slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
+    /// Documents read into memory, earliest first. An Automerge document takes some 17 KB even
+    /// when tiny, so beyond the resident limit the earliest are put away (their sync states stay)
+    /// and read from disk again when next needed: memory stays flat however many documents sync.
+    resident: Mutex<VecDeque<DocumentId>>,
     /// Documents whose content changed, for the index keeper.
     backlog: Arc<Backlog>,
 }
@@ -82,6 +89,7 @@ impl Hub {
             store,
             shared,
             slots: Mutex::default(),
+            resident: Mutex::default(),
             backlog,
         }
     }
@@ -92,6 +100,7 @@ impl Hub {
             self.shared.metrics.document_opened();
             Arc::new(tokio::sync::Mutex::new(Slot {
                 doc: None,
+                put_away: None,
                 increments: 0,
                 peers: HashMap::new(),
                 waiting: HashMap::new(),
@@ -101,12 +110,50 @@ impl Hub {
     }
 
     fn load(&self, id: DocumentId, slot: &mut Slot) -> Result<(), HubError> {
-        if slot.doc.is_none() {
-            let stored = self.store.load(id).map_err(|e| HubError::Storage(id, e))?;
-            slot.increments = stored.as_ref().map_or(0, |s| s.increments);
-            slot.doc = Some(stored.map(|s| s.doc));
+        if slot.doc.is_some() {
+            return Ok(());
         }
+        let compact = slot.put_away.take().map(|bytes| Automerge::load(&bytes));
+        slot.doc = Some(match compact {
+            Some(Ok(doc)) => Some(doc),
+            // Never put away, or (it cannot happen, but if) unreadable: the disk has it.
+            _ => {
+                let stored = self.store.load(id).map_err(|e| HubError::Storage(id, e))?;
+                slot.increments = stored.as_ref().map_or(0, |s| s.increments);
+                stored.map(|s| s.doc)
+            }
+        });
+        self.resident.lock().unwrap().push_back(id);
         Ok(())
+    }
+
+    /// Puts away the earliest-read documents beyond the resident limit. Called with no slot held;
+    /// a document in use right now is skipped and looked at again later.
+    fn put_away_extra(&self) {
+        let limit = self.shared.limits.resident_documents;
+        let mut resident = self.resident.lock().unwrap();
+        let mut tries = resident.len().saturating_sub(limit);
+        while resident.len() > limit && tries > 0 {
+            tries -= 1;
+            let Some(id) = resident.pop_front() else {
+                break;
+            };
+            let Some(slot) = self.slots.lock().unwrap().get(&id).cloned() else {
+                continue; // closed since: nothing held
+            };
+            let put_away = match slot.try_lock() {
+                Ok(mut slot) => {
+                    if let Some(Some(doc)) = slot.doc.take() {
+                        slot.put_away = Some(doc.save());
+                    }
+                    true
+                }
+                Err(_) => false,
+            };
+            if !put_away {
+                resident.push_back(id);
+            }
+        }
     }
 
     /// A `sync` or `request` from a signed-in connection.
@@ -130,10 +177,10 @@ impl Hub {
             from.unavailable(id);
             return Ok(());
         }
-        let slot = self.slot(id);
-        let mut slot = slot.lock().await;
-        self.load(id, &mut slot)?;
-        let slot = &mut *slot;
+        let handle = self.slot(id);
+        let mut guard = handle.lock().await;
+        self.load(id, &mut guard)?;
+        let slot = &mut *guard;
         let doc = match slot.doc.as_mut().expect("loaded above") {
             Some(doc) => doc,
             // Asked for a document the relay does not have: say so (and forget the asker).
@@ -172,6 +219,8 @@ impl Hub {
         }
         // Stored first, then told: an acknowledgement from the relay survives SIGKILL.
         answer_everyone(id, doc, &mut slot.peers);
+        drop(guard);
+        self.put_away_extra();
         Ok(())
     }
 
@@ -202,7 +251,10 @@ impl Hub {
         let slot = self.slot(id);
         let mut slot = slot.lock().await;
         self.load(id, &mut slot)?;
-        Ok(slot.doc.as_ref().and_then(Option::as_ref).map(f))
+        let read = slot.doc.as_ref().and_then(Option::as_ref).map(f);
+        drop(slot);
+        self.put_away_extra();
+        Ok(read)
     }
 
     /// A change the relay makes itself (to its indexes): stored, then sent to whoever syncs it.
@@ -211,10 +263,10 @@ impl Hub {
         id: DocumentId,
         f: impl FnOnce(&mut Automerge),
     ) -> Result<(), HubError> {
-        let slot = self.slot(id);
-        let mut slot = slot.lock().await;
-        self.load(id, &mut slot)?;
-        let slot = &mut *slot;
+        let handle = self.slot(id);
+        let mut guard = handle.lock().await;
+        self.load(id, &mut guard)?;
+        let slot = &mut *guard;
         let doc = slot
             .doc
             .as_mut()
@@ -229,6 +281,8 @@ impl Hub {
                 .map_err(|e| HubError::Storage(id, e))?;
             answer_everyone(id, doc, &mut slot.peers);
         }
+        drop(guard);
+        self.put_away_extra();
         Ok(())
     }
 

@@ -328,6 +328,56 @@ async fn what_the_relay_acknowledged_survives_sigkill_and_the_rest_resyncs() {
     );
 }
 
+/// The relay keeps only a few documents in memory (here three); the rest are put away and read
+/// again when a message needs them, and nothing is lost or stale for anyone.
+#[tokio::test]
+async fn documents_put_away_from_memory_still_sync_every_change() {
+    let data = temp_dir("resident");
+    let page = page_dir();
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start_with(&page, &data, "127.0.0.1:0", &["--resident-documents", "3"]);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut ids = Vec::new();
+    for n in 0..20u8 {
+        let (id, doc) = new_ticket(&wang, "王芳", &format!("工单 {n}"), "IT", n);
+        wang.peer.replica.docs.insert(id, doc);
+        wang.peer.track(id).await;
+        ids.push(id);
+    }
+    assert!(wang.peer.up_to_date(20).await);
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    assert!(fetch_all(&mut li.peer, &ids).await);
+
+    // Every ticket changed twice while Li follows them all: each change reaches him.
+    for round in ["已受理", "已解决"] {
+        for id in &ids {
+            let doc = wang.peer.replica.docs.get_mut(id).unwrap();
+            doc.put(automerge::ROOT, "note", round).unwrap();
+            doc.commit();
+            wang.peer.changed(*id).await;
+        }
+        assert!(wang.peer.up_to_date(20).await);
+        let all_arrived = li
+            .peer
+            .until(
+                |p| {
+                    ids.iter()
+                        .all(|id| note_in(p, *id).as_deref() == Some(round))
+                },
+                20,
+            )
+            .await;
+        assert!(all_arrived, "every ticket reads {round} on Li's device");
+    }
+    for id in &ids {
+        assert_eq!(
+            li.peer.replica.docs.get_mut(id).unwrap().get_heads(),
+            wang.peer.replica.docs.get_mut(id).unwrap().get_heads()
+        );
+    }
+}
+
 fn document_of_kind(kind: &str, note: &str) -> automerge::AutoCommit {
     let mut doc = automerge::AutoCommit::new();
     doc.put(automerge::ROOT, "kind", kind).unwrap();
