@@ -26,6 +26,7 @@ mod service_levels;
 mod sign_in;
 mod sla_settings;
 mod sla_timeline;
+mod socket;
 mod state;
 mod sync;
 mod ticket_detail;

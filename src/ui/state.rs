@@ -31,6 +31,9 @@ const RETRY_MS: u32 = 3_000;
 const AUTOMATION_TICK_MS: u32 = 60_000;
 /// How often to try IndexedDB again after it could not be opened.
 const RECONNECT_MS: u32 = 5_000;
+/// How long after the first change of a burst from the relay readers are told about it: short
+/// enough to feel live, long enough to gather a catch-up's messages into a few redraws.
+const REMOTE_REDRAW_MS: u32 = 100;
 
 /// Whether every change is durable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +75,8 @@ struct Inner {
     flushing: Cell<bool>,
     flush_again: Cell<bool>,
     retry_scheduled: Cell<bool>,
+    /// Changes from the relay arrived and readers will be told shortly.
+    remote_redraw_due: Cell<bool>,
     link: Rc<RefCell<Link>>,
 }
 
@@ -147,6 +152,7 @@ impl AppState {
             flushing: Cell::new(false),
             flush_again: Cell::new(false),
             retry_scheduled: Cell::new(false),
+            remote_redraw_due: Cell::new(false),
             link: Rc::default(),
         };
         Self {
@@ -217,6 +223,23 @@ impl AppState {
         let result = f(&mut self.inner().desk.borrow_mut());
         self.persist();
         result
+    }
+
+    /// Tells readers about changes that came from the relay. They arrive in bursts (catching up
+    /// after offline work brings hundreds of messages, each touching the list's index), so readers
+    /// are told once per burst, [`REMOTE_REDRAW_MS`] after its first change, not once per message:
+    /// every telling recomputes the lists and the SLA clocks of every row.
+    pub(super) fn changed_remotely(&self) {
+        if self.inner().remote_redraw_due.replace(true) {
+            return;
+        }
+        let state = *self;
+        gloo::timers::callback::Timeout::new(REMOTE_REDRAW_MS, move || {
+            state.inner().remote_redraw_due.set(false);
+            state.version.update(|v| *v += 1);
+            state.run_automation(false);
+        })
+        .forget();
     }
 
     /// Runs the rules on tickets changed by others (or, every minute, on every open ticket held,

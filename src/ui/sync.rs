@@ -2,15 +2,15 @@
 //! can, reconnecting with backoff. The protocol itself is `innerdesk_core::sync::SyncClient`; this
 //! module only moves bytes between it, the socket and the desk, and says how sync is going.
 
+use super::socket::{RelaySocket, SocketEvent};
 use super::state::{new_id, AppState};
 use crate::domain::{Account, DocumentId, Profile};
 use crate::storage::{Batch, ChunkStore};
 use crate::sync::session::socket_query;
 use crate::sync::{Output, Session, SyncClient, SyncStatus};
 use futures::channel::mpsc;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use gloo::net::http::Request;
-use gloo::net::websocket::{futures::WebSocket, Message};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -183,14 +183,16 @@ async fn connect(state: AppState, session: &Session, token: &str, device: &str) 
     let Some(url) = socket_url(&socket_query(token, device)) else {
         return false;
     };
-    let Ok(socket) = WebSocket::open(&url) else {
+    let Ok((socket, mut events)) = RelaySocket::open(&url) else {
         return false;
     };
-    let (mut to_socket, mut from_socket) = socket.split();
+    if !matches!(events.next().await, Some(SocketEvent::Open)) {
+        return false;
+    }
     let (outgoing, mut queued) = mpsc::unbounded::<Vec<u8>>();
     spawn_local(async move {
         while let Some(bytes) = queued.next().await {
-            if to_socket.send(Message::Bytes(bytes)).await.is_err() {
+            if !socket.send(&bytes) {
                 break;
             }
         }
@@ -209,10 +211,7 @@ async fn connect(state: AppState, session: &Session, token: &str, device: &str) 
     let _ = outgoing.unbounded_send(hello);
     track_everything(state, session).await;
     let mut shook_hands = false;
-    while let Some(frame) = from_socket.next().await {
-        let Ok(Message::Bytes(bytes)) = frame else {
-            break;
-        };
+    while let Some(SocketEvent::Frame(bytes)) = events.next().await {
         if !received(state, &bytes) {
             break;
         }
@@ -319,8 +318,7 @@ fn act(state: AppState, outputs: Vec<Output>) {
         });
     }
     if changed {
-        state.version.update(|v| *v += 1);
-        state.run_automation(false);
+        state.changed_remotely();
     }
     let view = match state.with_client(|c| c.status()) {
         Some(SyncStatus::Syncing(n)) => SyncView::Syncing(n),
