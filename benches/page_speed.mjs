@@ -6,12 +6,14 @@
 //  5. catch-up: a desk that filed 1,000 tickets offline signs in, until the relay has them all
 //     (baseline: 100 tickets), each run against a fresh relay;
 //  6. search over 5,000 articles and 10,000 tickets, per query (baseline: 500 articles and 1,000
-//     tickets), and the assistant's answer over the same articles.
+//     tickets), and the assistant's answer over the same articles;
+//  7. memory with 10,000 tickets listed: the JS heap after garbage collection and the wasm memory
+//     (baseline: an empty desk).
 // Usage: node benches/page_speed.mjs <folder with desk-0.json, desk-100.json, desk-1000.json, desk-10000.json,
-//        history-5000.json, history-50000.json, kb-small.json and kb-big.json>
+//        history-5000.json, history-50000.json, kb-small.json and kb-big.json> [results.json]
 import { createRequire } from 'node:module';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
@@ -20,7 +22,7 @@ const require = createRequire(resolve(import.meta.dirname, '../tests/e2e/package
 const { chromium } = require('@playwright/test');
 const { seedDesk } = await import('../tests/e2e/helpers.mjs');
 const root = resolve(import.meta.dirname, '..');
-const seeds = process.argv[2];
+const [seeds, resultsFile] = process.argv.slice(2);
 const port = Number(process.env.BENCH_PORT || 8290);
 const url = `http://127.0.0.1:${port}/`;
 const RUNS = 7;
@@ -28,6 +30,7 @@ const RUNS = 7;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 const ms = (x) => `${x.toFixed(1)} ms`;
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 async function startRelay(data = mkdtempSync(join(tmpdir(), 'innerdesk-bench-'))) {
   const child = spawn(`${root}/target/release/sync-server`, ['--addr', `127.0.0.1:${port}`, '--data-dir', data, '--page-dir', `${root}/dist`], { stdio: 'ignore' });
@@ -68,6 +71,7 @@ async function catchUpTimes(browser, file) {
 async function contextWithDesk(browser, file) {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
   await context.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (e) => { window.__wasmMemory = e.detail.wasm.memory; });
     // Records the moment the list first shows rows (or says it is empty): the page is usable then.
     const seen = () => document.querySelector('.tickets tbody tr, .list-page .empty');
     new MutationObserver((_, observer) => {
@@ -80,16 +84,25 @@ async function contextWithDesk(browser, file) {
   return { context, page };
 }
 
+/** Navigation → interactive list, on every load; the first visit (nothing cached, the service
+ * worker installing) is kept apart from the rest. Memory is read after each load. */
 async function listLoadTimes(browser, file) {
   const { context, page } = await contextWithDesk(browser, file);
+  const cdp = await context.newCDPSession(page);
   const times = [];
+  const heap = [];
+  const wasm = [];
+  let first;
   for (let i = 0; i <= RUNS; i++) {
     await page.goto(url);
     await page.waitForFunction(() => window.__listReadyAt !== undefined, null, { timeout: 60_000 });
     const t = await page.evaluate(() => window.__listReadyAt);
-    if (i > 0) times.push(t); // the first visit installs the service worker and warms caches
+    if (i === 0) first = t; else times.push(t);
+    await cdp.send('HeapProfiler.collectGarbage');
+    heap.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
+    wasm.push(await page.evaluate(() => window.__wasmMemory?.buffer.byteLength ?? 0));
   }
-  return { context, page, times };
+  return { context, page, times, first, heap: median(heap), wasm: median(wasm) };
 }
 
 async function keystrokeTimes(page) {
@@ -257,6 +270,28 @@ try {
   console.log(`  baseline, uncompressed: ${(size.raw / 1024).toFixed(0)} KiB → gzip ratio ${(size.gzip / size.raw).toFixed(2)}`);
   console.log(`catch-up after signing in with 1,000 tickets filed offline: median ${ms(median(catchUpBig))} (goal ≤ 2000 ms)`);
   console.log(`  baseline, 100 tickets: median ${ms(median(catchUpSmall))} → ratio ${(median(catchUpBig) / median(catchUpSmall)).toFixed(2)}×`);
+  console.log(`memory with 10,000 tickets listed: JS heap ${mib(big.heap)}, wasm memory ${mib(big.wasm)}, together ${mib(big.heap + big.wasm)} (goal ≤ 80 MiB)`);
+  console.log(`  baseline, empty desk: JS heap ${mib(empty.heap)}, wasm memory ${mib(empty.wasm)} → ratio ${((big.heap + big.wasm) / (empty.heap + empty.wasm)).toFixed(2)}×`);
+  if (resultsFile) {
+    const figure = (value, baseline, goal, unit = 'ms') => ({ value, baseline, ratio: value / baseline, goal, unit });
+    writeFileSync(resultsFile, JSON.stringify({
+      runs: RUNS,
+      list_load: figure(median(big.times), median(empty.times), 1000),
+      list_first_visit: figure(big.first, empty.first, null),
+      keystroke: figure(median(bigKeys.times), median(smallKeys.times), 16),
+      sort_by_due: figure(median(bigDue), median(smallDue), 150),
+      kpis: figure(median(kpiBig.times), median(kpiSmall.times), 200),
+      search: figure(median(searchBig.keystroke), median(searchSmall.keystroke), 20),
+      assistant: figure(median(searchBig.assistant), median(searchSmall.assistant), null),
+      articles_ready: figure(searchBig.ready, searchSmall.ready, null),
+      catch_up: figure(median(catchUpBig), median(catchUpSmall), 2000),
+      memory: figure((big.heap + big.wasm) / 2 ** 20, (empty.heap + empty.wasm) / 2 ** 20, 80, 'MiB'),
+      js_heap: figure(big.heap / 2 ** 20, empty.heap / 2 ** 20, null, 'MiB'),
+      wasm_memory: figure(big.wasm / 2 ** 20, empty.wasm / 2 ** 20, null, 'MiB'),
+      gzip: figure(size.gzip / 1024, size.raw / 1024, 700, 'KiB'),
+      brotli: figure(size.brotli / 1024, size.raw / 1024, null, 'KiB'),
+    }, null, 2));
+  }
 } finally {
   await browser.close();
   relay.kill('SIGKILL');

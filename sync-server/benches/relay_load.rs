@@ -1,46 +1,212 @@
-//! Relay load on loopback: 200 signed-in clients × 50 ticket documents each, then a steady stream
-//! of changes, then one device catching up after 1,000 tickets filed offline. Every client is the
-//! page's own protocol state machine (`innerdesk_core::sync`). Figures are printed with the
-//! baseline they compare to, measured in the same run:
+//! The relay against the reference automerge-repo sync server (Node.js, `benches/reference-relay`),
+//! on the same protocol, the same machine and the same workload, driven by the same load generator:
+//! the page's own protocol state machine (`innerdesk_core::sync`) on native sockets.
+//!
+//! The workload: 200 clients, two devices of each of 100 people. Every client uploads its 50
+//! documents, then follows the 50 of its other device. Then, for a while, every client changes one
+//! of its documents at a steady rate, and the other device times each change's arrival; then every
+//! client makes changes back to back as fast as the server acknowledges them (throughput); then one
+//! device that filed 1,000 tickets offline reconnects (catch-up). The servers' resident memory and
+//! CPU time are read from `/proc`. Each figure is a median over `--runs` runs, each on a fresh
+//! server and data folder, alternating the two servers.
 //!
 //! ```text
-//! cargo bench -p innerdesk-sync-server --bench relay_load [-- --clients 200 --docs 50]
+//! npm ci --prefix benches/reference-relay
+//! cargo bench -p innerdesk-sync-server --bench relay_load [-- --clients 200 --docs 50 --json out.json]
 //! ```
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
 use automerge::transaction::Transactable;
-use common::{add_person, page_dir, temp_dir, Peer, Relay};
+use automerge::{ReadDoc, ScalarValue, Value};
+use common::{add_person, page_dir, temp_dir, Relay};
+use futures::{SinkExt, StreamExt};
 use innerdesk_core::domain::DocumentId;
+use innerdesk_core::sync::{MemoryReplica, Output, SyncClient, SyncStatus};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as Frame;
 
 struct Options {
     clients: usize,
     docs: usize,
-    rounds: usize,
+    /// How long the steady phase lasts, and each client's changes per second in it.
+    seconds: u64,
+    rate: f64,
+    /// Changes each client makes back to back in the throughput phase.
+    burst: usize,
     offline_tickets: usize,
+    runs: usize,
+    json: Option<PathBuf>,
+    /// `--only ours`: skip the reference (while working on the relay).
+    only_ours: bool,
 }
 
 fn options() -> Options {
     let mut o = Options {
         clients: 200,
         docs: 50,
-        rounds: 5,
+        seconds: 10,
+        rate: 1.0,
+        burst: 20,
         offline_tickets: 1_000,
+        runs: 3,
+        json: None,
+        only_ours: false,
     };
     let args: Vec<String> = std::env::args().collect();
     for pair in args.windows(2) {
-        let value = || pair[1].parse().expect("a number");
+        let number = || pair[1].parse::<f64>().expect("a number");
         match pair[0].as_str() {
-            "--clients" => o.clients = value(),
-            "--docs" => o.docs = value(),
-            "--rounds" => o.rounds = value(),
-            "--offline-tickets" => o.offline_tickets = value(),
+            "--clients" => o.clients = number() as usize,
+            "--docs" => o.docs = number() as usize,
+            "--seconds" => o.seconds = number() as u64,
+            "--rate" => o.rate = number(),
+            "--burst" => o.burst = number() as usize,
+            "--offline-tickets" => o.offline_tickets = number() as usize,
+            "--runs" => o.runs = number() as usize,
+            "--json" => o.json = Some(PathBuf::from(&pair[1])),
+            "--only" => o.only_ours = pair[1] == "ours",
             _ => {}
         }
     }
+    // Clients come in pairs: the two devices of one person.
+    o.clients = o.clients.max(2) & !1;
     o
+}
+
+/// A server under test: where clients connect, and its process for memory and CPU.
+enum Server {
+    Ours {
+        relay: Relay,
+        tokens: Vec<String>,
+        people: Vec<String>,
+    },
+    Reference {
+        child: Child,
+        addr: String,
+    },
+}
+
+impl Server {
+    fn ours(people: usize) -> Server {
+        let data = temp_dir("bench");
+        let tokens: Vec<String> = (0..people)
+            .map(|i| {
+                add_person(
+                    &data,
+                    &format!("员工 {i}"),
+                    &format!("p{i}@example.cn"),
+                    "IT",
+                    "agent",
+                )
+            })
+            .collect();
+        let relay = Relay::start(&page_dir(), &data);
+        let people = tokens.iter().map(|t| relay.session(t).0).collect();
+        Server::Ours {
+            relay,
+            tokens,
+            people,
+        }
+    }
+
+    fn reference() -> Server {
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/reference-relay/server.mjs");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut child = Command::new("node")
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(temp_dir("reference"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs the reference server (npm ci --prefix benches/reference-relay)");
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(&addr).is_ok() {
+                return Server::Reference { child, addr };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the reference server did not start");
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Server::Ours { .. } => "innerdesk sync-server",
+            Server::Reference { .. } => "reference (automerge-repo, Node.js)",
+        }
+    }
+
+    /// The URL client `i` connects to, and the name it uses on the wire.
+    fn client(&self, i: usize, device: &str) -> (String, String) {
+        match self {
+            Server::Ours {
+                relay,
+                tokens,
+                people,
+            } => (
+                format!(
+                    "ws://{}/sync?token={}&device={device}",
+                    relay.addr,
+                    tokens[(i / 2) % tokens.len()]
+                ),
+                format!("{}~{device}", people[(i / 2) % people.len()]),
+            ),
+            Server::Reference { addr, .. } => (format!("ws://{addr}/"), format!("client-{device}")),
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        match self {
+            Server::Ours { relay, .. } => relay.child.id(),
+            Server::Reference { child, .. } => child.id(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Server::Reference { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Resident memory now and at its peak, in KiB; CPU time used so far, in seconds.
+fn process_use(pid: u32) -> (u64, u64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let ticks: f64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .sum();
+    (kib("VmRSS:"), kib("VmHWM:"), ticks / 100.0)
 }
 
 fn doc_id(client: usize, n: usize) -> DocumentId {
@@ -60,141 +226,386 @@ fn ticket(client: usize, n: usize) -> automerge::AutoCommit {
     )
     .unwrap();
     doc.put(automerge::ROOT, "status", "new").unwrap();
+    doc.put(automerge::ROOT, "changes", 0u64).unwrap();
     doc.commit();
     doc
 }
 
-fn resident_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-struct Client {
-    peer: Peer,
-    ids: Vec<DocumentId>,
-}
-
-/// Every client uploads its documents; returns the wall time until all are up to date.
-async fn upload(
-    relay: &Relay,
-    people: &[(String, String)],
-    docs: usize,
-) -> (Duration, Vec<Client>) {
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (i, (token, person)) in people.iter().enumerate() {
-        let (token, person, addr) = (token.clone(), person.clone(), relay.addr.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut peer = connect_addr(&addr, &token, &person, &format!("bench{i}")).await;
-            let ids: Vec<DocumentId> = (0..docs).map(|n| doc_id(i, n)).collect();
-            for (n, id) in ids.iter().enumerate() {
-                peer.replica.docs.insert(*id, ticket(i, n));
-                peer.track(*id).await;
-            }
-            let started = Instant::now();
-            let synced = peer.up_to_date(600).await;
-            assert!(
-                synced,
-                "client {i} synced: closed {} after {:?}: {:?} {:?}",
-                peer.is_closed(),
-                started.elapsed(),
-                peer.errors,
-                peer.client.status()
-            );
-            Client { peer, ids }
-        }));
+fn read_u64(doc: &automerge::AutoCommit, key: &str) -> u64 {
+    match doc.get(automerge::ROOT, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Uint(n) => *n,
+            ScalarValue::Int(n) => *n as u64,
+            _ => 0,
+        },
+        _ => 0,
     }
-    let mut clients = Vec::new();
-    for task in tasks {
-        clients.push(task.await.unwrap());
-    }
-    (started.elapsed(), clients)
 }
 
-async fn connect_addr(addr: &str, token: &str, person: &str, device: &str) -> Peer {
-    for _ in 0..100 {
-        if let Ok(peer) = Peer::connect(addr, token, person, device).await {
-            return peer;
+/// A WebSocket to `url`, retried while the server is busy.
+async fn socket(url: &str) -> Socket {
+    for _ in 0..600 {
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async(url).await {
+            return socket;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("could not connect {device}");
+    panic!("could not connect to {url}");
 }
 
-/// Each round, every client changes one of its documents and waits until the relay has it; returns
-/// the wall time and every change's time to acknowledgement.
-async fn steady(clients: Vec<Client>, rounds: usize) -> (Duration, Vec<Duration>, Vec<Client>) {
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (i, mut client) in clients.into_iter().enumerate() {
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            for round in 0..rounds {
-                let id = client.ids[(round * 7 + i) % client.ids.len()];
-                let doc = client.peer.replica.docs.get_mut(&id).unwrap();
-                doc.put(automerge::ROOT, "status", format!("in_progress {round}"))
-                    .unwrap();
-                doc.commit();
-                let at = Instant::now();
-                client.peer.changed(id).await;
-                assert!(client.peer.until(|p| p.client.is_settled(id), 600).await);
-                latencies.push(at.elapsed());
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One device: its socket, its protocol state, its documents and its partner's, and what it saw.
+struct Device {
+    socket: Socket,
+    url: String,
+    /// How often the server cut this device's connection (it then reconnects, as the page does).
+    cut: u32,
+    sync: SyncClient,
+    replica: MemoryReplica,
+    index: usize,
+    own: Vec<DocumentId>,
+    partner: Vec<DocumentId>,
+    made: u64,
+    /// The partner's changes that have arrived here, by document.
+    arrived: HashMap<DocumentId, u64>,
+    latencies: Vec<Duration>,
+    epoch: Instant,
+}
+
+impl Device {
+    /// Opens the socket; the protocol has not started yet.
+    async fn open(url: &str, me: &str, index: usize, epoch: Instant) -> Device {
+        Device {
+            socket: socket(url).await,
+            url: url.to_string(),
+            cut: 0,
+            sync: SyncClient::new(me),
+            replica: MemoryReplica::default(),
+            index,
+            own: Vec::new(),
+            partner: Vec::new(),
+            made: 0,
+            arrived: HashMap::new(),
+            latencies: Vec::new(),
+            epoch,
+        }
+    }
+
+    /// The server cut the connection: a new one, and the protocol starts afresh.
+    async fn reconnect(&mut self) {
+        self.cut += 1;
+        self.sync.disconnected();
+        self.socket = socket(&self.url).await;
+        let hello = self.sync.hello();
+        self.send(hello).await;
+    }
+
+    async fn handshake(&mut self) {
+        let hello = self.sync.hello();
+        self.send(hello).await;
+        assert!(self.pump_until(|d| d.sync.is_connected(), 30).await);
+    }
+
+    /// Sends a frame; a cut connection is noticed by the next read.
+    async fn send(&mut self, bytes: Vec<u8>) {
+        let _ = self.socket.send(Frame::Binary(bytes.into())).await;
+    }
+
+    async fn act(&mut self, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Send(bytes) => self.send(bytes).await,
+                Output::Changed(id) => self.note_arrival(id),
+                Output::Unavailable(id) => panic!("the server does not have {id}"),
+                Output::ReadOnly(_) | Output::Settled(_) => {}
             }
-            (client, latencies)
-        }));
+        }
     }
-    let mut clients = Vec::new();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        let (client, l) = task.await.unwrap();
-        clients.push(client);
-        latencies.extend(l);
-    }
-    (started.elapsed(), latencies, clients)
-}
 
-/// One device files `count` tickets offline and reconnects (the time until the relay has them
-/// all); then edits every one of them offline and reconnects again (the time until the relay has
-/// every edit). Returns both.
-async fn catch_up(
-    relay: &Relay,
-    token: &str,
-    person: &str,
-    count: usize,
-    device: &str,
-) -> (Duration, Duration) {
-    let mut peer = connect_addr(&relay.addr, token, person, device).await;
-    let base = 1_000_000 + count;
-    let ids: Vec<DocumentId> = (0..count).map(|n| doc_id(base, n)).collect();
-    for (n, id) in ids.iter().enumerate() {
-        peer.replica.docs.insert(*id, ticket(base, n));
+    /// A partner's change arrived: how long it took, and how many changes this brings.
+    fn note_arrival(&mut self, id: DocumentId) {
+        if !self.partner.contains(&id) {
+            return;
+        }
+        let doc = &self.replica.docs[&id];
+        let changes = read_u64(doc, "changes");
+        let before = self.arrived.insert(id, changes).unwrap_or(0);
+        if changes > before {
+            let sent = Duration::from_micros(read_u64(doc, "at"));
+            self.latencies
+                .push(self.epoch.elapsed().saturating_sub(sent));
+        }
     }
-    // Filed while offline: the client knows the documents before the connection exists.
-    peer.client.disconnected();
-    let started = Instant::now();
-    for id in &ids {
-        let _ = peer.client.track(*id, &mut peer.replica);
-    }
-    peer.reconnect().await.unwrap();
-    assert!(peer.up_to_date(600).await);
-    let filed = started.elapsed();
 
-    peer.client.disconnected();
-    for (n, id) in ids.iter().enumerate() {
-        let doc = peer.replica.docs.get_mut(id).unwrap();
-        doc.put(automerge::ROOT, "status", "resolved").unwrap();
-        doc.put(automerge::ROOT, "note", format!("在现场处理完毕 {n}"))
+    fn arrived_total(&self) -> u64 {
+        self.arrived.values().sum()
+    }
+
+    async fn receive_one(&mut self, wait: Duration) {
+        if let Ok(frame) = tokio::time::timeout(wait, self.socket.next()).await {
+            match frame {
+                Some(Ok(Frame::Binary(bytes))) => {
+                    let outputs = self
+                        .sync
+                        .receive(&bytes, &mut self.replica)
+                        .expect("a valid message");
+                    self.act(outputs).await;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => self.reconnect().await,
+            }
+        }
+    }
+
+    /// Handles messages until `done` holds; false after `seconds`.
+    async fn pump_until(&mut self, done: impl Fn(&Device) -> bool, seconds: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        while !done(self) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            self.receive_one(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    async fn track(&mut self, id: DocumentId) {
+        let outputs = self.sync.track(id, &mut self.replica);
+        self.act(outputs).await;
+    }
+
+    /// Changes one of this device's documents, stamped with the moment, and offers it.
+    async fn change(&mut self) -> DocumentId {
+        let id = self.own[self.made as usize % self.own.len()];
+        let at = self.epoch.elapsed().as_micros() as u64;
+        let doc = self.replica.docs.get_mut(&id).unwrap();
+        let changes = read_u64(doc, "changes") + 1;
+        doc.put(automerge::ROOT, "changes", changes).unwrap();
+        doc.put(automerge::ROOT, "at", at).unwrap();
+        doc.put(automerge::ROOT, "status", format!("in_progress {changes}"))
             .unwrap();
         doc.commit();
+        self.made += 1;
+        let outputs = self.sync.changed_locally(id, &mut self.replica);
+        self.act(outputs).await;
+        id
     }
+
+    fn up_to_date(&self) -> bool {
+        self.sync.status() == SyncStatus::UpToDate
+    }
+}
+
+/// What the devices share while they run: how many have reached each meeting point and when the
+/// last one did, and how many changes each has made.
+struct Meeting {
+    clients: usize,
+    reached: Vec<AtomicUsize>,
+    at: Mutex<Vec<Option<Instant>>>,
+    made: Vec<AtomicU64>,
+}
+
+/// The meeting points between the phases.
+const CONNECTED: usize = 0;
+const UPLOADED: usize = 1;
+const FOLLOWING: usize = 2;
+const STEADY_MADE: usize = 3;
+const STEADY_ARRIVED: usize = 4;
+const BURST_MADE: usize = 5;
+const BURST_ARRIVED: usize = 6;
+
+impl Meeting {
+    fn new(clients: usize) -> Meeting {
+        Meeting {
+            clients,
+            reached: (0..=BURST_ARRIVED).map(|_| AtomicUsize::new(0)).collect(),
+            at: Mutex::new(vec![None; BURST_ARRIVED + 1]),
+            made: (0..clients).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn all_reached(&self, point: usize) -> bool {
+        self.reached[point].load(Ordering::Acquire) == self.clients
+    }
+
+    fn between(&self, from: usize, to: usize) -> Duration {
+        let at = self.at.lock().unwrap();
+        at[to].unwrap() - at[from].unwrap()
+    }
+}
+
+impl Device {
+    /// Waits for every device at `point`, answering the server meanwhile (a server may cut a
+    /// client that does not answer its pings).
+    async fn meet(&mut self, meeting: &Meeting, point: usize) {
+        self.publish(meeting);
+        if meeting.reached[point].fetch_add(1, Ordering::AcqRel) + 1 == meeting.clients {
+            meeting.at.lock().unwrap()[point] = Some(Instant::now());
+        }
+        assert!(self.pump_until(|_| meeting.all_reached(point), 600).await);
+    }
+
+    fn publish(&self, meeting: &Meeting) {
+        meeting.made[self.index].store(self.made, Ordering::Release);
+    }
+
+    /// Every change the partner made before `point` has arrived here.
+    async fn receive_partner_changes(&mut self, meeting: &Meeting, point: usize) {
+        let partner = self.index ^ 1;
+        let all = self
+            .pump_until(
+                |d| {
+                    meeting.all_reached(point)
+                        && d.arrived_total() >= meeting.made[partner].load(Ordering::Acquire)
+                },
+                300,
+            )
+            .await;
+        assert!(all, "client {} lacks changes of its partner", self.index);
+    }
+}
+
+/// One device's whole part in the workload.
+/// Returns the device and the arrival times of its partner's steady changes.
+async fn play(mut d: Device, o: Arc<Plan>, meeting: Arc<Meeting>) -> (Device, Vec<Duration>) {
+    d.meet(&meeting, CONNECTED).await;
+    d.own = (0..o.docs).map(|n| doc_id(d.index, n)).collect();
+    for (n, id) in d.own.clone().into_iter().enumerate() {
+        d.replica.docs.insert(id, ticket(d.index, n));
+        d.track(id).await;
+    }
+    assert!(d.pump_until(Device::up_to_date, 600).await, "upload");
+    d.meet(&meeting, UPLOADED).await;
+
+    d.partner = (0..o.docs).map(|n| doc_id(d.index ^ 1, n)).collect();
+    for id in d.partner.clone() {
+        d.track(id).await;
+    }
+    let held =
+        |d: &Device| d.up_to_date() && d.partner.iter().all(|id| d.replica.docs.contains_key(id));
+    assert!(d.pump_until(held, 600).await, "follow");
+    d.meet(&meeting, FOLLOWING).await;
+
+    // Steady: a change every `interval`, staggered across devices.
+    let start = Instant::now();
+    let end = start + o.steady;
+    let mut next = start + o.interval.mul_f64(d.index as f64 / meeting.clients as f64);
+    while Instant::now() < end {
+        if Instant::now() >= next {
+            d.change().await;
+            next += o.interval;
+        }
+        let wait = next.min(end).saturating_duration_since(Instant::now());
+        d.receive_one(wait.max(Duration::from_micros(100))).await;
+    }
+    d.meet(&meeting, STEADY_MADE).await;
+    d.receive_partner_changes(&meeting, STEADY_MADE).await;
+    let steady_latencies = std::mem::take(&mut d.latencies);
+    d.meet(&meeting, STEADY_ARRIVED).await;
+
+    // Throughput: changes back to back, each once the server has the one before.
+    for _ in 0..o.burst {
+        let id = d.change().await;
+        assert!(d.pump_until(|d| d.sync.is_settled(id), 600).await, "burst");
+    }
+    d.meet(&meeting, BURST_MADE).await;
+    d.receive_partner_changes(&meeting, BURST_MADE).await;
+    d.meet(&meeting, BURST_ARRIVED).await;
+    (d, steady_latencies)
+}
+
+/// The workload's shape, shared by every device.
+struct Plan {
+    docs: usize,
+    steady: Duration,
+    interval: Duration,
+    burst: usize,
+}
+
+struct RunFigures {
+    upload: Duration,
+    follow: Duration,
+    steady_latencies: Vec<Duration>,
+    steady_changes: u64,
+    steady_time: Duration,
+    burst_changes: u64,
+    burst_time: Duration,
+    catch_up: Duration,
+    rss_kib: u64,
+    peak_kib: u64,
+    cpu_seconds: f64,
+    cuts: u32,
+}
+
+async fn run(server: &Server, o: &Options) -> RunFigures {
+    let epoch = Instant::now();
+    let plan = Arc::new(Plan {
+        docs: o.docs,
+        steady: Duration::from_secs(o.seconds),
+        interval: Duration::from_secs_f64(1.0 / o.rate),
+        burst: o.burst,
+    });
+    let meeting = Arc::new(Meeting::new(o.clients));
+    let cpu_before = process_use(server.pid()).2;
+    let tasks: Vec<_> = (0..o.clients)
+        .map(|i| {
+            let (url, me) = server.client(i, &format!("d{i}"));
+            let (plan, meeting) = (plan.clone(), meeting.clone());
+            tokio::spawn(async move {
+                let mut device = Device::open(&url, &me, i, epoch).await;
+                device.handshake().await;
+                play(device, plan, meeting).await
+            })
+        })
+        .collect();
+    let mut devices = Vec::new();
+    for task in tasks {
+        devices.push(task.await.expect("a device played its part"));
+    }
+    let (rss_kib, peak_kib, cpu_after) = process_use(server.pid());
+    let total_made: u64 = devices.iter().map(|(d, _)| d.made).sum();
+    let cuts = devices.iter().map(|(d, _)| d.cut).sum();
+    let steady_changes = total_made - (o.burst * o.clients) as u64;
+    // The devices disconnect here, all at once.
+    let steady_latencies = devices.into_iter().flat_map(|(_, steady)| steady).collect();
+    let catch_up = catch_up(server, o.clients, o.offline_tickets, epoch).await;
+    RunFigures {
+        upload: meeting.between(CONNECTED, UPLOADED),
+        follow: meeting.between(UPLOADED, FOLLOWING),
+        steady_latencies,
+        steady_changes,
+        steady_time: meeting.between(FOLLOWING, STEADY_MADE),
+        burst_changes: total_made - steady_changes,
+        burst_time: meeting.between(STEADY_ARRIVED, BURST_ARRIVED),
+        catch_up,
+        rss_kib,
+        peak_kib,
+        cpu_seconds: cpu_after - cpu_before,
+        cuts,
+    }
+}
+
+/// A device that filed `count` tickets offline connects: the time until the server has them all.
+async fn catch_up(server: &Server, clients: usize, count: usize, epoch: Instant) -> Duration {
     let started = Instant::now();
-    peer.reconnect().await.unwrap();
-    assert!(peer.up_to_date(600).await);
-    (filed, started.elapsed())
+    let (url, me) = server.client(clients, "offline");
+    let mut device = Device::open(&url, &me, clients, epoch).await;
+    device.own = (0..count).map(|n| doc_id(clients + 1, n)).collect();
+    for (n, id) in device.own.clone().into_iter().enumerate() {
+        device.replica.docs.insert(id, ticket(clients + 1, n));
+        // Filed while offline: known to the client before the handshake.
+        let _ = device.sync.track(id, &mut device.replica);
+    }
+    device.handshake().await;
+    assert!(device.pump_until(Device::up_to_date, 600).await, "catch-up");
+    started.elapsed()
+}
+
+fn median<T: Copy + PartialOrd>(mut xs: Vec<T>) -> T {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    xs[xs.len() / 2]
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -205,69 +616,114 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The medians of one server's runs, as printed and written to JSON.
+fn summary(runs: &[RunFigures], o: &Options) -> serde_json::Value {
+    let docs = (o.clients * o.docs) as f64;
+    let each = |f: &dyn Fn(&RunFigures) -> f64| median(runs.iter().map(f).collect());
+    let latency = |p: f64| {
+        each(&|r| {
+            let mut l = r.steady_latencies.clone();
+            l.sort();
+            millis(percentile(&l, p))
+        })
+    };
+    json!({
+        "upload_docs_per_s": each(&|r| docs / r.upload.as_secs_f64()),
+        "follow_docs_per_s": each(&|r| docs / r.follow.as_secs_f64()),
+        "steady_changes_per_s": each(&|r| r.steady_changes as f64 / r.steady_time.as_secs_f64()),
+        "steady_p50_ms": latency(0.5),
+        "steady_p99_ms": latency(0.99),
+        "throughput_changes_per_s": each(&|r| r.burst_changes as f64 / r.burst_time.as_secs_f64()),
+        "catch_up_ms": each(&|r| millis(r.catch_up)),
+        "rss_mib": each(&|r| r.rss_kib as f64 / 1024.0),
+        "peak_rss_mib": each(&|r| r.peak_kib as f64 / 1024.0),
+        "connections_cut": each(&|r| f64::from(r.cuts)),
+        "cpu_ms_per_change": each(&|r| r.cpu_seconds * 1000.0 / (docs * 2.0 + (r.steady_changes + r.burst_changes) as f64)),
+    })
+}
+
 #[tokio::main]
 async fn main() {
     let o = options();
-    let data = temp_dir("bench");
-    let mut people = Vec::new();
-    for i in 0..o.clients.max(1) {
-        let token = add_person(
-            &data,
-            &format!("员工 {i}"),
-            &format!("p{i}@example.cn"),
-            "IT",
-            "agent",
-        );
-        people.push(token);
+    let mut ours = Vec::new();
+    let mut reference = Vec::new();
+    for run_index in 0..o.runs {
+        let mut servers = vec![Server::ours(o.clients / 2)];
+        if !o.only_ours {
+            servers.push(Server::reference());
+        }
+        for server in servers {
+            eprintln!("run {}/{}: {}", run_index + 1, o.runs, server.name());
+            let figures = run(&server, &o).await;
+            match server {
+                Server::Ours { .. } => ours.push(figures),
+                Server::Reference { .. } => reference.push(figures),
+            }
+        }
     }
-    let relay = Relay::start(&page_dir(), &data);
-    let pid = relay.child.id();
-    let idle_kib = resident_kib(pid);
-    let people: Vec<(String, String)> = people
-        .into_iter()
-        .map(|t| (t.clone(), relay.session(&t).0))
-        .collect();
-
-    // Baseline: one client alone uploads its documents.
-    let (alone, _) = upload(&relay, &people[..1], o.docs).await;
-    let per_doc_alone = alone / o.docs as u32;
-
-    let (loaded, clients) = upload(&relay, &people, o.docs).await;
-    let total_docs = o.clients * o.docs;
-    let after_upload_kib = resident_kib(pid);
-    let (steady_time, mut latencies, clients) = steady(clients, o.rounds).await;
-    latencies.sort();
-    let changes = latencies.len();
-    let after_steady_kib = resident_kib(pid);
-    drop(clients);
-
-    let (token, person) = &people[0];
-    let (ten, ten_edited) = catch_up(&relay, token, person, 10, "catchup10").await;
-    let (thousand, thousand_edited) =
-        catch_up(&relay, token, person, o.offline_tickets, "catchup1000").await;
-
+    if reference.is_empty() {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary(&ours, &o)).unwrap()
+        );
+        return;
+    }
+    let (ours, reference) = (summary(&ours, &o), summary(&reference, &o));
+    let rows = [
+        ("upload, documents/s", "upload_docs_per_s"),
+        (
+            "follow another device's documents, documents/s",
+            "follow_docs_per_s",
+        ),
+        ("steady changes delivered/s", "steady_changes_per_s"),
+        (
+            "change → arrival at the other device, p50 ms",
+            "steady_p50_ms",
+        ),
+        (
+            "change → arrival at the other device, p99 ms",
+            "steady_p99_ms",
+        ),
+        (
+            "throughput, changes delivered/s",
+            "throughput_changes_per_s",
+        ),
+        ("catch-up of tickets filed offline, ms", "catch_up_ms"),
+        ("resident memory after the load, MiB", "rss_mib"),
+        ("peak resident memory, MiB", "peak_rss_mib"),
+        ("server CPU per document or change, ms", "cpu_ms_per_change"),
+        (
+            "connections the server cut (each client reconnects)",
+            "connections_cut",
+        ),
+    ];
     println!(
-        "relay load on loopback ({} clients × {} documents = {total_docs})",
-        o.clients, o.docs
+        "relay vs reference on loopback: {} clients × {} documents, {} s at {}/s per client, {} back-to-back changes each, catch-up of {} tickets; medians of {} runs",
+        o.clients, o.docs, o.seconds, o.rate, o.burst, o.offline_tickets, o.runs
     );
     println!(
-        "  upload: {:.0} documents/s ({:.2} s); one client alone: {:.0} documents/s; ratio {:.2}×",
-        total_docs as f64 / loaded.as_secs_f64(),
-        loaded.as_secs_f64(),
-        1.0 / per_doc_alone.as_secs_f64(),
-        (total_docs as f64 / loaded.as_secs_f64()) * per_doc_alone.as_secs_f64()
+        "{:<52} {:>12} {:>12} {:>8}",
+        "", "innerdesk", "reference", "ratio"
     );
-    println!("  steady changes: {changes} in {:.2} s = {:.0} changes/s; change → acknowledged p50 {:.1} ms, p99 {:.1} ms",
-        steady_time.as_secs_f64(), changes as f64 / steady_time.as_secs_f64(),
-        millis(percentile(&latencies, 0.5)), millis(percentile(&latencies, 0.99)));
-    println!("  relay resident memory: idle {:.1} MiB, after upload {:.1} MiB, after steady changes {:.1} MiB ({:.1} KiB per document)",
-        idle_kib as f64 / 1024.0, after_upload_kib as f64 / 1024.0, after_steady_kib as f64 / 1024.0,
-        (after_steady_kib.saturating_sub(idle_kib)) as f64 / total_docs as f64);
-    for (what, many, few) in [
-        ("filed", thousand, ten),
-        ("edited", thousand_edited, ten_edited),
-    ] {
-        println!("  catch-up after {} tickets {what} offline: {:.0} ms; 10 tickets: {:.0} ms; ratio per ticket {:.2}×",
-            o.offline_tickets, millis(many), millis(few), (millis(many) / o.offline_tickets as f64) / (millis(few) / 10.0));
+    for (label, key) in rows {
+        let (mine, theirs) = (
+            ours[key].as_f64().unwrap(),
+            reference[key].as_f64().unwrap(),
+        );
+        let ratio = if theirs > 0.0 {
+            format!("{:.2}×", mine / theirs)
+        } else {
+            "—".into()
+        };
+        println!("{label:<52} {mine:>12.1} {theirs:>12.1} {ratio:>8}");
+    }
+    if let Some(path) = &o.json {
+        let report = json!({
+            "clients": o.clients, "docs": o.docs, "seconds": o.seconds, "rate": o.rate,
+            "burst": o.burst, "offline_tickets": o.offline_tickets, "runs": o.runs,
+            "ours": ours, "reference": reference,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&report).unwrap())
+            .expect("the JSON is written");
     }
 }

@@ -1,0 +1,123 @@
+// Writes docs/performance.md from the figures `benches/run` measured: the relay against the reference
+// automerge-repo sync server, and the page in headless Chromium; with the machine, the versions and
+// the command.
+// Usage: node benches/report.mjs <relay.json> <page.json>
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const [relayFile, pageFile] = process.argv.slice(2);
+const relay = JSON.parse(readFileSync(relayFile, 'utf8'));
+const page = JSON.parse(readFileSync(pageFile, 'utf8'));
+
+const run = (cmd, args) => {
+  try { return execFileSync(cmd, args, { encoding: 'utf8', cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
+};
+const packageVersion = (name) =>
+  JSON.parse(readFileSync(`${root}/benches/reference-relay/node_modules/${name}/package.json`, 'utf8')).version;
+const lockedCrate = (name) => {
+  const lock = readFileSync(`${root}/Cargo.lock`, 'utf8');
+  return lock.match(new RegExp(`name = "${name}"\\nversion = "([^"]+)"`))?.[1] ?? 'unknown';
+};
+const os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="(.+)"$/m)?.[1] ?? 'unknown';
+
+const number = (x, digits = 1) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const times = (x) => `${number(x, 2)}×`;
+
+// Relay: higher is better for rates, lower for times and memory.
+const RELAY_ROWS = [
+  ['Upload: documents synced per second', 'upload_docs_per_s', 'higher', '≥ 10×'],
+  ['Follow another device\'s documents: documents per second', 'follow_docs_per_s', 'higher', null],
+  ['Throughput: changes delivered to the other device per second', 'throughput_changes_per_s', 'higher', '≥ 10×'],
+  ['Steady changes delivered per second (the offered rate)', 'steady_changes_per_s', 'higher', null],
+  ['Change → arrival at the other device, p50 (ms)', 'steady_p50_ms', 'lower', null],
+  ['Change → arrival at the other device, p99 (ms)', 'steady_p99_ms', 'lower', null],
+  ['Catch-up of tickets filed offline (ms)', 'catch_up_ms', 'lower', null],
+  ['Resident memory under load (MiB)', 'rss_mib', 'lower', '≤ 0.2×'],
+  ['Peak resident memory (MiB)', 'peak_rss_mib', 'lower', '≤ 0.2×'],
+  ['Server CPU time per document or change (ms)', 'cpu_ms_per_change', 'lower', null],
+  ['Connections the server cut (clients reconnect)', 'connections_cut', 'lower', null],
+];
+
+function relayRow([label, key, , goal]) {
+  const ours = relay.ours[key];
+  const theirs = relay.reference[key];
+  const ratio = theirs > 0 ? times(ours / theirs) : '—';
+  let met = '';
+  if (goal && theirs > 0) {
+    const bound = Number(goal.replace(/[^0-9.]/g, ''));
+    met = (goal.startsWith('≥') ? ours / theirs >= bound : ours / theirs <= bound) ? 'met' : '**missed**';
+  }
+  return `| ${label} | ${number(ours)} | ${number(theirs)} | ${ratio} | ${goal ?? ''} ${met} |`;
+}
+
+const PAGE_ROWS = [
+  ['Cold start: navigation → interactive list, 10,000 tickets in IndexedDB', 'list_load', 'empty desk'],
+  ['First visit (nothing cached), 10,000 tickets', 'list_first_visit', 'empty desk, first visit'],
+  ['Filter keystroke → list laid out, 10,000 tickets', 'keystroke', '100 tickets'],
+  ['Sort by due (every SLA clock recomputed), 10,000 tickets', 'sort_by_due', '100 tickets'],
+  ['All KPIs over 50,000 tickets with two years of history', 'kpis', '5,000 tickets'],
+  ['Search keystroke → results, 5,000 articles + 10,000 tickets', 'search', '500 articles + 1,000 tickets'],
+  ['Assistant answer over 5,000 articles', 'assistant', '500 articles'],
+  ['Every article read and searchable, 5,000 articles', 'articles_ready', '500 articles'],
+  ['Catch-up after 1,000 tickets filed offline', 'catch_up', '100 tickets'],
+  ['Memory with 10,000 tickets listed: JS heap + wasm memory', 'memory', 'empty desk'],
+  ['… of which the JS heap (after garbage collection)', 'js_heap', 'empty desk'],
+  ['… of which the wasm memory', 'wasm_memory', 'empty desk'],
+  ['Transfer size of the first load, gzip', 'gzip', 'uncompressed'],
+  ['Transfer size of the first load, brotli', 'brotli', 'uncompressed'],
+];
+
+function pageRow([label, key, baseline]) {
+  const f = page[key];
+  const goal = f.goal === null ? '' : `≤ ${number(f.goal, 0)} ${f.unit} ${f.value <= f.goal ? 'met' : '**missed**'}`;
+  return `| ${label} | ${number(f.value)} ${f.unit} | ${number(f.baseline)} ${f.unit} (${baseline}) | ${times(f.ratio)} | ${goal} |`;
+}
+
+const lines = [
+  '# Performance',
+  '',
+  'Written by `bash benches/run` (the figures below are from its last run; nothing here is typed by hand).',
+  'Every figure is a median over repeated runs; every comparison is a ratio measured in the same run.',
+  '',
+  '## Machine and versions',
+  '',
+  `- ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${number(totalmem() / 2 ** 30)} GiB memory, ${os}`,
+  `- ${run('rustc', ['--version'])}; Node.js ${process.version}; ${run('chromium', ['--version'])}`,
+  `- Innerdesk ${run('git', ['rev-parse', '--short', 'HEAD'])}; automerge ${lockedCrate('automerge')} (Rust); reference: @automerge/automerge-repo ${packageVersion('@automerge/automerge-repo')}, -network-websocket ${packageVersion('@automerge/automerge-repo-network-websocket')}, -storage-nodefs ${packageVersion('@automerge/automerge-repo-storage-nodefs')}`,
+  `- Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  '',
+  '## The relay against the reference sync server',
+  '',
+  `Both servers on loopback, each fresh per run, driven by the same load generator (the page's own sync`,
+  `state machine, native): ${relay.clients} clients (two devices of each of ${relay.clients / 2} people) × ${relay.docs} documents;`,
+  `each client uploads its documents, follows its other device's, changes one document ${relay.rate}× a second for`,
+  `${relay.seconds} s (the other device times each arrival), then makes ${relay.burst} changes back to back, each once the`,
+  `server has the one before; then a device that filed ${relay.offline_tickets.toLocaleString('en-US')} tickets offline reconnects. Medians of ${relay.runs} runs.`,
+  'The reference is `benches/reference-relay/server.mjs`: a Repo with the WebSocket server adapter and file-system',
+  'storage, sharing only what a client asks for, as the automerge-repo project\'s sync server is built.',
+  '',
+  '| | Innerdesk | reference | ratio | goal |',
+  '|---|---:|---:|---:|---|',
+  ...RELAY_ROWS.map(relayRow),
+  '',
+  '## The page in headless Chromium',
+  '',
+  `The release build served by the real relay; IndexedDB filled exactly as the page stores it; medians of ${page.runs} loads.`,
+  '',
+  '| | value | baseline | ratio | goal |',
+  '|---|---:|---:|---:|---|',
+  ...PAGE_ROWS.map(pageRow),
+  '',
+  '## Reproduce',
+  '',
+  '```sh',
+  'bash benches/run',
+  '```',
+  '',
+];
+mkdirSync(`${root}/docs`, { recursive: true });
+writeFileSync(`${root}/docs/performance.md`, lines.join('\n'));
+console.log(`wrote ${root}/docs/performance.md`);
