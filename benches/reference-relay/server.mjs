@@ -10,6 +10,9 @@ import { NodeWSServerAdapter } from '@automerge/automerge-repo-network-websocket
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
 
 const [port, dir] = process.argv.slice(2);
+// Under this load automerge-repo rejects internal promises ("withTimeout: timed out after 60000ms")
+// that nothing handles, and Node exits. Logged and survived, so the run can be measured at all.
+process.on('unhandledRejection', (reason) => console.error(`reference relay: unhandled rejection: ${reason}`));
 const sockets = new WebSocketServer({ noServer: true });
 new Repo({
   network: [new NodeWSServerAdapter(sockets)],
