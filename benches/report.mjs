@@ -39,6 +39,7 @@ const RELAY_ROWS = [
   ['Peak resident memory (MiB)', 'peak_rss_mib', 'lower', '≤ 0.2×'],
   ['Server CPU time per document or change (ms)', 'cpu_ms_per_change', 'lower', null],
   ['Connections the server cut (clients reconnect)', 'connections_cut', 'lower', null],
+  ['Documents or changes not delivered within a phase\'s time limit', 'undelivered', 'lower', null],
 ];
 
 function relayRow([label, key, , goal]) {
@@ -96,6 +97,7 @@ const lines = [
   `each client uploads its documents, follows its other device's, changes one document ${relay.rate}× a second for`,
   `${relay.seconds} s (the other device times each arrival), then makes ${relay.burst} changes back to back, each once the`,
   `server has the one before; then a device that filed ${relay.offline_tickets.toLocaleString('en-US')} tickets offline reconnects. Medians of ${relay.runs} runs.`,
+  `Each phase gives up after ${relay.phase_seconds} s; rates count only what arrived, and what did not is counted below.`,
   'The reference is `benches/reference-relay/server.mjs`: a Repo with the WebSocket server adapter and file-system',
   'storage, sharing only what a client asks for, as the automerge-repo project\'s sync server is built.',
   '',

@@ -43,6 +43,8 @@ struct Options {
     burst: usize,
     offline_tickets: usize,
     runs: usize,
+    /// How long any one phase may take before the devices give up on what is left of it.
+    phase_seconds: u64,
     json: Option<PathBuf>,
     /// `--only ours`: skip the reference (while working on the relay).
     only_ours: bool,
@@ -57,6 +59,7 @@ fn options() -> Options {
         burst: 20,
         offline_tickets: 1_000,
         runs: 3,
+        phase_seconds: 60,
         json: None,
         only_ours: false,
     };
@@ -71,6 +74,7 @@ fn options() -> Options {
             "--burst" => o.burst = number() as usize,
             "--offline-tickets" => o.offline_tickets = number() as usize,
             "--runs" => o.runs = number() as usize,
+            "--phase-seconds" => o.phase_seconds = number() as u64,
             "--json" => o.json = Some(PathBuf::from(&pair[1])),
             "--only" => o.only_ours = pair[1] == "ours",
             _ => {}
@@ -402,6 +406,8 @@ impl Device {
 /// last one did, and how many changes each has made.
 struct Meeting {
     clients: usize,
+    /// How long a device waits for one phase's work before it gives up on the rest of it.
+    phase_seconds: u64,
     reached: Vec<AtomicUsize>,
     at: Mutex<Vec<Option<Instant>>>,
     made: Vec<AtomicU64>,
@@ -417,9 +423,10 @@ const BURST_MADE: usize = 5;
 const BURST_ARRIVED: usize = 6;
 
 impl Meeting {
-    fn new(clients: usize) -> Meeting {
+    fn new(clients: usize, phase_seconds: u64) -> Meeting {
         Meeting {
             clients,
+            phase_seconds,
             reached: (0..=BURST_ARRIVED).map(|_| AtomicUsize::new(0)).collect(),
             at: Mutex::new(vec![None; BURST_ARRIVED + 1]),
             made: (0..clients).map(|_| AtomicU64::new(0)).collect(),
@@ -452,40 +459,58 @@ impl Device {
     }
 
     /// Every change the partner made before `point` has arrived here.
+    /// Gives up after the phase's time limit (what never arrived is counted as such).
     async fn receive_partner_changes(&mut self, meeting: &Meeting, point: usize) {
         let partner = self.index ^ 1;
-        let all = self
-            .pump_until(
-                |d| {
-                    meeting.all_reached(point)
-                        && d.arrived_total() >= meeting.made[partner].load(Ordering::Acquire)
-                },
-                300,
-            )
-            .await;
-        assert!(all, "client {} lacks changes of its partner", self.index);
+        self.pump_until(
+            |d| {
+                meeting.all_reached(point)
+                    && d.arrived_total() >= meeting.made[partner].load(Ordering::Acquire)
+            },
+            meeting.phase_seconds,
+        )
+        .await;
     }
 }
 
-/// One device's whole part in the workload.
-/// Returns the device and the arrival times of its partner's steady changes.
-async fn play(mut d: Device, o: Arc<Plan>, meeting: Arc<Meeting>) -> (Device, Vec<Duration>) {
+/// What one device got done; a server that cannot keep up leaves some of it undone.
+#[derive(Default)]
+struct Done {
+    uploaded: usize,
+    held: usize,
+    steady_arrived: u64,
+    steady_latencies: Vec<Duration>,
+    burst_arrived: u64,
+}
+
+/// One device's whole part in the workload. Each phase gives up after the time limit, so a
+/// server that stalls yields low figures rather than no figures.
+async fn play(mut d: Device, o: Arc<Plan>, meeting: Arc<Meeting>) -> (Device, Done) {
+    let limit = meeting.phase_seconds;
+    let mut done = Done::default();
     d.meet(&meeting, CONNECTED).await;
     d.own = (0..o.docs).map(|n| doc_id(d.index, n)).collect();
     for (n, id) in d.own.clone().into_iter().enumerate() {
         d.replica.docs.insert(id, ticket(d.index, n));
         d.track(id).await;
     }
-    assert!(d.pump_until(Device::up_to_date, 600).await, "upload");
+    d.pump_until(Device::up_to_date, limit).await;
+    done.uploaded = d.own.iter().filter(|id| d.sync.is_settled(**id)).count();
     d.meet(&meeting, UPLOADED).await;
 
     d.partner = (0..o.docs).map(|n| doc_id(d.index ^ 1, n)).collect();
     for id in d.partner.clone() {
         d.track(id).await;
     }
-    let held =
-        |d: &Device| d.up_to_date() && d.partner.iter().all(|id| d.replica.docs.contains_key(id));
-    assert!(d.pump_until(held, 600).await, "follow");
+    let held = |d: &Device| {
+        d.partner
+            .iter()
+            .filter(|id| d.replica.docs.contains_key(id))
+            .count()
+    };
+    d.pump_until(|d| d.up_to_date() && held(d) == d.partner.len(), limit)
+        .await;
+    done.held = held(&d);
     d.meet(&meeting, FOLLOWING).await;
 
     // Steady: a change every `interval`, staggered across devices.
@@ -502,18 +527,24 @@ async fn play(mut d: Device, o: Arc<Plan>, meeting: Arc<Meeting>) -> (Device, Ve
     }
     d.meet(&meeting, STEADY_MADE).await;
     d.receive_partner_changes(&meeting, STEADY_MADE).await;
-    let steady_latencies = std::mem::take(&mut d.latencies);
+    done.steady_arrived = d.arrived_total();
+    done.steady_latencies = std::mem::take(&mut d.latencies);
     d.meet(&meeting, STEADY_ARRIVED).await;
 
     // Throughput: changes back to back, each once the server has the one before.
+    let until = Instant::now() + Duration::from_secs(limit);
     for _ in 0..o.burst {
         let id = d.change().await;
-        assert!(d.pump_until(|d| d.sync.is_settled(id), 600).await, "burst");
+        let left = until.saturating_duration_since(Instant::now()).as_secs();
+        if !d.pump_until(|d| d.sync.is_settled(id), left).await {
+            break;
+        }
     }
     d.meet(&meeting, BURST_MADE).await;
     d.receive_partner_changes(&meeting, BURST_MADE).await;
+    done.burst_arrived = d.arrived_total() - done.steady_arrived;
     d.meet(&meeting, BURST_ARRIVED).await;
-    (d, steady_latencies)
+    (d, done)
 }
 
 /// The workload's shape, shared by every device.
@@ -525,13 +556,17 @@ struct Plan {
 }
 
 struct RunFigures {
+    uploaded: usize,
     upload: Duration,
+    held: usize,
     follow: Duration,
     steady_latencies: Vec<Duration>,
     steady_changes: u64,
     steady_time: Duration,
     burst_changes: u64,
     burst_time: Duration,
+    /// Documents and changes that never arrived within the phases' time limits.
+    undelivered: u64,
     catch_up: Duration,
     rss_kib: u64,
     peak_kib: u64,
@@ -547,7 +582,7 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
         interval: Duration::from_secs_f64(1.0 / o.rate),
         burst: o.burst,
     });
-    let meeting = Arc::new(Meeting::new(o.clients));
+    let meeting = Arc::new(Meeting::new(o.clients, o.phase_seconds));
     let cpu_before = process_use(server.pid()).2;
     let tasks: Vec<_> = (0..o.clients)
         .map(|i| {
@@ -567,18 +602,32 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
     let (rss_kib, peak_kib, cpu_after) = process_use(server.pid());
     let total_made: u64 = devices.iter().map(|(d, _)| d.made).sum();
     let cuts = devices.iter().map(|(d, _)| d.cut).sum();
-    let steady_changes = total_made - (o.burst * o.clients) as u64;
+    let sum = |f: &dyn Fn(&Done) -> u64| devices.iter().map(|(_, done)| f(done)).sum::<u64>();
+    let uploaded = sum(&|d| d.uploaded as u64) as usize;
+    let held = sum(&|d| d.held as u64) as usize;
+    let steady_changes = sum(&|d| d.steady_arrived);
+    let burst_changes = sum(&|d| d.burst_arrived);
+    let expected_docs = (o.clients * o.docs) as u64;
+    let undelivered = (expected_docs - uploaded as u64)
+        + (expected_docs - held as u64)
+        + (total_made - steady_changes - burst_changes);
     // The devices disconnect here, all at once.
-    let steady_latencies = devices.into_iter().flat_map(|(_, steady)| steady).collect();
-    let catch_up = catch_up(server, o.clients, o.offline_tickets, epoch).await;
+    let steady_latencies = devices
+        .into_iter()
+        .flat_map(|(_, done)| done.steady_latencies)
+        .collect();
+    let (catch_up, missing) = catch_up(server, o, epoch).await;
     RunFigures {
+        uploaded,
         upload: meeting.between(CONNECTED, UPLOADED),
+        held,
         follow: meeting.between(UPLOADED, FOLLOWING),
         steady_latencies,
         steady_changes,
         steady_time: meeting.between(FOLLOWING, STEADY_MADE),
-        burst_changes: total_made - steady_changes,
+        burst_changes,
         burst_time: meeting.between(STEADY_ARRIVED, BURST_ARRIVED),
+        undelivered: undelivered + missing,
         catch_up,
         rss_kib,
         peak_kib,
@@ -587,8 +636,10 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
     }
 }
 
-/// A device that filed `count` tickets offline connects: the time until the server has them all.
-async fn catch_up(server: &Server, clients: usize, count: usize, epoch: Instant) -> Duration {
+/// A device that filed tickets offline connects: the time until the server has them all (or the
+/// time limit), and how many it still lacked then.
+async fn catch_up(server: &Server, o: &Options, epoch: Instant) -> (Duration, u64) {
+    let (clients, count) = (o.clients, o.offline_tickets);
     let started = Instant::now();
     let (url, me) = server.client(clients, "offline");
     let mut device = Device::open(&url, &me, clients, epoch).await;
@@ -599,8 +650,13 @@ async fn catch_up(server: &Server, clients: usize, count: usize, epoch: Instant)
         let _ = device.sync.track(id, &mut device.replica);
     }
     device.handshake().await;
-    assert!(device.pump_until(Device::up_to_date, 600).await, "catch-up");
-    started.elapsed()
+    device.pump_until(Device::up_to_date, o.phase_seconds).await;
+    let missing = device
+        .own
+        .iter()
+        .filter(|id| !device.sync.is_settled(**id))
+        .count();
+    (started.elapsed(), missing as u64)
 }
 
 fn median<T: Copy + PartialOrd>(mut xs: Vec<T>) -> T {
@@ -628,8 +684,8 @@ fn summary(runs: &[RunFigures], o: &Options) -> serde_json::Value {
         })
     };
     json!({
-        "upload_docs_per_s": each(&|r| docs / r.upload.as_secs_f64()),
-        "follow_docs_per_s": each(&|r| docs / r.follow.as_secs_f64()),
+        "upload_docs_per_s": each(&|r| r.uploaded as f64 / r.upload.as_secs_f64()),
+        "follow_docs_per_s": each(&|r| r.held as f64 / r.follow.as_secs_f64()),
         "steady_changes_per_s": each(&|r| r.steady_changes as f64 / r.steady_time.as_secs_f64()),
         "steady_p50_ms": latency(0.5),
         "steady_p99_ms": latency(0.99),
@@ -638,6 +694,7 @@ fn summary(runs: &[RunFigures], o: &Options) -> serde_json::Value {
         "rss_mib": each(&|r| r.rss_kib as f64 / 1024.0),
         "peak_rss_mib": each(&|r| r.peak_kib as f64 / 1024.0),
         "connections_cut": each(&|r| f64::from(r.cuts)),
+        "undelivered": each(&|r| r.undelivered as f64),
         "cpu_ms_per_change": each(&|r| r.cpu_seconds * 1000.0 / (docs * 2.0 + (r.steady_changes + r.burst_changes) as f64)),
     })
 }
@@ -696,6 +753,7 @@ async fn main() {
             "connections the server cut (each client reconnects)",
             "connections_cut",
         ),
+        ("documents or changes not delivered in time", "undelivered"),
     ];
     println!(
         "relay vs reference on loopback: {} clients × {} documents, {} s at {}/s per client, {} back-to-back changes each, catch-up of {} tickets; medians of {} runs",
@@ -721,6 +779,7 @@ async fn main() {
         let report = json!({
             "clients": o.clients, "docs": o.docs, "seconds": o.seconds, "rate": o.rate,
             "burst": o.burst, "offline_tickets": o.offline_tickets, "runs": o.runs,
+            "phase_seconds": o.phase_seconds,
             "ours": ours, "reference": reference,
         });
         std::fs::write(path, serde_json::to_string_pretty(&report).unwrap())
