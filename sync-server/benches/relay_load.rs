@@ -322,8 +322,9 @@ impl Device {
             match output {
                 Output::Send(bytes) => self.send(bytes).await,
                 Output::Changed(id) => self.note_arrival(id),
-                Output::Unavailable(id) => panic!("the server does not have {id}"),
-                Output::ReadOnly(_) | Output::Settled(_) => {}
+                // A server that lost or gave up on a document says so: it is counted as not
+                // delivered (the document is neither settled nor held).
+                Output::Unavailable(_) | Output::ReadOnly(_) | Output::Settled(_) => {}
             }
         }
     }
