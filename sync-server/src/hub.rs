@@ -75,9 +75,10 @@ pub struct Hub {
     store: DocStore,
     shared: Arc<Shared>,
     slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
-    /// Documents read into memory, earliest first. An Automerge document takes some 17 KB even
-    /// when tiny, so beyond the resident limit the earliest are put away (their sync states stay)
-    /// and read from disk again when next needed: memory stays flat however many documents sync.
+    /// Documents loaded into memory, earliest first. An Automerge document takes some 17 KB even
+    /// when tiny, so beyond the resident limit the earliest are put away as their compact saved
+    /// bytes (their sync states stay) and loaded again when next needed: memory stays flat however
+    /// many documents sync.
     resident: Mutex<VecDeque<DocumentId>>,
     /// Documents whose content changed, for the index keeper.
     backlog: Arc<Backlog>,
