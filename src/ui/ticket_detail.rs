@@ -44,26 +44,29 @@ pub fn TicketDetail(id: DocumentId) -> impl IntoView {
             state.mark_seen(id);
         }
     });
+    // The page is built once the ticket is there and follows its changes inside: rebuilding it on
+    // every change (a colleague reading it writes a read marker) would wipe a reply being typed.
+    let held = Memo::new(move |_| ticket.with(Option::is_some));
     view! {
         <p class="back"><a href=Route::Tickets.href()>"← "{t!(i18n, detail.back)}</a></p>
-        {move || match (ticket.get(), loading.get()) {
-            (Some(t), _) => {
-                remember_seen(&t);
-                view! { <TicketView ticket seen_at_open/> <CommentBox id/> <AuditDownload id/> }.into_any()
+        {move || match (held.get(), loading.get()) {
+            (true, _) => {
+                ticket.with_untracked(|t| t.as_ref().map(remember_seen));
+                view! { <TicketView ticket seen_at_open/> <CommentBox id ticket/> <AuditDownload id/> }.into_any()
             }
-            (None, None | Some(TicketAvailability::Open)) => {
+            (false, None | Some(TicketAvailability::Open)) => {
                 view! { <p class="muted" aria-busy="true">{t!(i18n, detail.loading)}</p> }.into_any()
             }
-            (None, Some(TicketAvailability::Fetching)) if state.unavailable.with(|u| u.contains(&id)) => {
+            (false, Some(TicketAvailability::Fetching)) if state.unavailable.with(|u| u.contains(&id)) => {
                 view! { <p class="empty" role="alert" data-unavailable="true">{t!(i18n, detail.not_shared)}</p> }.into_any()
             }
-            (None, Some(TicketAvailability::Fetching)) => {
+            (false, Some(TicketAvailability::Fetching)) => {
                 view! { <p class="muted" aria-busy="true">{t!(i18n, detail.fetching)}</p> }.into_any()
             }
-            (None, Some(TicketAvailability::Missing)) => {
+            (false, Some(TicketAvailability::Missing)) => {
                 view! { <p class="empty" role="alert">{t!(i18n, detail.not_found)}</p> }.into_any()
             }
-            (None, Some(TicketAvailability::Damaged)) => {
+            (false, Some(TicketAvailability::Damaged)) => {
                 view! { <p class="empty" role="alert" data-damaged="true">{t!(i18n, detail.damaged)}</p> }.into_any()
             }
         }}
@@ -254,6 +257,21 @@ fn ReclassifyForm(ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let priority = RwSignal::new(current.priority);
     let department = RwSignal::new(current.department);
     let category = RwSignal::new(current.category);
+    // When someone else changes these, the form starts from the new values (submitting the old
+    // ones would undo their change).
+    let current_fields = Memo::new(move |_| {
+        ticket.with(|t| {
+            t.as_ref()
+                .map(|t| (t.priority, t.department.clone(), t.category.clone()))
+        })
+    });
+    Effect::new(move |_| {
+        if let Some((p, d, c)) = current_fields.get() {
+            priority.set(p);
+            department.set(d);
+            category.set(c);
+        }
+    });
     let error = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -304,7 +322,7 @@ fn ReclassifyForm(ticket: Memo<Option<Ticket>>) -> impl IntoView {
 }
 
 #[component]
-fn CommentBox(id: DocumentId) -> impl IntoView {
+fn CommentBox(id: DocumentId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
     let body = RwSignal::new(String::new());
@@ -313,12 +331,9 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
     // The status a canned reply moves the ticket to once it is sent.
     let then_status = RwSignal::new(None::<Status>);
     // Canned replies are the serving team's.
-    let staff = state.read_untracked(|d| {
-        let me = d.me();
-        d.ticket(id)
-            .and_then(Result::ok)
-            .is_some_and(|t| me.serves(&t.department))
-    });
+    let me = state.read_untracked(|d| d.me());
+    let staff =
+        Memo::new(move |_| ticket.with(|t| t.as_ref().is_some_and(|t| me.serves(&t.department))));
     let canned = Memo::new(move |_| {
         state.read(|d| {
             d.automation()
@@ -388,7 +403,7 @@ fn CommentBox(id: DocumentId) -> impl IntoView {
     view! {
         <section class="card">
             <form class="comment-form" on:submit=submit novalidate>
-                {move || (staff && !canned.with(Vec::is_empty)).then(|| view! {
+                {move || (staff.get() && !canned.with(Vec::is_empty)).then(|| view! {
                     <div class="field inline">
                         <label for="canned-reply">{t!(i18n, detail.canned)}</label>
                         <select id="canned-reply" on:change=insert>
