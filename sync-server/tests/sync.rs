@@ -120,7 +120,7 @@ async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
         .replica
         .docs
         .insert(ticket, taken.automerge().clone());
-    li.peer.changed(ticket).await;
+    assert!(li.peer.deliver(ticket).await, "the relay holds the change");
     let in_progress = |p: &Peer| {
         p.replica
             .docs
@@ -945,7 +945,10 @@ async fn approvers_and_people_mentioned_are_let_in_by_their_email_and_nobody_els
         .replica
         .docs
         .insert(ticket, decided.automerge().clone());
-    zhao.peer.changed(ticket).await;
+    assert!(
+        zhao.peer.deliver(ticket).await,
+        "the relay holds the change"
+    );
     let approved = |p: &Peer| {
         p.replica
             .docs

@@ -305,6 +305,14 @@ impl Peer {
         self.run(outputs).await;
     }
 
+    /// Tells the relay about a change and keeps answering until the relay holds it, as a connected
+    /// device does: a change can need more than one round trip (the relay's Bloom filter may claim
+    /// it already has a new change, and then asks for it).
+    pub async fn deliver(&mut self, id: DocumentId) -> bool {
+        self.changed(id).await;
+        self.until(|p| p.client.is_settled(id), 10).await
+    }
+
     pub fn is_closed(&self) -> bool {
         self.socket.is_none()
     }
