@@ -9,7 +9,7 @@
 use super::fields::str_at;
 use super::{article_doc, ticket_doc, voice_doc};
 use crate::access::{DocFacts, PersonId, Role, Viewer};
-use automerge::{ObjType, ReadDoc, Value, ROOT};
+use automerge::{ReadDoc, ROOT};
 
 /// Document kinds that hold organisation-wide configuration: everyone reads them, admins write.
 pub const ORGANISATION_KINDS: [&str; 6] = [
@@ -38,7 +38,10 @@ pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, deliverer: Option<&Viewe
                 creator: creator.clone(),
                 requester: str_at(doc, &ROOT, "requester_id").ok().map(PersonId),
                 queue,
-                watchers: people_at(doc, "watchers"),
+                watchers: ticket_doc::watchers(doc)
+                    .into_iter()
+                    .map(PersonId)
+                    .collect(),
             },
             Err(_) => unclassified(),
         },
@@ -84,19 +87,6 @@ pub fn article_facts(doc: &impl ReadDoc) -> Option<DocFacts> {
         department: article.department,
         internal: article.audience == crate::domain::knowledge::Audience::Internal,
     })
-}
-
-/// The person ids in a list field; anything that is not a string is passed over.
-fn people_at(doc: &impl ReadDoc, key: &'static str) -> Vec<PersonId> {
-    let Ok(Some((Value::Object(ObjType::List), list))) = doc.get(&ROOT, key) else {
-        return Vec::new();
-    };
-    (0..doc.length(&list))
-        .filter_map(|i| match doc.get(&list, i).ok().flatten() {
-            Some((Value::Scalar(s), _)) => s.as_str().map(|t| PersonId(t.to_string())),
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

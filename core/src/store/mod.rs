@@ -1,7 +1,8 @@
 //! Domain types kept in Automerge documents, one module per document kind.
 //!
 //! Every document carries `kind` and `schema` at its root. A document written by a newer version of
-//! Innerdesk than this one is refused with [`StoreError::NewerSchema`] instead of being misread.
+//! Innerdesk than this one is refused with [`StoreError::NewerSchema`] instead of being misread; one of
+//! an older schema is brought up to date by the same change on every device (see `migrate`).
 
 pub mod article_doc;
 pub mod automation_doc;
@@ -12,6 +13,7 @@ pub mod directory_doc;
 mod entries;
 pub mod facts;
 mod fields;
+mod migrate;
 pub mod organisation;
 pub mod ticket_doc;
 pub mod ticket_index;

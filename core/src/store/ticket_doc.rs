@@ -15,6 +15,7 @@
 //! ```
 
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
+use super::migrate::{migrate, Step};
 use super::StoreError;
 use crate::domain::automation::{Approval, Decision, Effect, FiringRecord};
 use crate::domain::knowledge::SelfHelp;
@@ -29,7 +30,19 @@ use automerge::{
 };
 
 pub(crate) const KIND: &str = "ticket";
-const SCHEMA: i64 = 1;
+/// 2: people following the ticket are the keys of a `followers` map (schema 1 kept a `watchers`
+/// list, where two devices adding the same person made two entries); the list is still read.
+const SCHEMA: i64 = 2;
+const MIGRATIONS: &[Step] = &[Step {
+    to: 2,
+    apply: |doc| {
+        if doc.get(ROOT, FOLLOWERS)?.is_none() {
+            doc.put_object(ROOT, FOLLOWERS, ObjType::Map)?;
+        }
+        Ok(())
+    },
+}];
+const FOLLOWERS: &str = "followers";
 
 /// A ticket's Automerge document.
 #[derive(Debug, Clone)]
@@ -109,7 +122,7 @@ impl TicketDoc {
         if let Some(account) = &by.account {
             doc.put(ROOT, "requester_id", account.person.0.as_str())?;
         }
-        doc.put_object(ROOT, "watchers", ObjType::List)?;
+        doc.put_object(ROOT, FOLLOWERS, ObjType::Map)?;
         doc.put_object(ROOT, "comments", ObjType::List)?;
         let events = doc.put_object(ROOT, "events", ObjType::List)?;
         append_event(&mut doc, &events, by_name, now, &EventKind::Created)?;
@@ -118,9 +131,11 @@ impl TicketDoc {
         Ok(ticket)
     }
 
-    /// Wraps a document loaded from storage or received from a peer, checking that it is a ticket.
-    pub fn from_automerge(doc: AutoCommit) -> Result<Self, StoreError> {
+    /// Wraps a document loaded from storage or received from a peer, checking that it is a ticket
+    /// and bringing an older schema up to date (see [`super::migrate`]).
+    pub fn from_automerge(mut doc: AutoCommit) -> Result<Self, StoreError> {
         check_header(&doc, KIND, SCHEMA)?;
+        migrate(&mut doc, KIND, MIGRATIONS)?;
         Ok(Self { doc })
     }
 
@@ -317,14 +332,13 @@ impl TicketDoc {
 
     /// Adds people (by email) who follow the ticket; the relay lets them read it.
     fn add_watchers(&mut self, emails: &[String]) -> Result<(), StoreError> {
-        let list = obj_at(&self.doc, &ROOT, "watchers")?;
+        let followers = obj_at(&self.doc, &ROOT, FOLLOWERS)?;
         let present = watchers(&self.doc);
         for email in emails
             .iter()
             .filter(|e| !e.is_empty() && !present.contains(e))
         {
-            let at = self.doc.length(&list);
-            self.doc.insert(&list, at, email.as_str())?;
+            self.doc.put(&followers, email.as_str(), true)?;
         }
         Ok(())
     }
@@ -476,16 +490,21 @@ fn json_entries<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
-fn watchers(d: &impl ReadDoc) -> Vec<String> {
-    let Ok(list) = obj_at(d, &ROOT, "watchers") else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = (0..d.length(&list))
-        .filter_map(|i| match d.get(&list, i).ok().flatten() {
-            Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
-            _ => None,
-        })
-        .collect();
+/// The emails of the people following a ticket: the `followers` map's keys, and the `watchers`
+/// list of schema 1.
+pub fn watchers(d: &impl ReadDoc) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if let Ok(list) = obj_at(d, &ROOT, "watchers") {
+        out.extend(
+            (0..d.length(&list)).filter_map(|i| match d.get(&list, i).ok().flatten() {
+                Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                _ => None,
+            }),
+        );
+    }
+    if let Ok(map) = obj_at(d, &ROOT, FOLLOWERS) {
+        out.extend(d.keys(&map));
+    }
     out.sort();
     out.dedup();
     out
@@ -886,13 +905,110 @@ mod tests {
         );
     }
 
+    /// A ticket saved by the release before schema 2: in progress, one internal comment that
+    /// mentions zhao@example.cn (then kept in the `watchers` list).
+    fn saved_by_schema_1() -> AutoCommit {
+        let bytes = include_bytes!("../../tests/fixtures/ticket-schema-1.automerge");
+        AutoCommit::load(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_ticket_of_schema_1_is_migrated_deterministically_and_keeps_everything() {
+        let mut old = saved_by_schema_1();
+        assert_eq!(
+            old.get(ROOT, "schema").unwrap().unwrap().0.as_i64(),
+            Some(1)
+        );
+        let mut first = TicketDoc::from_automerge(old.fork()).unwrap();
+        let mut second = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
+        assert_eq!(
+            first.automerge_mut().get_heads(),
+            second.automerge_mut().get_heads(),
+            "two devices make the same migration change"
+        );
+        let t = first.read().unwrap();
+        assert_eq!(t.status, Status::InProgress);
+        assert_eq!(t.comments.len(), 1);
+        assert_eq!(t.watchers, vec!["zhao@example.cn".to_string()]);
+        first
+            .add_comment(
+                "@sun",
+                Visibility::Public,
+                &["sun@example.cn".into()],
+                "Li Lei",
+                Timestamp(5_000),
+            )
+            .unwrap();
+        let watching = first.read().unwrap().watchers;
+        assert_eq!(
+            watching,
+            vec!["sun@example.cn".to_string(), "zhao@example.cn".to_string()]
+        );
+        let again = first.automerge_mut().get_heads();
+        let mut reopened = TicketDoc::from_automerge(first.automerge().clone()).unwrap();
+        assert_eq!(
+            reopened.automerge_mut().get_heads(),
+            again,
+            "migrated once only"
+        );
+    }
+
+    #[test]
+    fn two_devices_migrating_the_same_ticket_offline_converge_without_conflict() {
+        let mut laptop = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
+        laptop
+            .add_comment(
+                "@孙",
+                Visibility::Internal,
+                &["sun@example.cn".into()],
+                "Li Lei",
+                Timestamp(5_000),
+            )
+            .unwrap();
+        let mut phone = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
+        phone
+            .change_status(Status::Resolved, "赵敏", Timestamp(6_000))
+            .unwrap();
+        phone
+            .add_comment(
+                "@li",
+                Visibility::Public,
+                &["li@example.cn".into()],
+                "赵敏",
+                Timestamp(7_000),
+            )
+            .unwrap();
+        let (a, b) = (laptop.automerge_mut(), phone.automerge_mut());
+        let mut a_then_b = a.fork();
+        a_then_b.merge(b).unwrap();
+        let mut b_then_a = b.fork();
+        b_then_a.merge(a).unwrap();
+        assert_eq!(a_then_b.get_heads(), b_then_a.get_heads());
+        for key in ["schema", FOLLOWERS] {
+            assert_eq!(
+                a_then_b.get_all(ROOT, key).unwrap().len(),
+                1,
+                "no conflict on {key}"
+            );
+        }
+        let merged = TicketDoc::from_automerge(a_then_b).unwrap().read().unwrap();
+        assert_eq!(merged.status, Status::Resolved);
+        assert_eq!(merged.comments.len(), 3);
+        assert_eq!(
+            merged.watchers,
+            ["li@example.cn", "sun@example.cn", "zhao@example.cn"]
+                .map(String::from)
+                .to_vec()
+        );
+    }
+
     #[test]
     fn newer_schema_and_wrong_kind_are_refused() {
         let mut doc = new_ticket();
         doc.doc.put(ROOT, "schema", SCHEMA + 1).unwrap();
         assert!(matches!(
             TicketDoc::from_automerge(doc.doc.clone()),
-            Err(StoreError::NewerSchema(2))
+            Err(StoreError::NewerSchema(n)) if n == SCHEMA + 1
         ));
         doc.doc.put(ROOT, "kind", "desk").unwrap();
         assert!(matches!(
