@@ -11,6 +11,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::Automerge;
 use innerdesk_core::access::{Access, PersonId};
 use innerdesk_core::domain::DocumentId;
+use innerdesk_core::sync::fanout::{self, Subscribers};
 use innerdesk_core::sync::wire::{DocumentMessage, Message};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -65,7 +66,7 @@ struct Slot {
     /// takes kilobytes); loading it again needs no disk.
     put_away: Option<Vec<u8>>,
     increments: usize,
-    peers: HashMap<ConnId, (sync::State, Outbox)>,
+    peers: Subscribers<Outbox>,
     /// Connections refused while the document was still being classified (after a restart, say):
     /// they are served as soon as the classification lets them read it.
     waiting: HashMap<ConnId, Outbox>,
@@ -322,19 +323,13 @@ impl Hub {
 }
 
 /// Sends each connection syncing the document whatever it still lacks.
-fn answer_everyone(
-    id: DocumentId,
-    doc: &Automerge,
-    peers: &mut HashMap<ConnId, (sync::State, Outbox)>,
-) {
-    for (state, outbox) in peers.values_mut() {
-        if let Some(message) = doc.generate_sync_message(state) {
-            outbox.send(Message::Sync(DocumentMessage {
-                sender: RELAY_PEER.into(),
-                target: outbox.peer.clone(),
-                document: id,
-                data: message.encode(),
-            }));
-        }
-    }
+fn answer_everyone(id: DocumentId, doc: &Automerge, peers: &mut Subscribers<Outbox>) {
+    fanout::answer_everyone(doc, peers, |outbox, data| {
+        outbox.send(Message::Sync(DocumentMessage {
+            sender: RELAY_PEER.into(),
+            target: outbox.peer.clone(),
+            document: id,
+            data,
+        }))
+    });
 }

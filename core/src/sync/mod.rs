@@ -2,6 +2,7 @@
 //! [`client`] is the sans-IO state machine every adapter drives.
 
 pub mod client;
+pub mod fanout;
 pub mod session;
 pub mod wire;
 
