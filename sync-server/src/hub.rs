@@ -11,6 +11,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::Automerge;
 use innerdesk_core::access::{Access, PersonId};
 use innerdesk_core::domain::DocumentId;
+use innerdesk_core::sync::checked;
 use innerdesk_core::sync::fanout::{self, Subscribers};
 use innerdesk_core::sync::wire::{DocumentMessage, Message};
 use std::collections::{HashMap, VecDeque};
@@ -166,7 +167,7 @@ impl Hub {
         is_request: bool,
     ) -> Result<(), HubError> {
         let id = m.document;
-        let message = sync::Message::decode(&m.data).map_err(|_| HubError::BadSync(id))?;
+        let message = checked::decode_sync(&m.data).ok_or(HubError::BadSync(id))?;
         let access = self.shared.access(&from.person, id);
         if access == Access::None {
             if self.shared.registry.is_pending(id) {

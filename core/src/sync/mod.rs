@@ -1,6 +1,7 @@
 //! Sync with the relay over the automerge-repo protocol: [`wire`] encodes its messages and
 //! [`client`] is the sans-IO state machine every adapter drives.
 
+pub mod checked;
 pub mod client;
 pub mod fanout;
 pub mod session;
