@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// disk when next needed.
     #[arg(long, env = "INNERDESK_RESIDENT_DOCUMENTS")]
     pub resident_documents: Option<usize>,
+    /// Seconds a connection may go without finishing anything (an HTTP request head; on a
+    /// WebSocket, any frame: the relay pings every third of it) before it is closed.
+    #[arg(long, env = "INNERDESK_IDLE_SECONDS")]
+    pub idle_seconds: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +104,7 @@ pub struct Limits {
     pub max_documents_per_connection: usize,
     pub failed_sign_ins_per_minute: u32,
     pub resident_documents: usize,
+    pub idle_seconds: u64,
 }
 
 impl Default for Limits {
@@ -110,6 +115,7 @@ impl Default for Limits {
             failed_sign_ins_per_minute: 20,
             // An Automerge document takes some 17 KB of memory even when tiny.
             resident_documents: 2_000,
+            idle_seconds: 60,
         }
     }
 }
@@ -148,6 +154,7 @@ impl Cli {
             .failed_sign_ins_per_minute
             .unwrap_or(limits.failed_sign_ins_per_minute);
         limits.resident_documents = s.resident_documents.unwrap_or(limits.resident_documents);
+        limits.idle_seconds = s.idle_seconds.unwrap_or(limits.idle_seconds).max(1);
         Ok(Settings {
             addr: s
                 .addr

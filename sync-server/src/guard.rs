@@ -43,6 +43,8 @@ pub enum Violation {
     TooManyDocuments(usize),
     #[error("the first message must be a join from {0}")]
     Handshake(String),
+    #[error("nothing arrived for {0} s, not even an answer to a ping")]
+    Idle(u64),
     #[error(transparent)]
     Hub(#[from] crate::hub::HubError),
 }
@@ -67,12 +69,22 @@ pub async fn serve(
         cut,
     };
     shared.metrics.connected();
+    let idle = shared.limits.idle_seconds;
+    // Pings keep a quiet connection alive; a client that cannot answer them (one stuck halfway
+    // through a frame, say) is cut by the reader below.
+    let mut pings = tokio::time::interval(Duration::from_secs(idle).div_f64(3.0));
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let writer_metrics = shared.clone();
     let writer = tokio::spawn(async move {
         let reason = loop {
             tokio::select! {
                 biased;
                 Some(reason) = cut_rx.recv() => break Some(reason),
+                _ = pings.tick() => {
+                    if to_socket.send(Frame::Ping(Default::default())).await.is_err() {
+                        break None;
+                    }
+                }
                 bytes = queued.recv() => match bytes {
                     Some(bytes) => {
                         writer_metrics.metrics.sync_sent(bytes.len());
@@ -110,13 +122,14 @@ pub async fn serve(
         joined: false,
     };
     let outcome = loop {
-        let next = if connection.joined {
-            from_socket.next().await
+        let (deadline, late) = if connection.joined {
+            (Duration::from_secs(idle), Violation::Idle(idle))
         } else {
-            match tokio::time::timeout(HANDSHAKE, from_socket.next()).await {
-                Ok(next) => next,
-                Err(_) => break Err(Violation::Handshake(outbox.peer.clone())),
-            }
+            (HANDSHAKE, Violation::Handshake(outbox.peer.clone()))
+        };
+        let next = match tokio::time::timeout(deadline, from_socket.next()).await {
+            Ok(next) => next,
+            Err(_) => break Err(late),
         };
         let verdict = match next {
             Some(Ok(Frame::Binary(bytes))) => connection.handle(&bytes).await,

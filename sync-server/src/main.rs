@@ -20,6 +20,7 @@ mod error;
 mod feeds;
 mod guard;
 mod hub;
+mod listen;
 mod metrics;
 mod people;
 mod registry;
@@ -30,8 +31,8 @@ mod routes;
 use clap::Parser;
 use config::{Cli, Command, PeopleCommand, Settings};
 use people::PeopleBook;
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -76,12 +77,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!(%addr, data_dir = %settings.data_dir.display(), page_dir = %settings.page_dir.display(), "listening");
     // The line scripts and people read to find the page.
     println!("Innerdesk is running at http://{addr}/");
-    let app = routes::router(&settings, relay.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(io)?;
+    let app = routes::router(&settings, relay.clone());
+    let idle = Duration::from_secs(settings.limits.idle_seconds);
+    listen::serve(listener, app, idle, stop).await;
     // Every change was written before it was acknowledged: nothing is left to flush.
     tracing::info!("stopped");
     Ok(())

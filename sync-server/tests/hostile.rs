@@ -180,3 +180,121 @@ async fn a_flood_of_wrong_tokens_is_turned_away_while_others_sign_in() {
     let kept = setup.synced_document().await;
     setup.still_serves(kept).await;
 }
+
+/// Whether the relay closes `stream` within `seconds` (end of stream, or a reset).
+async fn closed_within(stream: &mut tokio::net::TcpStream, seconds: u64) -> bool {
+    let mut sink = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut sink)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue, // the upgrade's answer, pings, the error message
+        }
+    }
+}
+
+/// A client's WebSocket frame, masked (with a zero key, so the payload reads as sent).
+fn client_frame(payload: &[u8], claimed_len: u8) -> Vec<u8> {
+    let mut frame = vec![0x82, 0x80 | claimed_len, 0, 0, 0, 0];
+    frame.extend_from_slice(payload);
+    frame
+}
+
+#[tokio::test]
+async fn clients_stuck_halfway_through_a_request_or_a_frame_are_cut_and_others_served() {
+    let setup = relay_with(&["--idle-seconds", "2"]);
+    let kept = setup.synced_document().await;
+    let addr = setup.relay.addr.clone();
+
+    // An HTTP request head that never ends.
+    let mut slow_head = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow_head
+        .write_all(b"GET /api/session HTTP/1.1\r\nHost: relay\r\nX-Slow: 1")
+        .await
+        .unwrap();
+
+    // A signed-in WebSocket that joins, then sends a frame's first bytes and stalls.
+    let mut slow_frame = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let upgrade = format!(
+        "GET /sync?token={}&device=stuck HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\n\
+         Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        setup.token
+    );
+    slow_frame.write_all(upgrade.as_bytes()).await.unwrap();
+    let join = innerdesk_core::sync::Message::Join {
+        sender: format!("{}~stuck", setup.person),
+    }
+    .encode();
+    slow_frame
+        .write_all(&client_frame(&join, join.len() as u8))
+        .await
+        .unwrap();
+    slow_frame
+        .write_all(&client_frame(b"\xa4", 100))
+        .await
+        .unwrap();
+
+    // Meanwhile a quiet client that answers the relay's pings stays, and others are served.
+    let mut quiet = setup.peer("quiet").await;
+    quiet.idle(3_500).await;
+    assert!(!quiet.is_closed(), "a quiet client answering pings stays");
+    setup.still_serves(kept).await;
+
+    assert!(
+        closed_within(&mut slow_head, 5).await,
+        "the unfinished request is cut"
+    );
+    assert!(
+        closed_within(&mut slow_frame, 5).await,
+        "the unfinished frame is cut"
+    );
+    quiet.track(kept).await;
+    assert!(
+        quiet
+            .until(|p| p.replica.docs.contains_key(&kept), 10)
+            .await
+    );
+}
+
+/// A real sync message for `id` whose Bloom filter is replaced by `bloom` (its encoded bytes).
+fn sync_with_bloom(peer: &str, id: DocumentId, bloom: &[u8]) -> Vec<u8> {
+    use automerge::sync::{self, SyncDoc};
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "note", "mine").unwrap();
+    let mut state = sync::State::new();
+    let mut message = doc.sync().generate_sync_message(&mut state).unwrap();
+    message.have = vec![sync::Have {
+        last_sync: vec![],
+        bloom: sync::BloomFilter::try_from(bloom).unwrap(),
+    }];
+    innerdesk_core::sync::Message::Sync(innerdesk_core::sync::wire::DocumentMessage {
+        sender: peer.into(),
+        target: "innerdesk-relay".into(),
+        document: id,
+        data: message.encode(),
+    })
+    .encode()
+}
+
+#[tokio::test]
+async fn sync_messages_that_would_crash_automerge_close_only_their_connection() {
+    let setup = relay_with(&[]);
+    let kept = setup.synced_document().await;
+    let id = DocumentId::from_bytes([5; 16]);
+    let poisons: [&[u8]; 2] = [
+        // Two entries of no bits each, seven probes: automerge divides by zero.
+        &[2, 0, 7],
+        // One entry and four billion probes: automerge allocates 16 GB.
+        &[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0],
+    ];
+    for (i, poison) in poisons.into_iter().enumerate() {
+        let mut attacker = setup.peer(&format!("attacker-{i}")).await;
+        let frame = sync_with_bloom(&format!("{}~attacker-{i}", setup.person), id, poison);
+        let why = cut_for(&mut attacker, Frame::Binary(frame.into())).await;
+        assert!(why.contains("is not valid"), "{why}");
+    }
+    let (status, _, _) = setup.relay.get("/healthz");
+    assert_eq!(status, 200, "the relay is still up");
+    setup.still_serves(kept).await;
+}
