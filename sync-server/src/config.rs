@@ -53,6 +53,12 @@ pub enum Command {
     /// Manage the people who may sign in.
     #[command(subcommand)]
     People(PeopleCommand),
+    /// Copy the data folder, consistently, while the relay keeps serving it. The copy is a data
+    /// folder: to restore, start a relay with `--data-dir` on it (on any machine).
+    Backup {
+        /// Where the copy goes; must not exist yet.
+        to: std::path::PathBuf,
+    },
     /// Print the audit trail of one document (who delivered which change, and when).
     Audit {
         /// The document id (a ticket's id, as in its address `#/t/<id>`).

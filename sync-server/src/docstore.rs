@@ -95,6 +95,35 @@ impl DocStore {
         Ok(increments + 1)
     }
 
+    /// Every document stored (folders that hold no chunk yet included; they load as `None`).
+    pub fn ids(&self) -> io::Result<Vec<DocumentId>> {
+        let mut ids = Vec::new();
+        for prefix in std::fs::read_dir(&self.root)?.filter_map(Result::ok) {
+            let Ok(rest) = std::fs::read_dir(prefix.path()) else {
+                continue; // a stray file
+            };
+            for entry in rest.filter_map(Result::ok) {
+                let name = format!(
+                    "{}{}",
+                    prefix.file_name().to_string_lossy(),
+                    entry.file_name().to_string_lossy()
+                );
+                if let Ok(id) = name.parse() {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Stores a document whole, as one snapshot.
+    pub fn write_snapshot(&self, id: DocumentId, doc: &Automerge) -> io::Result<()> {
+        let folder = self.folder(id);
+        std::fs::create_dir_all(&folder)?;
+        self.compact(&folder, doc)
+    }
+
     /// Writes the whole document as one snapshot, then removes the chunks it replaces.
     fn compact(&self, folder: &Path, doc: &Automerge) -> io::Result<()> {
         let keep = format!("snapshot-{}", heads_name(doc));

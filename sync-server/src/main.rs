@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit;
 mod backlog;
+mod backup;
 mod config;
 mod docstore;
 mod error;
@@ -138,6 +139,15 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
             println!(
                 "revoked every sign-in token of {} <{}>",
                 person.name, person.email
+            );
+        }
+        Command::Backup { to } => {
+            let copy = backup::backup(dir, &to).map_err(|e| e.to_string())?;
+            println!(
+                "backed up {} documents ({} changes) to {}",
+                copy.documents,
+                copy.changes,
+                to.display()
             );
         }
         Command::Audit { document, format } => {

@@ -5,78 +5,13 @@ mod common;
 
 use automerge::transaction::Transactable;
 use automerge::ReadDoc;
-use common::{add_person, admin, page_dir, temp_dir, Peer, Relay};
-use innerdesk_core::access::{PersonId, Role};
-use innerdesk_core::domain::{
-    Account, DocumentId, Priority, Profile, Status, TicketDraft, Timestamp,
+use common::{
+    add_person, admin, fetch_all, listed, listed_in, new_ticket, page_dir, sign_in, temp_dir, Peer,
+    Person, Relay,
 };
+use innerdesk_core::domain::{DocumentId, Status, Timestamp};
 use innerdesk_core::store::ticket_doc::read_ticket;
-use innerdesk_core::store::ticket_index::read_rows;
 use innerdesk_core::store::TicketDoc;
-
-/// Someone signed in on a device, as the page would be.
-struct Person {
-    id: String,
-    token: String,
-    indexes: Vec<DocumentId>,
-    peer: Peer,
-}
-
-async fn sign_in(relay: &Relay, token: &str, device: &str) -> Person {
-    let (id, indexes) = relay.session(token);
-    let mut peer = Peer::connect(&relay.addr, token, &id, device)
-        .await
-        .expect("signed in");
-    for index in &indexes {
-        peer.track(*index).await;
-    }
-    Person {
-        id,
-        token: token.to_string(),
-        indexes,
-        peer,
-    }
-}
-
-fn new_ticket(
-    by: &Person,
-    name: &str,
-    title: &str,
-    queue: &str,
-    n: u8,
-) -> (DocumentId, automerge::AutoCommit) {
-    let mut profile = Profile::new(name, "财务部").unwrap();
-    profile.account = Some(Account {
-        person: PersonId(by.id.clone()),
-        role: Role::Requester,
-        email: String::new(),
-    });
-    let draft = TicketDraft {
-        title: title.into(),
-        description: "打不开".into(),
-        requester: name.into(),
-        department: queue.into(),
-        category: String::new(),
-        priority: Priority::Normal,
-        ..Default::default()
-    };
-    let id = DocumentId::from_bytes([n; 16]);
-    let doc = TicketDoc::create(id, &draft, &profile, Timestamp(1_000)).unwrap();
-    (id, doc.automerge().clone())
-}
-
-fn listed(person: &Person) -> Vec<DocumentId> {
-    listed_in(&person.peer, &person.indexes)
-}
-
-/// Asks for every document in `ids` and waits until this peer holds them all.
-async fn fetch_all(peer: &mut Peer, ids: &[DocumentId]) -> bool {
-    for id in ids {
-        peer.track(*id).await;
-    }
-    peer.until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
-        .await
-}
 
 #[tokio::test]
 async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
@@ -171,15 +106,6 @@ async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
         3,
         "a header and two changes: {printed}"
     );
-}
-
-fn listed_in(peer: &Peer, indexes: &[DocumentId]) -> Vec<DocumentId> {
-    indexes
-        .iter()
-        .filter_map(|i| peer.replica.docs.get(i))
-        .flat_map(|d| read_rows(d).map(|r| r.rows).unwrap_or_default())
-        .map(|s| s.id)
-        .collect()
 }
 
 #[tokio::test]

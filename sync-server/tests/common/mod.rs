@@ -4,7 +4,10 @@
 #![allow(dead_code)]
 
 use futures::{SinkExt, StreamExt};
-use innerdesk_core::domain::DocumentId;
+use innerdesk_core::access::{PersonId, Role};
+use innerdesk_core::domain::{Account, DocumentId, Priority, Profile, TicketDraft, Timestamp};
+use innerdesk_core::store::ticket_index::read_rows;
+use innerdesk_core::store::TicketDoc;
 use innerdesk_core::sync::wire::Message;
 use innerdesk_core::sync::{MemoryReplica, Output, SyncClient, SyncStatus};
 use std::collections::HashSet;
@@ -372,4 +375,79 @@ impl Peer {
         self.until(|p| p.client.status() == SyncStatus::UpToDate, seconds)
             .await
     }
+}
+
+// Stories: people signed in on devices, filing tickets and reading their lists.
+
+/// Someone signed in on a device, as the page would be.
+pub struct Person {
+    pub id: String,
+    pub token: String,
+    pub indexes: Vec<DocumentId>,
+    pub peer: Peer,
+}
+
+pub async fn sign_in(relay: &Relay, token: &str, device: &str) -> Person {
+    let (id, indexes) = relay.session(token);
+    let mut peer = Peer::connect(&relay.addr, token, &id, device)
+        .await
+        .expect("signed in");
+    for index in &indexes {
+        peer.track(*index).await;
+    }
+    Person {
+        id,
+        token: token.to_string(),
+        indexes,
+        peer,
+    }
+}
+
+pub fn new_ticket(
+    by: &Person,
+    name: &str,
+    title: &str,
+    queue: &str,
+    n: u8,
+) -> (DocumentId, automerge::AutoCommit) {
+    let mut profile = Profile::new(name, "财务部").unwrap();
+    profile.account = Some(Account {
+        person: PersonId(by.id.clone()),
+        role: Role::Requester,
+        email: String::new(),
+    });
+    let draft = TicketDraft {
+        title: title.into(),
+        description: "打不开".into(),
+        requester: name.into(),
+        department: queue.into(),
+        category: String::new(),
+        priority: Priority::Normal,
+        ..Default::default()
+    };
+    let id = DocumentId::from_bytes([n; 16]);
+    let doc = TicketDoc::create(id, &draft, &profile, Timestamp(1_000)).unwrap();
+    (id, doc.automerge().clone())
+}
+
+pub fn listed(person: &Person) -> Vec<DocumentId> {
+    listed_in(&person.peer, &person.indexes)
+}
+
+/// Asks for every document in `ids` and waits until this peer holds them all.
+pub async fn fetch_all(peer: &mut Peer, ids: &[DocumentId]) -> bool {
+    for id in ids {
+        peer.track(*id).await;
+    }
+    peer.until(|p| ids.iter().all(|id| p.replica.docs.contains_key(id)), 20)
+        .await
+}
+
+pub fn listed_in(peer: &Peer, indexes: &[DocumentId]) -> Vec<DocumentId> {
+    indexes
+        .iter()
+        .filter_map(|i| peer.replica.docs.get(i))
+        .flat_map(|d| read_rows(d).map(|r| r.rows).unwrap_or_default())
+        .map(|s| s.id)
+        .collect()
 }

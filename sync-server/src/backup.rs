@@ -1,0 +1,94 @@
+//! `sync-server backup <folder>`: a consistent copy of the data folder, taken while the relay
+//! serves it. The copy is itself a data folder: restoring is starting a relay on it.
+//!
+//! Consistent, without stopping the relay, because of how the relay writes: document chunks and
+//! `people.json` / `feeds.json` are renamed into place whole, and the logs only ever grow by whole
+//! lines. So each document is read chunk by chunk (again, if a compaction removed a chunk under
+//! us), checked by loading it, and written as one snapshot; the logs are copied up to their last
+//! whole line, *after* the documents, so every document copied has its access facts. The copy
+//! owes the indexing of every document, so a relay restored from it rebuilds every index from the
+//! documents it actually has. A copy is made under a temporary name and renamed when complete.
+
+use crate::docstore::DocStore;
+use innerdesk_core::domain::DocumentId;
+use std::io;
+use std::path::Path;
+
+/// Files copied whole (each is replaced by a rename, never written in place).
+const WHOLE_FILES: [&str; 2] = ["people.json", "feeds.json"];
+/// Logs that only grow by whole lines; copied up to the last one.
+const LOGS: [&str; 2] = ["access.log", "audit.log"];
+
+/// What a backup holds.
+pub struct Summary {
+    pub documents: usize,
+    pub changes: usize,
+}
+
+pub fn backup(data_dir: &Path, to: &Path) -> io::Result<Summary> {
+    if to.exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists; a backup never overwrites", to.display()),
+        ));
+    }
+    let partial = to.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial)?;
+    let summary = copy_into(data_dir, &partial)?;
+    std::fs::rename(&partial, to)?;
+    Ok(summary)
+}
+
+fn copy_into(data_dir: &Path, to: &Path) -> io::Result<Summary> {
+    let live = DocStore::open(&data_dir.join("documents"))?;
+    let copy = DocStore::open(&to.join("documents"))?;
+    let mut summary = Summary {
+        documents: 0,
+        changes: 0,
+    };
+    let mut owed = String::new();
+    for id in live.ids()? {
+        let Some(doc) = load_while_serving(&live, id)? else {
+            continue;
+        };
+        copy.write_snapshot(id, &doc)?;
+        summary.documents += 1;
+        summary.changes += doc.get_changes(&[]).len();
+        owed.push_str(&format!("+{id}\n"));
+    }
+    std::fs::write(to.join("backlog.log"), owed)?;
+    for name in LOGS {
+        match std::fs::read(data_dir.join(name)) {
+            Ok(bytes) => {
+                let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                std::fs::write(to.join(name), &bytes[..whole])?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    for name in WHOLE_FILES {
+        match std::fs::read(data_dir.join(name)) {
+            Ok(bytes) => std::fs::write(to.join(name), bytes)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(summary)
+}
+
+/// A document as stored, read again if the relay compacted it while it was being read.
+fn load_while_serving(
+    store: &DocStore,
+    id: DocumentId,
+) -> io::Result<Option<automerge::Automerge>> {
+    let mut tries = 0;
+    loop {
+        match store.load(id) {
+            Ok(stored) => return Ok(stored.map(|s| s.doc)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && tries < 10 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
