@@ -6,8 +6,8 @@ mod common;
 use automerge::transaction::Transactable;
 use automerge::ReadDoc;
 use common::{
-    add_person, admin, fetch_all, listed, listed_in, new_ticket, page_dir, sign_in, temp_dir, Peer,
-    Person, Relay,
+    add_person, admin, article, document_of_kind, fetch_all, listed, listed_in, new_ticket,
+    page_dir, response_doc, sign_in, temp_dir, Peer, Person, Relay,
 };
 use innerdesk_core::domain::{DocumentId, Status, Timestamp};
 use innerdesk_core::store::ticket_doc::read_ticket;
@@ -304,14 +304,6 @@ async fn documents_put_away_from_memory_still_sync_every_change() {
     }
 }
 
-fn document_of_kind(kind: &str, note: &str) -> automerge::AutoCommit {
-    let mut doc = automerge::AutoCommit::new();
-    doc.put(automerge::ROOT, "kind", kind).unwrap();
-    doc.put(automerge::ROOT, "note", note).unwrap();
-    doc.commit();
-    doc
-}
-
 fn note_in(peer: &Peer, id: DocumentId) -> Option<String> {
     let doc = peer.replica.docs.get(&id)?;
     Some(
@@ -517,20 +509,6 @@ async fn wait_for_round(
     false
 }
 
-fn response_doc(score: i64, at: i64) -> automerge::AutoCommit {
-    use innerdesk_core::domain::voice::results::Response;
-    use innerdesk_core::domain::voice::survey::Answer;
-    innerdesk_core::store::voice_doc::create_response(&Response {
-        survey: "s1".into(),
-        round: 1,
-        respondent: "claimed-by-the-document".into(),
-        department: "claimed".into(),
-        answers: [("q1".to_string(), Answer::Score(score))].into(),
-        at: Timestamp(at),
-    })
-    .unwrap()
-}
-
 #[tokio::test]
 async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_one_answer() {
     use innerdesk_core::domain::catalog::Text;
@@ -678,23 +656,6 @@ fn announced_as(
             .find(|(id, _)| *id == doc)
             .map(|(_, kind)| kind)
     })
-}
-
-fn article(
-    department: &str,
-    audience: innerdesk_core::domain::knowledge::Audience,
-) -> automerge::AutoCommit {
-    use innerdesk_core::domain::catalog::Text;
-    let draft = innerdesk_core::domain::knowledge::ArticleDraft {
-        department: department.into(),
-        audience,
-        title: Text {
-            zh: "连接公司 VPN".into(),
-            en: "Connect to the VPN".into(),
-        },
-        ..Default::default()
-    };
-    innerdesk_core::store::article_doc::create(&draft, "Li Lei", Timestamp(1_000)).unwrap()
 }
 
 #[tokio::test]

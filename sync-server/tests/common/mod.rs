@@ -3,6 +3,7 @@
 //! `innerdesk_core::sync` (the same state machine the page uses).
 #![allow(dead_code)]
 
+use automerge::transaction::Transactable;
 use futures::{SinkExt, StreamExt};
 use innerdesk_core::access::{PersonId, Role};
 use innerdesk_core::domain::{Account, DocumentId, Priority, Profile, TicketDraft, Timestamp};
@@ -450,4 +451,44 @@ pub fn listed_in(peer: &Peer, indexes: &[DocumentId]) -> Vec<DocumentId> {
         .flat_map(|d| read_rows(d).map(|r| r.rows).unwrap_or_default())
         .map(|s| s.id)
         .collect()
+}
+
+/// A document of `kind` holding one `note`.
+pub fn document_of_kind(kind: &str, note: &str) -> automerge::AutoCommit {
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "kind", kind).unwrap();
+    doc.put(automerge::ROOT, "note", note).unwrap();
+    doc.commit();
+    doc
+}
+
+pub fn response_doc(score: i64, at: i64) -> automerge::AutoCommit {
+    use innerdesk_core::domain::voice::results::Response;
+    use innerdesk_core::domain::voice::survey::Answer;
+    innerdesk_core::store::voice_doc::create_response(&Response {
+        survey: "s1".into(),
+        round: 1,
+        respondent: "claimed-by-the-document".into(),
+        department: "claimed".into(),
+        answers: [("q1".to_string(), Answer::Score(score))].into(),
+        at: Timestamp(at),
+    })
+    .unwrap()
+}
+
+pub fn article(
+    department: &str,
+    audience: innerdesk_core::domain::knowledge::Audience,
+) -> automerge::AutoCommit {
+    use innerdesk_core::domain::catalog::Text;
+    let draft = innerdesk_core::domain::knowledge::ArticleDraft {
+        department: department.into(),
+        audience,
+        title: Text {
+            zh: "连接公司 VPN".into(),
+            en: "Connect to the VPN".into(),
+        },
+        ..Default::default()
+    };
+    innerdesk_core::store::article_doc::create(&draft, "Li Lei", Timestamp(1_000)).unwrap()
 }
