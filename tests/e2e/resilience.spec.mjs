@@ -113,3 +113,51 @@ test('a damaged ticket in storage is reported and skipped; everything else loads
   await page.goto(`./#/t/${intact}`);
   await expect(page.locator('#ticket-title')).toHaveText('Stays intact');
 });
+
+test('a browser killed in the middle of writing comes back with every edit it had shown as saved', async ({ baseURL }) => {
+  const { chromium } = await import('@playwright/test');
+  const { chromiumArgs } = await import('./playwright.config.mjs');
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const profile = mkdtempSync(join(tmpdir(), 'innerdesk-profile-'));
+  const open = () => chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', args: chromiumArgs, baseURL, locale: 'en-US', headless: true,
+  });
+
+  let context = await open();
+  let page = context.pages()[0] ?? await context.newPage();
+  await signIn(page);
+  await fileTicket(page, { title: 'Written through a crash' });
+  const ticket = ticketIdOf(page);
+  // Comments go in one after another; whenever the indicator says "Saved", everything shown so
+  // far is promised to be there after any crash.
+  let promised = 0;
+  const long = '详细说明 detail '.repeat(400);
+  for (let n = 1; n <= 14; n++) {
+    await page.locator('#comment-body').fill(`edit ${n} ${long}`);
+    await page.locator('.comment-form button[type=submit]').click();
+    await expect(page.locator('.comments')).toContainText(`edit ${n} `);
+    if (n === 6) await expectSaved(page);
+    if ((await page.locator('.save-status').getAttribute('data-save')) === 'Saved') promised = n;
+  }
+  // One more, and the kill follows the click at once: a write is under way or about to be.
+  await page.locator('#comment-body').fill(`edit 15 ${long}`);
+  await page.locator('.comment-form button[type=submit]').click();
+  const lastState = await page.locator('.save-status').getAttribute('data-save');
+  // SIGKILL the whole browser at once, in the middle of whatever it is writing.
+  execFileSync('pkill', ['-9', '-f', `user-data-dir=${profile}`]);
+  await context.close().catch(() => {});
+  test.info().annotations.push({ type: 'killed', description: `while ${lastState}; ${promised} edits promised` });
+
+  context = await open();
+  page = context.pages()[0] ?? await context.newPage();
+  await page.goto(`./#/t/${ticket}`);
+  await expect(page.locator('h1#ticket-title')).toHaveText('Written through a crash');
+  for (let n = 1; n <= promised; n++) {
+    await expect(page.locator('.comments')).toContainText(`edit ${n} `);
+  }
+  expect(promised).toBeGreaterThanOrEqual(6);
+  await context.close();
+});
