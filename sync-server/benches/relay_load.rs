@@ -249,7 +249,9 @@ fn read_u64(doc: &automerge::AutoCommit, key: &str) -> u64 {
 /// A WebSocket to `url`, retried while the server is busy.
 async fn socket(url: &str) -> Socket {
     for _ in 0..600 {
-        if let Ok((socket, _)) = tokio_tungstenite::connect_async(url).await {
+        // Without Nagle's algorithm, as browsers open WebSockets.
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async_with_config(url, None, true).await
+        {
             return socket;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
