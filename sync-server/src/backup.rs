@@ -22,7 +22,7 @@ const LOGS: [&str; 2] = ["access.log", "audit.log"];
 /// What a backup holds.
 pub struct Summary {
     pub documents: usize,
-    pub changes: usize,
+    pub bytes: usize,
 }
 
 pub fn backup(data_dir: &Path, to: &Path) -> io::Result<Summary> {
@@ -32,7 +32,9 @@ pub fn backup(data_dir: &Path, to: &Path) -> io::Result<Summary> {
             format!("{} exists; a backup never overwrites", to.display()),
         ));
     }
-    let partial = to.with_extension("partial");
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
     let _ = std::fs::remove_dir_all(&partial);
     std::fs::create_dir_all(&partial)?;
     let summary = copy_into(data_dir, &partial)?;
@@ -45,16 +47,15 @@ fn copy_into(data_dir: &Path, to: &Path) -> io::Result<Summary> {
     let copy = DocStore::open(&to.join("documents"))?;
     let mut summary = Summary {
         documents: 0,
-        changes: 0,
+        bytes: 0,
     };
     let mut owed = String::new();
     for id in live.ids()? {
         let Some(doc) = load_while_serving(&live, id)? else {
             continue;
         };
-        copy.write_snapshot(id, &doc)?;
+        summary.bytes += copy.write_snapshot(id, &doc)?;
         summary.documents += 1;
-        summary.changes += doc.get_changes(&[]).len();
         owed.push_str(&format!("+{id}\n"));
     }
     std::fs::write(to.join("backlog.log"), owed)?;
@@ -90,5 +91,28 @@ fn load_while_serving(
             Err(e) if e.kind() == io::ErrorKind::NotFound && tries < 10 => tries += 1,
             Err(e) => return Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_being_written_is_left_out_and_nothing_is_overwritten() {
+        let data = crate::empty_test_dir("backup-data");
+        std::fs::write(data.join("audit.log"), "whole line\nhalf a li").unwrap();
+        std::fs::write(data.join("people.json"), "{}").unwrap();
+        let to = crate::empty_test_dir("backup-to").join("copy");
+        let summary = backup(&data, &to).unwrap();
+        assert_eq!(summary.documents, 0);
+        let copied = std::fs::read_to_string(to.join("audit.log")).unwrap();
+        assert_eq!(copied, "whole line\n");
+        assert_eq!(
+            std::fs::read_to_string(to.join("people.json")).unwrap(),
+            "{}"
+        );
+        let again = backup(&data, &to).err().expect("refused");
+        assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
     }
 }

@@ -117,23 +117,25 @@ impl DocStore {
         Ok(ids)
     }
 
-    /// Stores a document whole, as one snapshot.
-    pub fn write_snapshot(&self, id: DocumentId, doc: &Automerge) -> io::Result<()> {
+    /// Stores a document whole, as one snapshot; returns its size in bytes.
+    pub fn write_snapshot(&self, id: DocumentId, doc: &Automerge) -> io::Result<usize> {
         let folder = self.folder(id);
         std::fs::create_dir_all(&folder)?;
         self.compact(&folder, doc)
     }
 
-    /// Writes the whole document as one snapshot, then removes the chunks it replaces.
-    fn compact(&self, folder: &Path, doc: &Automerge) -> io::Result<()> {
+    /// Writes the whole document as one snapshot, then removes the chunks it replaces; returns
+    /// the snapshot's size.
+    fn compact(&self, folder: &Path, doc: &Automerge) -> io::Result<usize> {
         let keep = format!("snapshot-{}", heads_name(doc));
-        write_atomically(folder, &keep, &doc.save())?;
+        let bytes = doc.save();
+        write_atomically(folder, &keep, &bytes)?;
         for entry in std::fs::read_dir(folder)?.filter_map(Result::ok) {
             if entry.file_name().to_str() != Some(keep.as_str()) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-        Ok(())
+        Ok(bytes.len())
     }
 }
 

@@ -144,9 +144,9 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
         Command::Backup { to } => {
             let copy = backup::backup(dir, &to).map_err(|e| e.to_string())?;
             println!(
-                "backed up {} documents ({} changes) to {}",
+                "backed up {} documents ({:.1} MB) to {}",
                 copy.documents,
-                copy.changes,
+                copy.bytes as f64 / 1e6,
                 to.display()
             );
         }
