@@ -1,14 +1,16 @@
 //! Convergence under a hostile network: five devices (the page's sans-IO sync client, each with its
 //! own replica) and the relay's per-document logic (`sync::fanout`, as the relay's hub runs it), in
-//! one process. Random operations — new tickets, comments, status changes, assignments, edits of
-//! the co-edited description — interleave with deliveries out of order, duplicated deliveries,
-//! cut connections, partitions and reconnections. Then the network heals, and every device and the
-//! relay must hold the same documents, with every operation any device accepted present.
+//! one process. Random operations — new tickets, tickets of the previous schema that every device
+//! migrates as it edits them, comments that mention people (who then follow), status changes,
+//! assignments, edits of the co-edited description — interleave with deliveries out of order,
+//! duplicated deliveries, cut connections, partitions and reconnections. Then the network heals,
+//! and every device and the relay must hold the same documents, with every operation any device
+//! accepted present and no conflict on what a migration creates.
 //!
 //! `CONVERGENCE_CASES=100000 cargo test --release -p innerdesk-core --test convergence` runs longer.
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{transaction::Transactable, Automerge, ReadDoc, ROOT};
+use automerge::{transaction::Transactable, AutoCommit, Automerge, ReadDoc, ROOT};
 use innerdesk_core::domain::{DocumentId, Profile, Status, TicketDraft, Timestamp, Visibility};
 use innerdesk_core::store::TicketDoc;
 use innerdesk_core::sync::fanout::{self, Subscribers};
@@ -20,11 +22,16 @@ use std::collections::HashMap;
 const DEVICES: usize = 5;
 const RELAY: &str = "relay";
 const PEOPLE: [&str; 3] = ["li@example.cn", "zhao@example.cn", "sun@example.cn"];
+const SAVED_BY_SCHEMA_1: &[u8] = include_bytes!("fixtures/ticket-schema-1.automerge");
 
 #[derive(Debug, Clone)]
 enum Op {
     File(usize),
-    Comment(usize, usize),
+    /// A ticket saved by the release before schema 2, held by every device, each of which
+    /// migrates it as it edits it.
+    FileOld,
+    /// A comment that mentions someone, who then follows the ticket.
+    Comment(usize, usize, usize),
     Status(usize, usize, usize),
     Assign(usize, usize, usize),
     Describe(usize, usize, usize),
@@ -49,7 +56,8 @@ fn op() -> impl Strategy<Value = Op> {
     let ticket = 0..8usize;
     prop_oneof![
         2 => device.clone().prop_map(Op::File),
-        3 => (device.clone(), ticket.clone()).prop_map(|(d, t)| Op::Comment(d, t)),
+        1 => Just(Op::FileOld),
+        3 => (device.clone(), ticket.clone(), 0..3usize).prop_map(|(d, t, p)| Op::Comment(d, t, p)),
         2 => (device.clone(), ticket.clone(), 0..5usize).prop_map(|(d, t, s)| Op::Status(d, t, s)),
         1 => (device.clone(), ticket.clone(), 0..3usize).prop_map(|(d, t, p)| Op::Assign(d, t, p)),
         2 => (device.clone(), ticket.clone(), 0..64usize).prop_map(|(d, t, at)| Op::Describe(d, t, at)),
@@ -84,6 +92,7 @@ struct Expected {
     comments: Vec<(DocumentId, String)>,
     events: Vec<(DocumentId, Timestamp)>,
     markers: Vec<(DocumentId, String)>,
+    followers: Vec<(DocumentId, String)>,
 }
 
 struct World {
@@ -127,17 +136,25 @@ impl World {
 
     fn apply(&mut self, op: Op) {
         match op {
-            Op::File(d) => self.file(d),
-            Op::Comment(d, t) => {
+            Op::File(d) => self.file(d, None),
+            Op::FileOld => self.file(0, Some(SAVED_BY_SCHEMA_1)),
+            Op::Comment(d, t, p) => {
                 let body = format!("comment {}", self.clock);
                 let now = self.tick();
                 let done = self.edit(d, t, |ticket| {
                     ticket
-                        .add_comment(&body, Visibility::Public, &[], "Li Lei", now)
+                        .add_comment(
+                            &body,
+                            Visibility::Public,
+                            &[PEOPLE[p].into()],
+                            "Li Lei",
+                            now,
+                        )
                         .is_ok()
                 });
                 if let Some(id) = done {
                     self.expected.comments.push((id, body));
+                    self.expected.followers.push((id, PEOPLE[p].to_string()));
                 }
             }
             Op::Status(d, t, s) => {
@@ -208,9 +225,21 @@ impl World {
         }
     }
 
-    fn file(&mut self, d: usize) {
+    fn file(&mut self, d: usize, saved_by_an_older_release: Option<&[u8]>) {
         let id = DocumentId::from_bytes([self.filed.len() as u8 + 1; 16]);
         if self.filed.len() >= 8 {
+            return;
+        }
+        if let Some(bytes) = saved_by_an_older_release {
+            // Every device already held it before the upgrade; each migrates it when it edits it.
+            self.filed.push(id);
+            for d in 0..DEVICES {
+                let device = &mut self.devices[d];
+                let old = AutoCommit::load(bytes).unwrap();
+                device.replica.docs.insert(id, old);
+                let outputs = device.client.track(id, &mut device.replica);
+                self.send(d, outputs);
+            }
             return;
         }
         let draft = TicketDraft {
@@ -385,6 +414,19 @@ impl World {
             for (id, at) in &self.expected.events {
                 if !read(id)?.events.iter().any(|e| e.at == *at) {
                     return Err(format!("{} lost the event at {at:?} on {id}", device.name));
+                }
+            }
+            for (id, email) in &self.expected.followers {
+                if !read(id)?.watchers.contains(email) {
+                    return Err(format!("{} lost the follower {email} on {id}", device.name));
+                }
+            }
+            for id in &self.filed {
+                let doc = &device.replica.docs[id];
+                for key in ["schema", "followers"] {
+                    if doc.get_all(ROOT, key).map_err(|e| e.to_string())?.len() > 1 {
+                        return Err(format!("{} has a conflict on {key} of {id}", device.name));
+                    }
                 }
             }
             for (id, marker) in &self.expected.markers {
