@@ -136,8 +136,8 @@ impl World {
 
     fn apply(&mut self, op: Op) {
         match op {
-            Op::File(d) => self.file(d, None),
-            Op::FileOld => self.file(0, Some(SAVED_BY_SCHEMA_1)),
+            Op::File(d) => self.file(d),
+            Op::FileOld => self.file_old(),
             Op::Comment(d, t, p) => {
                 let body = format!("comment {}", self.clock);
                 let now = self.tick();
@@ -225,38 +225,46 @@ impl World {
         }
     }
 
-    fn file(&mut self, d: usize, saved_by_an_older_release: Option<&[u8]>) {
-        let id = DocumentId::from_bytes([self.filed.len() as u8 + 1; 16]);
-        if self.filed.len() >= 8 {
-            return;
-        }
-        if let Some(bytes) = saved_by_an_older_release {
-            // Every device already held it before the upgrade; each migrates it when it edits it.
+    /// Room for one more ticket (at most eight, so edits land on the same few): its id.
+    fn next_ticket(&mut self) -> Option<DocumentId> {
+        (self.filed.len() < 8).then(|| {
+            let id = DocumentId::from_bytes([self.filed.len() as u8 + 1; 16]);
             self.filed.push(id);
-            for d in 0..DEVICES {
-                let device = &mut self.devices[d];
-                let old = AutoCommit::load(bytes).unwrap();
-                device.replica.docs.insert(id, old);
-                let outputs = device.client.track(id, &mut device.replica);
-                self.send(d, outputs);
-            }
+            id
+        })
+    }
+
+    fn hold(&mut self, d: usize, id: DocumentId, doc: AutoCommit) {
+        let device = &mut self.devices[d];
+        device.replica.docs.insert(id, doc);
+        let outputs = device.client.track(id, &mut device.replica);
+        self.send(d, outputs);
+    }
+
+    fn file(&mut self, d: usize) {
+        let Some(id) = self.next_ticket() else {
             return;
-        }
+        };
         let draft = TicketDraft {
-            title: format!("Ticket {}", self.filed.len()),
+            title: format!("Ticket {id}"),
             description: "VPN drops".into(),
             requester: "王芳".into(),
             department: "IT".into(),
             ..Default::default()
         };
         let filer = Profile::new("王芳", "财务部").unwrap();
-        let now = self.tick();
-        let ticket = TicketDoc::create(id, &draft, &filer, now).unwrap();
-        self.filed.push(id);
-        let device = &mut self.devices[d];
-        device.replica.docs.insert(id, ticket.automerge().clone());
-        let outputs = device.client.track(id, &mut device.replica);
-        self.send(d, outputs);
+        let ticket = TicketDoc::create(id, &draft, &filer, self.tick()).unwrap();
+        self.hold(d, id, ticket.automerge().clone());
+    }
+
+    /// Every device already held it before the upgrade; each migrates it when it edits it.
+    fn file_old(&mut self) {
+        let Some(id) = self.next_ticket() else {
+            return;
+        };
+        for d in 0..DEVICES {
+            self.hold(d, id, AutoCommit::load(SAVED_BY_SCHEMA_1).unwrap());
+        }
     }
 
     /// Changes a ticket the device holds; the ticket's id if the change was made.

@@ -60,23 +60,26 @@ fn copy_into(data_dir: &Path, to: &Path) -> io::Result<Summary> {
     }
     std::fs::write(to.join("backlog.log"), owed)?;
     for name in LOGS {
-        match std::fs::read(data_dir.join(name)) {
-            Ok(bytes) => {
-                let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-                std::fs::write(to.join(name), &bytes[..whole])?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        if let Some(bytes) = read_if_there(&data_dir.join(name))? {
+            let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            std::fs::write(to.join(name), &bytes[..whole])?;
         }
     }
     for name in WHOLE_FILES {
-        match std::fs::read(data_dir.join(name)) {
-            Ok(bytes) => std::fs::write(to.join(name), bytes)?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        if let Some(bytes) = read_if_there(&data_dir.join(name))? {
+            std::fs::write(to.join(name), bytes)?;
         }
     }
     Ok(summary)
+}
+
+/// A file's bytes; `None` if a relay that never needed it has not made it.
+fn read_if_there(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A document as stored, read again if the relay compacted it while it was being read.

@@ -20,13 +20,8 @@ pub(super) struct Step {
     pub apply: fn(&mut AutoCommit) -> Result<(), StoreError>,
 }
 
-/// Brings `doc` up to the last step's schema; true if it changed.
-pub(super) fn migrate(
-    doc: &mut AutoCommit,
-    kind: &str,
-    steps: &[Step],
-) -> Result<bool, StoreError> {
-    let mut changed = false;
+/// Brings `doc` up to the last step's schema.
+pub(super) fn migrate(doc: &mut AutoCommit, kind: &str, steps: &[Step]) -> Result<(), StoreError> {
     for step in steps {
         let Some((schema, written)) = doc.get(ROOT, "schema")? else {
             return Err(StoreError::Missing("schema"));
@@ -52,7 +47,6 @@ pub(super) fn migrate(
             .get_last_local_change()
             .ok_or(StoreError::Invalid("schema"))?;
         doc.apply_changes([change])?;
-        changed = true;
     }
-    Ok(changed)
+    Ok(())
 }
