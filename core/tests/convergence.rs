@@ -24,16 +24,22 @@ const RELAY: &str = "relay";
 const PEOPLE: [&str; 3] = ["li@example.cn", "zhao@example.cn", "sun@example.cn"];
 const SAVED_BY_SCHEMA_1: &[u8] = include_bytes!("fixtures/ticket-schema-1.automerge");
 
+/// What happens next; numbers are indexes: a device, a ticket (of those filed), a person, a
+/// status, a place in the text.
 #[derive(Debug, Clone)]
 enum Op {
+    /// (device)
     File(usize),
     /// A ticket saved by the release before schema 2, held by every device, each of which
     /// migrates it as it edits it.
     FileOld,
-    /// A comment that mentions someone, who then follows the ticket.
+    /// (device, ticket, person): a comment that mentions someone, who then follows the ticket.
     Comment(usize, usize, usize),
+    /// (device, ticket, status)
     Status(usize, usize, usize),
+    /// (device, ticket, person)
     Assign(usize, usize, usize),
+    /// (device, ticket, place): an insertion into the description.
     Describe(usize, usize, usize),
     /// The device learns of every ticket filed so far (as it would from its queue's index).
     Discover(usize),
