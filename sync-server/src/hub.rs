@@ -68,8 +68,8 @@ struct Slot {
     put_away: Option<Vec<u8>>,
     increments: usize,
     peers: Subscribers<Outbox>,
-    /// Connections refused while the document was still being classified (after a restart, say):
-    /// they are served as soon as the classification lets them read it.
+    /// Connections refused while the document was missing or still being classified (after a
+    /// restart, say): they are served as soon as it is there and its classification lets them.
     waiting: HashMap<ConnId, Outbox>,
 }
 
@@ -186,8 +186,11 @@ impl Hub {
         let slot = &mut *guard;
         let doc = match slot.doc.as_mut().expect("loaded above") {
             Some(doc) => doc,
-            // Asked for a document the relay does not have: say so (and forget the asker).
+            // Asked for a document the relay does not have (yet): say so, and send it once it
+            // arrives, if the asker may read it then (a device may learn of a ticket before its
+            // filer's device has delivered it).
             None if is_request => {
+                slot.waiting.insert(from.conn, from.clone());
                 from.unavailable(id);
                 return Ok(());
             }

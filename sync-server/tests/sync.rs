@@ -858,3 +858,46 @@ async fn approvers_and_people_mentioned_are_let_in_by_their_email_and_nobody_els
     );
     assert!(!sun.peer.seen_on_wire.contains(&ticket));
 }
+
+#[tokio::test]
+async fn a_ticket_asked_for_before_it_reaches_the_relay_is_sent_when_it_arrives() {
+    let data = temp_dir("early-ask");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+
+    // Li asks for a ticket whose filer's device has not delivered it yet: not there.
+    let (ticket, doc) = new_ticket(&wang, "王芳", "打印机卡纸", "IT", 3);
+    li.peer.track(ticket).await;
+    assert!(li.peer.until(|p| p.unavailable.contains(&ticket), 10).await);
+
+    // It arrives; Li's device receives it without asking again.
+    wang.peer.replica.docs.insert(ticket, doc);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await);
+    assert!(
+        li.peer
+            .until(|p| p.replica.docs.contains_key(&ticket), 10)
+            .await,
+        "the early asker is served"
+    );
+
+    // Someone who may not read it asked too, and still receives nothing.
+    let zhao_token = add_person(&data, "赵敏", "zhao@example.cn", "HR", "agent");
+    let mut zhao = sign_in(&relay, &zhao_token, "desk").await;
+    let (other, other_doc) = new_ticket(&wang, "王芳", "报销", "财务部", 4);
+    zhao.peer.track(other).await;
+    assert!(
+        zhao.peer
+            .until(|p| p.unavailable.contains(&other), 10)
+            .await
+    );
+    wang.peer.replica.docs.insert(other, other_doc);
+    wang.peer.track(other).await;
+    assert!(wang.peer.up_to_date(10).await);
+    zhao.peer.idle(1_000).await;
+    assert!(!zhao.peer.replica.docs.contains_key(&other));
+    assert!(!zhao.peer.seen_on_wire.contains(&other));
+}
