@@ -47,6 +47,7 @@ fn ticket(n: usize) -> Ticket {
         description: String::new(),
         requester: "王芳".into(),
         requester_email: "wang@x.cn".into(),
+        filed_by: String::new(),
         customer_department: ["市场部", "销售部", "研发部"][n % 3].into(),
         department: ["财务部", "IT", "HR"][n % 3].into(),
         service: ["reimbursement", "laptop", "leave"][n % 3].into(),

@@ -1,6 +1,7 @@
 //! Who may read and write which document: one pure decision the relay enforces per document and
 //! connection (never per change, which would make replicas diverge).
 
+use crate::domain::DocumentId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -85,13 +86,22 @@ pub enum Audience {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum DocFacts {
-    /// A ticket: its requester, serving queue and watchers, and who first delivered it.
+    /// A ticket (its request part, see `store::ticket_parts`): who first delivered it and its
+    /// requester, both fixed by the relay when it first classified it; the queue serving it (the
+    /// team's to move) and its followers.
     Ticket {
         creator: PersonId,
         requester: Option<PersonId>,
         queue: String,
         watchers: Vec<PersonId>,
+        /// The relay keeps it as a family of parts. Tickets recorded before the parts existed
+        /// read `false` until the relay has moved what they hold into their parts.
+        #[serde(default)]
+        family: bool,
     },
+    /// A part of a ticket other than its request: who reads and writes it follows from the
+    /// ticket's facts at the time of asking.
+    TicketPart { ticket: DocumentId, part: PartFacts },
     /// A list of tickets the relay keeps for an audience; only the relay writes it.
     Index { audience: Audience },
     /// Directory, catalog, policies: everyone reads, admins write.
@@ -113,6 +123,117 @@ pub enum DocFacts {
     Unclassified { creator: PersonId },
 }
 
+/// Which part of a ticket a document is, as the relay fixed it when it first classified it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartFacts {
+    /// Status, priority, queue, assignee, public replies: the serving team's.
+    Team,
+    /// Internal notes: the serving team's alone.
+    Staff,
+    /// One follower's own replies, read marker and approval decisions.
+    Person(PersonId),
+}
+
+/// Where a person stands on one ticket; decides which of its parts they read and write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketRole {
+    /// Not on the ticket: receives none of it.
+    Outsider,
+    /// Follows it (mentioned, an approver, added by the team or their colleague).
+    Follower,
+    /// Asked for it (or filed it).
+    Requester,
+    /// Works the queue serving it.
+    Team,
+    Admin,
+}
+
+impl TicketRole {
+    /// A person's role on a ticket with these facts. Precedence: admin, team, requester, follower.
+    pub fn of(viewer: &Viewer, facts: &DocFacts) -> Self {
+        let DocFacts::Ticket {
+            creator,
+            requester,
+            queue,
+            watchers,
+            ..
+        } = facts
+        else {
+            return TicketRole::Outsider;
+        };
+        let is = |person: &PersonId| *person == viewer.id;
+        Self::on_ticket(
+            viewer,
+            queue,
+            is(creator) || requester.as_ref().is_some_and(is),
+            watchers.iter().any(is),
+        )
+    }
+
+    /// The one rule, for the relay (facts by person id) and the page (a ticket's content, by
+    /// email) alike: admin, then the serving team, then requester, then follower.
+    pub fn on_ticket(viewer: &Viewer, queue: &str, requested: bool, follows: bool) -> Self {
+        if viewer.role == Role::Admin {
+            TicketRole::Admin
+        } else if viewer.serves(queue) {
+            TicketRole::Team
+        } else if requested {
+            TicketRole::Requester
+        } else if follows {
+            TicketRole::Follower
+        } else {
+            TicketRole::Outsider
+        }
+    }
+
+    /// Works the ticket: status, priority, queue, category, assignee, approvals asked for,
+    /// articles linked, internal notes read and written.
+    pub fn works(self) -> bool {
+        matches!(self, TicketRole::Team | TicketRole::Admin)
+    }
+
+    /// May reply where everyone on the ticket reads.
+    pub fn replies(self) -> bool {
+        self != TicketRole::Outsider
+    }
+
+    /// Asked for it: rates it, and may resolve it while nobody has taken it up.
+    pub fn requested(self) -> bool {
+        self == TicketRole::Requester
+    }
+
+    /// What this role may do with the ticket's request part.
+    pub fn on_request(self) -> Access {
+        match self {
+            TicketRole::Outsider => Access::None,
+            TicketRole::Follower | TicketRole::Team => Access::Read,
+            TicketRole::Requester | TicketRole::Admin => Access::Write,
+        }
+    }
+
+    /// What this role may do with the team part (`Team`) or the staff part (`Staff`); person
+    /// parts are [`TicketRole::on_person_part`].
+    pub fn on_part(self, part: &PartFacts) -> Access {
+        let serving = matches!(self, TicketRole::Team | TicketRole::Admin);
+        match part {
+            PartFacts::Team if serving => Access::Write,
+            PartFacts::Team => grant_read(self != TicketRole::Outsider),
+            PartFacts::Staff => grant_write(serving),
+            PartFacts::Person(_) => grant_read(self != TicketRole::Outsider),
+        }
+    }
+
+    /// A person's own part: theirs to write while they are on the ticket.
+    pub fn on_person_part(self, mine: bool) -> Access {
+        match self {
+            TicketRole::Outsider => Access::None,
+            _ if mine => Access::Write,
+            _ => Access::Read,
+        }
+    }
+}
+
 /// What a connection may do with a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {
@@ -123,22 +244,26 @@ pub enum Access {
 
 /// The decision for `viewer` on a document with `facts`; `None` facts means the relay has never
 /// seen the document, so anyone may deliver it (ids are random; a new document harms nobody).
-pub fn decide(viewer: &Viewer, facts: Option<&DocFacts>) -> Access {
+/// `ticket` gives the facts of the ticket a [`DocFacts::TicketPart`] belongs to.
+pub fn decide(
+    viewer: &Viewer,
+    facts: Option<&DocFacts>,
+    ticket: impl FnOnce(DocumentId) -> Option<DocFacts>,
+) -> Access {
     let Some(facts) = facts else {
         return Access::Write;
     };
     let admin = viewer.role == Role::Admin;
     let is = |person: &PersonId| *person == viewer.id;
     match facts {
-        DocFacts::Ticket {
-            creator,
-            requester,
-            queue,
-            watchers,
-        } => {
-            let involved =
-                is(creator) || requester.as_ref().is_some_and(is) || watchers.iter().any(is);
-            grant_write(admin || involved || viewer.serves(queue))
+        DocFacts::Ticket { .. } => TicketRole::of(viewer, facts).on_request(),
+        DocFacts::TicketPart { ticket: of, part } => {
+            // A part of a ticket the relay does not know (yet) is nobody's but admins'.
+            let role = ticket(*of).map_or(TicketRole::Outsider, |t| TicketRole::of(viewer, &t));
+            match part {
+                PartFacts::Person(owner) => role.on_person_part(is(owner)),
+                _ => role.on_part(part),
+            }
         }
         DocFacts::Index { audience } => {
             let member = match audience {
@@ -173,6 +298,14 @@ fn grant_write(allowed: bool) -> Access {
     }
 }
 
+fn grant_read(allowed: bool) -> Access {
+    if allowed {
+        Access::Read
+    } else {
+        Access::None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,25 +324,40 @@ mod tests {
             requester: Some(PersonId("wang".into())),
             queue: "IT".into(),
             watchers: vec![PersonId("zhao".into())],
+            family: true,
         }
     }
 
     #[test]
-    fn a_ticket_is_open_to_its_requester_queue_watchers_and_admins_only() {
+    fn each_part_of_a_ticket_is_written_by_its_owners_and_read_by_everyone_on_it() {
         let t = ticket();
+        let of = DocumentId::from_bytes([9; 16]);
+        let part = |part| DocFacts::TicketPart { ticket: of, part };
+        let team = part(PartFacts::Team);
+        let staff = part(PartFacts::Staff);
+        let zhaos = part(PartFacts::Person(PersonId("zhao".into())));
+        use Access::{None as N, Read as R, Write as W};
+        // request, team, staff, 赵敏's own part
         let cases = [
-            (person("wang", "财务部", Role::Requester), Access::Write),
-            (person("li", "IT", Role::Agent), Access::Write),
-            (person("chen", "IT", Role::Lead), Access::Write),
-            (person("zhao", "HR", Role::Requester), Access::Write),
-            (person("root", "HR", Role::Admin), Access::Write),
+            (person("wang", "财务部", Role::Requester), [W, R, N, R]),
+            (person("li", "IT", Role::Agent), [R, W, W, R]),
+            (person("chen", "IT", Role::Lead), [R, W, W, R]),
+            (person("zhao", "HR", Role::Requester), [R, R, N, W]),
+            (person("root", "HR", Role::Admin), [W, W, W, R]),
             // Same department as the queue, but a requester does not work the queue.
-            (person("sun", "IT", Role::Requester), Access::None),
-            (person("zhou", "HR", Role::Agent), Access::None),
+            (person("sun", "IT", Role::Requester), [N, N, N, N]),
+            (person("zhou", "HR", Role::Agent), [N, N, N, N]),
         ];
         for (viewer, expected) in cases {
-            assert_eq!(decide(&viewer, Some(&t)), expected, "{}", viewer.id);
+            let got =
+                [&t, &team, &staff, &zhaos].map(|f| decide(&viewer, Some(f), |_| Some(t.clone())));
+            assert_eq!(got, expected, "{}", viewer.id);
         }
+        let orphan = decide(&person("li", "IT", Role::Agent), Some(&team), |_| None);
+        assert_eq!(
+            orphan, N,
+            "a part of a ticket the relay does not know is nobody's"
+        );
     }
 
     #[test]
@@ -221,23 +369,25 @@ mod tests {
             audience: Audience::Person(PersonId("wang".into())),
         };
         assert_eq!(
-            decide(&person("li", "IT", Role::Agent), Some(&queue)),
+            decide(&person("li", "IT", Role::Agent), Some(&queue), |_| None),
             Access::Read
         );
         assert_eq!(
-            decide(&person("wang", "IT", Role::Requester), Some(&queue)),
+            decide(&person("wang", "IT", Role::Requester), Some(&queue), |_| {
+                None
+            }),
             Access::None
         );
         assert_eq!(
-            decide(&person("wang", "IT", Role::Requester), Some(&own)),
+            decide(&person("wang", "IT", Role::Requester), Some(&own), |_| None),
             Access::Read
         );
         assert_eq!(
-            decide(&person("li", "IT", Role::Agent), Some(&own)),
+            decide(&person("li", "IT", Role::Agent), Some(&own), |_| None),
             Access::None
         );
         assert_eq!(
-            decide(&person("root", "HR", Role::Admin), Some(&own)),
+            decide(&person("root", "HR", Role::Admin), Some(&own), |_| None),
             Access::Read
         );
     }
@@ -246,15 +396,15 @@ mod tests {
     fn organisation_documents_are_read_by_all_and_written_by_admins() {
         let org = DocFacts::Organisation;
         assert_eq!(
-            decide(&person("wang", "HR", Role::Requester), Some(&org)),
+            decide(&person("wang", "HR", Role::Requester), Some(&org), |_| None),
             Access::Read
         );
         assert_eq!(
-            decide(&person("li", "IT", Role::Lead), Some(&org)),
+            decide(&person("li", "IT", Role::Lead), Some(&org), |_| None),
             Access::Read
         );
         assert_eq!(
-            decide(&person("root", "IT", Role::Admin), Some(&org)),
+            decide(&person("root", "IT", Role::Admin), Some(&org), |_| None),
             Access::Write
         );
     }
@@ -297,9 +447,14 @@ mod tests {
             ),
         ];
         for (viewer, on_public, on_internal) in cases {
-            assert_eq!(decide(&viewer, Some(&public)), on_public, "{}", viewer.id);
             assert_eq!(
-                decide(&viewer, Some(&internal)),
+                decide(&viewer, Some(&public), |_| None),
+                on_public,
+                "{}",
+                viewer.id
+            );
+            assert_eq!(
+                decide(&viewer, Some(&internal), |_| None),
                 on_internal,
                 "{}",
                 viewer.id
@@ -313,13 +468,18 @@ mod tests {
             owner: PersonId("wang".into()),
         };
         assert_eq!(
-            decide(&person("wang", "HR", Role::Requester), Some(&mine)),
+            decide(&person("wang", "HR", Role::Requester), Some(&mine), |_| {
+                None
+            }),
             Access::Write
         );
         assert_eq!(
-            decide(&person("li", "HR", Role::Lead), Some(&mine)),
+            decide(&person("li", "HR", Role::Lead), Some(&mine), |_| None),
             Access::None
         );
-        assert_eq!(decide(&person("li", "HR", Role::Lead), None), Access::Write);
+        assert_eq!(
+            decide(&person("li", "HR", Role::Lead), None, |_| None),
+            Access::Write
+        );
     }
 }

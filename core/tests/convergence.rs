@@ -12,6 +12,7 @@
 use automerge::sync::{self, SyncDoc};
 use automerge::{transaction::Transactable, AutoCommit, Automerge, ReadDoc, ROOT};
 use innerdesk_core::domain::{DocumentId, Profile, Status, TicketDraft, Timestamp, Visibility};
+use innerdesk_core::store::ticket_doc::Side;
 use innerdesk_core::store::TicketDoc;
 use innerdesk_core::sync::fanout::{self, Subscribers};
 use innerdesk_core::sync::wire::DocumentMessage;
@@ -153,7 +154,7 @@ impl World {
                             &body,
                             Visibility::Public,
                             &[PEOPLE[p].into()],
-                            "Li Lei",
+                            ("Li Lei", &Side::Team),
                             now,
                         )
                         .is_ok()

@@ -5,15 +5,13 @@
 
 use crate::backlog::Backlog;
 use crate::hub::Hub;
-use crate::registry::Registry;
 use crate::relay::Shared;
 use crate::results::SurveyBook;
 use automerge::Automerge;
-use innerdesk_core::access::{Audience, DocFacts, PersonId, Role};
+use innerdesk_core::access::{Audience, DocFacts, PartFacts, PersonId, Role};
 use innerdesk_core::domain::{DocumentId, TicketSummary};
 use innerdesk_core::store::directory_doc::read_directory;
 use innerdesk_core::store::facts::facts_of;
-use innerdesk_core::store::ticket_doc::read_ticket;
 use innerdesk_core::store::ticket_index;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -126,85 +124,79 @@ impl Feeds {
         }
     }
 
-    /// Classifies a document from its content and keeps the indexes of tickets current. Returns
-    /// the documents whose indexing this change affects in turn (tickets of a merged department).
+    /// Classifies a document the first time it has content, and keeps the indexes current as
+    /// documents change. Returns the documents whose indexing this change affects in turn
+    /// (tickets of a merged department).
     async fn document_changed(&self, doc: DocumentId) -> std::io::Result<Vec<DocumentId>> {
-        let registry: &Registry = &self.shared.registry;
-        let creator = match registry.facts(doc) {
-            Some(DocFacts::Ticket { creator, .. } | DocFacts::Unclassified { creator }) => creator,
-            Some(DocFacts::Organisation) => return self.organisation_changed(doc).await,
+        match self.shared.registry.facts(doc) {
+            Some(DocFacts::Unclassified { creator }) => self.classify(doc, &creator).await,
+            Some(DocFacts::Ticket { .. }) => self.ticket_changed(doc).await,
+            Some(DocFacts::TicketPart { ticket, part }) => match part {
+                // Internal notes change nothing anyone else's lists show.
+                PartFacts::Staff => Ok(Vec::new()),
+                _ => self.ticket_changed(ticket).await,
+            },
+            Some(DocFacts::Organisation) => self.organisation_changed(doc).await,
             Some(DocFacts::Response { owner, survey }) => {
                 self.response_changed(doc, &owner, &survey).await?;
-                return Ok(Vec::new());
+                Ok(Vec::new())
             }
             Some(DocFacts::Staff | DocFacts::Board) => {
                 self.announce(doc).await?;
-                return Ok(Vec::new());
+                Ok(Vec::new())
             }
             Some(was @ DocFacts::Article { .. }) => {
                 self.article_changed(doc, Some(was)).await?;
-                return Ok(Vec::new());
+                Ok(Vec::new())
             }
-            _ => return Ok(Vec::new()),
-        };
-        let deliverer = self.shared.viewer(&creator);
-        let read = self.hub.read(doc, |d| {
-            let ticket = read_ticket(d).ok();
-            let facts = facts_of(d, &creator, deliverer.as_ref());
-            (facts, ticket.map(|t| TicketSummary::from(&t)))
-        });
-        let Some((mut facts, summary)) = read.await.map_err(std::io::Error::other)? else {
+            Some(DocFacts::Personal { .. } | DocFacts::Index { .. }) | None => Ok(Vec::new()),
+        }
+    }
+
+    /// The first classification of a document, from its content then; final (see
+    /// `store::facts`). Until it has content it stays its first deliverer's.
+    async fn classify(
+        &self,
+        doc: DocumentId,
+        creator: &PersonId,
+    ) -> std::io::Result<Vec<DocumentId>> {
+        let deliverer = self.shared.viewer(creator);
+        let read = self
+            .hub
+            .read(doc, |d| facts_of(d, doc, creator, deliverer.as_ref()));
+        let Some(facts) = read.await.map_err(std::io::Error::other)? else {
             return Ok(Vec::new());
         };
-        self.people_from_directory(&mut facts, summary.as_ref());
-        let became_organisation = facts == DocFacts::Organisation;
-        let now = audiences(&facts, &self.shared);
-        // Rows leave the indexes it no longer belongs to before its new facts are recorded: a
-        // crash in between repeats the removal on replay instead of forgetting it.
-        let before = registry
-            .facts(doc)
-            .map(|f| audiences(&f, &self.shared))
-            .unwrap_or_default();
-        for gone in before.iter().filter(|a| !now.contains(a)) {
-            let index = self.index(gone).await?;
-            self.hub
-                .change(index, |d| {
-                    let _ = d.transact(|tx| ticket_index::remove_row(tx, doc));
-                })
-                .await
-                .map_err(std::io::Error::other)?;
-        }
-        let response = match &facts {
-            DocFacts::Response { owner, survey } => Some((owner.clone(), survey.clone())),
-            _ => None,
-        };
-        let shared = matches!(facts, DocFacts::Staff | DocFacts::Board);
-        let article = matches!(facts, DocFacts::Article { .. });
-        if registry.record(doc, facts)?.is_some() {
-            self.hub.access_changed(doc).await;
-            if became_organisation {
-                return self.organisation_changed(doc).await;
+        match facts {
+            DocFacts::Unclassified { .. } => Ok(Vec::new()),
+            DocFacts::Ticket { .. } => self.ticket_filed(doc, facts).await,
+            DocFacts::TicketPart { ticket, part } => {
+                self.part_delivered(doc, creator, ticket, part).await
+            }
+            facts => {
+                let organisation = facts == DocFacts::Organisation;
+                let response = match &facts {
+                    DocFacts::Response { owner, survey } => Some((owner.clone(), survey.clone())),
+                    _ => None,
+                };
+                let shared = matches!(
+                    facts,
+                    DocFacts::Staff | DocFacts::Board | DocFacts::Article { .. }
+                );
+                self.shared.registry.record(doc, facts)?;
+                self.hub.access_changed(doc).await;
+                if organisation {
+                    return self.organisation_changed(doc).await;
+                }
+                if shared {
+                    self.announce(doc).await?;
+                }
+                if let Some((owner, survey)) = response {
+                    self.response_changed(doc, &owner, &survey).await?;
+                }
+                Ok(Vec::new())
             }
         }
-        if shared || article {
-            self.announce(doc).await?;
-            return Ok(Vec::new());
-        }
-        if let Some((owner, survey)) = response {
-            self.response_changed(doc, &owner, &survey).await?;
-            return Ok(Vec::new());
-        }
-        let Some(summary) = summary else {
-            return Ok(Vec::new());
-        };
-        for audience in &now {
-            let index = self.index(audience).await?;
-            self.hub
-                .change(index, |d| put_if_changed(d, &summary))
-                .await
-                .map_err(std::io::Error::other)?;
-        }
-        Ok(Vec::new())
     }
 
     /// An article changed: when its department or audience changed, its readers change with them
@@ -233,31 +225,6 @@ impl Feeds {
         self.shared.registry.record(doc, now)?;
         self.hub.access_changed(doc).await;
         self.announce(doc).await
-    }
-
-    /// A ticket names people by email: the requester when filed for someone else, and its
-    /// watchers (approvers, people mentioned). Those the relay knows become people it lets in.
-    fn people_from_directory(&self, facts: &mut DocFacts, summary: Option<&TicketSummary>) {
-        let DocFacts::Ticket {
-            requester,
-            watchers,
-            ..
-        } = facts
-        else {
-            return;
-        };
-        let people = self.shared.people.read().unwrap();
-        for watcher in watchers.iter_mut() {
-            if let Some(person) = people.with_email(&watcher.0) {
-                *watcher = person.id.clone();
-            }
-        }
-        let Some(summary) = summary.filter(|s| !s.requester_email.is_empty()) else {
-            return;
-        };
-        if let Some(person) = people.with_email(&summary.requester_email) {
-            *requester = Some(person.id.clone());
-        }
     }
 
     /// A directory changed: its merges may move tickets to another queue. Their rows leave the old
@@ -393,12 +360,13 @@ fn random_id() -> DocumentId {
 
 /// Who sees a ticket in their lists: its queue (after merges), its requester, its watchers and
 /// its creator.
-fn audiences(facts: &DocFacts, shared: &Shared) -> Vec<Audience> {
+pub(crate) fn audiences(facts: &DocFacts, shared: &Shared) -> Vec<Audience> {
     let DocFacts::Ticket {
         creator,
         requester,
         queue,
         watchers,
+        ..
     } = facts
     else {
         return Vec::new();
@@ -434,7 +402,7 @@ fn announced_as(facts: Option<&DocFacts>) -> ticket_index::Announced {
 }
 
 /// Rewriting an unchanged row would still grow the index's history, so compare first.
-fn put_if_changed(doc: &mut Automerge, summary: &TicketSummary) {
+pub(crate) fn put_if_changed(doc: &mut Automerge, summary: &TicketSummary) {
     if ticket_index::get_row(doc, summary.id)
         .ok()
         .flatten()

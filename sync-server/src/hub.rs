@@ -292,6 +292,44 @@ impl Hub {
         Ok(())
     }
 
+    /// Replaces what the relay holds of a document with `doc` (a ticket's part, as it begins,
+    /// when whoever delivered it first was not entitled to write it): stored whole, and every
+    /// connection's sync state starts afresh so each is sent the document as it now is.
+    pub async fn reset(&self, id: DocumentId, doc: Automerge) -> Result<(), HubError> {
+        let handle = self.slot(id);
+        let mut guard = handle.lock().await;
+        let slot = &mut *guard;
+        self.store
+            .write_snapshot(id, &doc)
+            .map_err(|e| HubError::Storage(id, e))?;
+        slot.increments = 0;
+        slot.put_away = None;
+        let loaded = slot.doc.is_some();
+        slot.doc = Some(Some(doc));
+        if !loaded {
+            self.resident.lock().unwrap().push_back(id);
+        }
+        // The facts are recorded before this: each connection reads or writes as they say.
+        slot.peers.retain(|_, (state, outbox)| {
+            let access = self.shared.access(&outbox.person, id);
+            *state = sync::State::new();
+            state.set_read_only(access != Access::Write);
+            if access == Access::None {
+                outbox.unavailable(id);
+            }
+            access != Access::None
+        });
+        let doc = slot
+            .doc
+            .as_ref()
+            .and_then(Option::as_ref)
+            .expect("just set");
+        answer_everyone(id, doc, &mut slot.peers);
+        drop(guard);
+        self.put_away_extra();
+        Ok(())
+    }
+
     /// A document's access facts changed: connections that lost access are told it is gone;
     /// the rest read or write as their access now says.
     pub async fn access_changed(&self, id: DocumentId) {

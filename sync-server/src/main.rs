@@ -28,6 +28,7 @@ mod registry;
 mod relay;
 mod results;
 mod routes;
+mod tickets;
 
 use clap::Parser;
 use config::{Cli, Command, PeopleCommand, Settings};

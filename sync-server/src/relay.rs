@@ -64,17 +64,27 @@ impl Shared {
         let Some(viewer) = self.viewer(person) else {
             return Access::None;
         };
-        let facts = self.registry.facts(doc).map(|facts| match facts {
+        let facts = self.registry.facts(doc).map(|f| self.now_merged(f));
+        decide(&viewer, facts.as_ref(), |ticket| {
+            self.registry.facts(ticket).map(|f| self.now_merged(f))
+        })
+    }
+
+    /// Facts with departments as they are now, after merges.
+    fn now_merged(&self, facts: DocFacts) -> DocFacts {
+        match facts {
             DocFacts::Ticket {
                 creator,
                 requester,
                 queue,
                 watchers,
+                family,
             } => DocFacts::Ticket {
                 creator,
                 requester,
                 queue: self.current_queue(&queue),
                 watchers,
+                family,
             },
             DocFacts::Article {
                 department,
@@ -84,8 +94,7 @@ impl Shared {
                 internal,
             },
             other => other,
-        });
-        decide(&viewer, facts.as_ref())
+        }
     }
 
     /// The queue a department's work belongs to now: its own, or, after a merge, the department
@@ -132,11 +141,17 @@ impl Relay {
         // are read again before anyone is served.
         let (backlog, owed) = Backlog::open(data_dir)?;
         let backlog = Arc::new(backlog);
+        // Tickets recorded before tickets had parts are taken up into their parts.
+        let legacy = shared.registry.matching_facts(|f| match f {
+            DocFacts::Ticket { family: false, .. } => Some(()),
+            _ => None,
+        });
         for doc in shared
             .registry
             .unclassified()
             .into_iter()
             .chain(shared.registry.organisation())
+            .chain(legacy.into_iter().map(|(id, ())| id))
         {
             backlog.nudge(doc);
         }

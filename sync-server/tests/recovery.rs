@@ -3,9 +3,13 @@
 
 mod common;
 
-use common::{add_person, admin, new_ticket, page_dir, sign_in, temp_dir, Peer, Person, Relay};
+use common::{
+    add_person, admin, family_in, follow_parts, new_ticket, page_dir, sign_in, temp_dir, ticket_in,
+    Peer, Person, Relay,
+};
 use innerdesk_core::domain::{DocumentId, Status, Timestamp, Visibility};
-use innerdesk_core::store::ticket_doc::read_ticket;
+use innerdesk_core::store::ticket_doc::Side;
+use innerdesk_core::store::ticket_parts::{part_id, Part};
 use innerdesk_core::store::TicketDoc;
 use std::collections::BTreeMap;
 
@@ -15,19 +19,34 @@ struct Made {
     comments: BTreeMap<DocumentId, Vec<String>>,
 }
 
-/// A comment on a ticket this device holds, sent to the relay without waiting for it.
-async fn comment(person: &mut Person, id: DocumentId, body: &str, made: &mut Made) {
-    let doc = person.peer.replica.docs.remove(&id).expect("held");
-    let mut ticket = TicketDoc::from_automerge(doc).unwrap();
-    ticket
-        .add_comment(body, Visibility::Public, &[], "someone", Timestamp(5_000))
-        .unwrap();
-    person
-        .peer
-        .replica
-        .docs
-        .insert(id, ticket.automerge().clone());
-    person.peer.changed(id).await;
+/// A change to a ticket this device holds, sent to the relay without waiting for it.
+async fn edit(person: &mut Person, id: DocumentId, change: impl FnOnce(&mut TicketDoc)) {
+    let mut ticket = family_in(&person.peer, id).expect("held");
+    change(&mut ticket);
+    for doc in ticket.take_touched() {
+        let changed = ticket.doc_mut(doc).expect("of the ticket").clone();
+        let new = person.peer.replica.docs.insert(doc, changed).is_none();
+        if new {
+            person.peer.track(doc).await;
+        } else {
+            person.peer.changed(doc).await;
+        }
+    }
+}
+
+/// A reply on a ticket this device holds, on `side`, sent without waiting for the relay.
+async fn comment(person: &mut Person, id: DocumentId, body: &str, side: Side, made: &mut Made) {
+    edit(person, id, |t| {
+        t.add_comment(
+            body,
+            Visibility::Public,
+            &[],
+            ("someone", &side),
+            Timestamp(5_000),
+        )
+        .unwrap()
+    })
+    .await;
     made.comments.entry(id).or_default().push(body.to_string());
 }
 
@@ -44,17 +63,16 @@ async fn file(person: &mut Person, name: &str, n: u8, made: &mut Made) -> Docume
 async fn everything_is_there(fresh: &mut Peer, made: &Made) {
     let ids: Vec<DocumentId> = made.comments.keys().copied().collect();
     assert!(common::fetch_all(fresh, &ids).await, "every ticket arrives");
+    for id in &ids {
+        follow_parts(fresh, *id, true).await;
+    }
     let complete = |p: &Peer| {
         made.comments.iter().all(|(id, bodies)| {
-            p.replica
-                .docs
-                .get(id)
-                .and_then(|d| read_ticket(d).ok())
-                .is_some_and(|t| {
-                    bodies
-                        .iter()
-                        .all(|b| t.comments.iter().any(|c| &c.body == b))
-                })
+            ticket_in(p, *id).is_some_and(|t| {
+                bodies
+                    .iter()
+                    .all(|b| t.comments.iter().any(|c| &c.body == b))
+            })
         })
     };
     assert!(fresh.until(complete, 30).await, "every comment arrives");
@@ -90,15 +108,17 @@ async fn a_hundred_sigkills_in_the_middle_of_syncing_lose_nothing_any_client_mad
             ids.push(id);
             phone.peer.track(id).await;
             li.peer.track(id).await;
+            // The agent keeps the team's part in step too (the relay starts it with the ticket).
+            li.peer.track(part_id(id, &Part::Team)).await;
         }
         let on = ids[round as usize % ids.len()];
-        for (who, person) in [
-            ("laptop", &mut wang),
-            ("phone", &mut phone),
-            ("desk", &mut li),
+        for (who, person, side) in [
+            ("laptop", &mut wang, Side::Requester),
+            ("phone", &mut phone, Side::Requester),
+            ("desk", &mut li, Side::Team),
         ] {
             if person.peer.replica.docs.contains_key(&on) {
-                comment(person, on, &format!("{who} round {round}"), &mut made).await;
+                comment(person, on, &format!("{who} round {round}"), side, &mut made).await;
             }
         }
         // …some of it delivered, for a moment that differs from round to round…
@@ -149,7 +169,14 @@ async fn a_backup_taken_while_serving_restores_on_a_fresh_machine_and_clients_re
         std::thread::spawn(move || admin(&data, &["backup", copy.to_str().unwrap()]))
     };
     for (n, id) in ids.iter().enumerate() {
-        comment(&mut li, *id, &format!("during the backup {n}"), &mut made).await;
+        comment(
+            &mut li,
+            *id,
+            &format!("during the backup {n}"),
+            Side::Team,
+            &mut made,
+        )
+        .await;
         li.peer.idle(5).await;
     }
     let printed = backup.join().unwrap();
@@ -157,20 +184,20 @@ async fn a_backup_taken_while_serving_restores_on_a_fresh_machine_and_clients_re
     assert!(li.peer.up_to_date(20).await);
     // Work after the backup exists only on the old relay and the devices.
     for id in &ids[..5] {
-        comment(&mut wang, *id, "after the backup", &mut made).await;
+        comment(
+            &mut wang,
+            *id,
+            "after the backup",
+            Side::Requester,
+            &mut made,
+        )
+        .await;
     }
-    {
-        let mut ticket =
-            TicketDoc::from_automerge(li.peer.replica.docs.remove(&ids[0]).unwrap()).unwrap();
-        ticket
-            .change_status(Status::InProgress, "Li Lei", Timestamp(9_000))
-            .unwrap();
-        li.peer
-            .replica
-            .docs
-            .insert(ids[0], ticket.automerge().clone());
-        li.peer.changed(ids[0]).await;
-    }
+    edit(&mut li, ids[0], |t| {
+        t.change_status(Status::InProgress, "Li Lei", Timestamp(9_000))
+            .unwrap()
+    })
+    .await;
     assert!(wang.peer.up_to_date(20).await && li.peer.up_to_date(20).await);
 
     // The old machine is gone; the copy is started on a fresh one.
@@ -183,8 +210,17 @@ async fn a_backup_taken_while_serving_restores_on_a_fresh_machine_and_clients_re
             .await
             .unwrap();
         peer.replica = std::mem::take(&mut person.peer.replica);
-        for id in &ids {
-            peer.track(*id).await;
+        // Its tickets and their parts (the indexes are the relay's to rebuild).
+        let held: Vec<DocumentId> = ids
+            .iter()
+            .flat_map(|id| {
+                let family = family_in(&peer, *id).expect("held");
+                let parts: Vec<DocumentId> = family.parts().map(|(part, _, _)| part).collect();
+                std::iter::once(*id).chain(parts)
+            })
+            .collect();
+        for id in held {
+            peer.track(id).await;
         }
         assert!(peer.up_to_date(30).await, "{} resyncs", person.id);
         person.peer = peer;
@@ -194,13 +230,8 @@ async fn a_backup_taken_while_serving_restores_on_a_fresh_machine_and_clients_re
     // queue's index (rebuilt from the documents) lists every ticket.
     let mut fresh = sign_in(&restored, &li_token, "new-desk").await;
     everything_is_there(&mut fresh.peer, &made).await;
-    let in_progress = |p: &Peer| {
-        p.replica
-            .docs
-            .get(&ids[0])
-            .and_then(|d| read_ticket(d).ok())
-            .is_some_and(|t| t.status == Status::InProgress)
-    };
+    let in_progress =
+        |p: &Peer| ticket_in(p, ids[0]).is_some_and(|t| t.status == Status::InProgress);
     assert!(fresh.peer.until(in_progress, 10).await);
     assert!(
         fresh

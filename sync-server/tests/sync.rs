@@ -6,12 +6,12 @@ mod common;
 use automerge::transaction::Transactable;
 use automerge::ReadDoc;
 use common::{
-    add_person, admin, article, document_of_kind, fetch_all, listed, listed_in, new_ticket,
-    page_dir, response_doc, sign_in, temp_dir, Peer, Person, Relay,
+    add_person, admin, article, change_ticket, document_of_kind, fetch_all, follow_parts, listed,
+    listed_in, new_ticket, page_dir, response_doc, sign_in, temp_dir, ticket_in, Peer, Person,
+    Relay,
 };
 use innerdesk_core::domain::{DocumentId, Status, Timestamp};
-use innerdesk_core::store::ticket_doc::read_ticket;
-use innerdesk_core::store::TicketDoc;
+use innerdesk_core::store::ticket_parts::{part_id, Part};
 
 #[tokio::test]
 async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
@@ -45,24 +45,18 @@ async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
             .await
     );
 
-    // He takes it; 王芳 sees the change live.
-    let mut taken =
-        TicketDoc::from_automerge(li.peer.replica.docs.remove(&ticket).unwrap()).unwrap();
-    taken
-        .change_status(Status::InProgress, "Li Lei", Timestamp(2_000))
-        .unwrap();
-    li.peer
-        .replica
-        .docs
-        .insert(ticket, taken.automerge().clone());
-    assert!(li.peer.deliver(ticket).await, "the relay holds the change");
-    let in_progress = |p: &Peer| {
-        p.replica
-            .docs
-            .get(&ticket)
-            .and_then(|d| read_ticket(d).ok())
-            .is_some_and(|t| t.status == Status::InProgress)
-    };
+    // He takes it (a change to the ticket's team part); 王芳 sees the change live.
+    follow_parts(&mut li.peer, ticket, true).await;
+    follow_parts(&mut wang.peer, ticket, false).await;
+    let team = part_id(ticket, &Part::Team);
+    let changed = change_ticket(&mut li.peer, ticket, |t| {
+        t.change_status(Status::InProgress, "Li Lei", Timestamp(2_000))
+            .unwrap()
+    })
+    .await;
+    assert_eq!(changed, [team]);
+    let in_progress =
+        |p: &Peer| ticket_in(p, ticket).is_some_and(|t| t.status == Status::InProgress);
     assert!(
         wang.peer.until(in_progress, 10).await,
         "the requester sees the agent's change"
@@ -92,19 +86,28 @@ async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
             .await
     );
     phone.peer.track(ticket).await;
+    assert!(
+        phone
+            .peer
+            .until(|p| p.replica.docs.contains_key(&ticket), 10)
+            .await
+    );
+    follow_parts(&mut phone.peer, ticket, false).await;
     assert!(phone.peer.until(in_progress, 10).await);
 
-    // The audit trail names who delivered each change.
+    // The audit trail names who delivered each change: 王芳 the request, Li the team's part.
     let (status, _, csv) = relay.request(&format!("/api/audit/{ticket}"), Some(&admin_token));
     assert_eq!(status, 200, "{csv}");
-    assert!(csv.contains(&wang.id) && csv.contains(&li.id), "{csv}");
+    assert!(csv.contains(&wang.id) && !csv.contains(&li.id), "{csv}");
+    let (_, _, csv) = relay.request(&format!("/api/audit/{team}"), Some(&admin_token));
+    assert!(csv.contains(&li.id) && !csv.contains(&wang.id), "{csv}");
     let (status, _, _) = relay.request(&format!("/api/audit/{ticket}"), Some(&li.token));
     assert_eq!(status, 403, "only admins read the audit trail");
     let printed = admin(&data, &["audit", &ticket.to_string()]);
     assert_eq!(
         printed.lines().count(),
-        3,
-        "a header and two changes: {printed}"
+        2,
+        "a header and the filing: {printed}"
     );
 }
 
@@ -755,52 +758,62 @@ async fn articles_reach_their_readers_and_internal_ones_stay_in_their_department
 #[tokio::test]
 async fn approvers_and_people_mentioned_are_let_in_by_their_email_and_nobody_else() {
     use innerdesk_core::domain::automation::{Approval, Decision, PlannedStep};
+    use innerdesk_core::domain::Visibility;
+    use innerdesk_core::store::ticket_doc::Side;
     let data = temp_dir("approvals");
     let wang_token = add_person(&data, "王芳", "wang@example.cn", "市场部", "requester");
     let zhao_token = add_person(&data, "赵经理", "zhao@example.cn", "市场部", "lead");
     let qian_token = add_person(&data, "钱总监", "qian@example.cn", "总经办", "requester");
     let sun_token = add_person(&data, "孙悦", "sun@example.cn", "市场部", "requester");
+    let zhou_token = add_person(&data, "周会计", "zhou@example.cn", "财务部", "agent");
     let relay = Relay::start(&page_dir(), &data);
     let mut wang = sign_in(&relay, &wang_token, "laptop").await;
     let mut zhao = sign_in(&relay, &zhao_token, "phone").await;
     let mut qian = sign_in(&relay, &qian_token, "desk").await;
     let mut sun = sign_in(&relay, &sun_token, "desk").await;
+    let mut zhou = sign_in(&relay, &zhou_token, "desk").await;
 
-    // 王芳's claim waits on her manager, by email (the directory knows emails, not relay ids).
+    // 王芳 files a claim with finance and mentions two people: a colleague of her own department,
+    // and a director elsewhere, whom a requester cannot let in.
     let (ticket, doc) = new_ticket(&wang, "王芳", "差旅报销 ¥3,000", "财务部", 40);
-    let mut claim = TicketDoc::from_automerge(doc).unwrap();
+    wang.peer.replica.docs.insert(ticket, doc);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await);
+    change_ticket(&mut wang.peer, ticket, |t| {
+        let mentioned = ["sun@example.cn".to_string(), "qian@example.cn".to_string()];
+        t.add_comment(
+            "@孙悦 @钱总监 FYI",
+            Visibility::Public,
+            &mentioned,
+            ("王芳", &Side::Requester),
+            Timestamp(1_500),
+        )
+        .unwrap()
+    })
+    .await;
+
+    // Finance asks her manager to approve it, by email (the directory knows emails, not ids).
+    assert!(fetch_all(&mut zhou.peer, &[ticket]).await);
+    follow_parts(&mut zhou.peer, ticket, true).await;
     let step = |email: &str| PlannedStep {
         email: email.into(),
         name: String::new(),
-        manager: false,
+        manager: true,
     };
-    claim
-        .request_approval(&Approval {
+    change_ticket(&mut zhou.peer, ticket, |t| {
+        t.request_approval(&Approval {
             chain: "Expense claims".into(),
             steps: vec![step("zhao@example.cn")],
             pause_sla: true,
-            requested_at: Timestamp(1_000),
+            requested_at: Timestamp(1_800),
             decisions: Default::default(),
         })
-        .unwrap();
-    claim
-        .add_comment(
-            "@钱总监 FYI",
-            innerdesk_core::domain::Visibility::Public,
-            &["qian@example.cn".to_string()],
-            "王芳",
-            Timestamp(1_500),
-        )
-        .unwrap();
-    wang.peer
-        .replica
-        .docs
-        .insert(ticket, claim.automerge().clone());
-    wang.peer.track(ticket).await;
-    assert!(wang.peer.up_to_date(10).await);
+        .unwrap()
+    })
+    .await;
 
-    // The manager and the colleague mentioned find it in their own lists and read it.
-    for person in [&mut zhao, &mut qian] {
+    // The manager and the colleague find it in their own lists and read it.
+    for person in [&mut zhao, &mut sun] {
         let indexes = person.indexes.clone();
         assert!(
             person
@@ -813,50 +826,62 @@ async fn approvers_and_people_mentioned_are_let_in_by_their_email_and_nobody_els
         assert!(fetch_all(&mut person.peer, &[ticket]).await);
     }
 
-    // The manager approves on his phone; the requester sees it.
-    let mut decided =
-        TicketDoc::from_automerge(zhao.peer.replica.docs.remove(&ticket).unwrap()).unwrap();
-    decided
-        .decide(
-            0,
-            &Decision {
-                approve: true,
-                by: "赵经理".into(),
-                at: Timestamp(2_000),
-                comment: "同意".into(),
-                automatic: false,
-            },
-        )
-        .unwrap();
-    zhao.peer
-        .replica
-        .docs
-        .insert(ticket, decided.automerge().clone());
+    // 王芳 decides in her own part, as if she were the approver: it counts for nothing. The
+    // manager approves in his; everyone on the ticket sees that one.
+    follow_parts(&mut wang.peer, ticket, false).await;
+    let yes = |by: &str| Decision {
+        approve: true,
+        by: by.into(),
+        at: Timestamp(2_000),
+        comment: "同意".into(),
+        automatic: false,
+    };
+    change_ticket(&mut wang.peer, ticket, |t| {
+        t.decide(0, &yes("王芳"), Some("wang@example.cn")).unwrap()
+    })
+    .await;
+    follow_parts(&mut zhao.peer, ticket, false).await;
     assert!(
-        zhao.peer.deliver(ticket).await,
-        "the relay holds the change"
+        zhao.peer
+            .until(
+                |p| ticket_in(p, ticket).is_some_and(|t| t.approval.is_some()),
+                10
+            )
+            .await
     );
+    assert!(
+        ticket_in(&zhao.peer, ticket)
+            .unwrap()
+            .approval
+            .unwrap()
+            .decisions
+            .is_empty(),
+        "the requester's own decision does not count"
+    );
+    change_ticket(&mut zhao.peer, ticket, |t| {
+        t.decide(0, &yes("赵经理"), Some("zhao@example.cn"))
+            .unwrap()
+    })
+    .await;
+    follow_parts(&mut wang.peer, ticket, false).await;
     let approved = |p: &Peer| {
-        p.replica
-            .docs
-            .get(&ticket)
-            .and_then(|d| read_ticket(d).ok())
+        ticket_in(p, ticket)
             .and_then(|t| t.approval)
-            .is_some_and(|a| a.decisions.contains_key(&0))
+            .is_some_and(|a| a.decisions.get(&0).is_some_and(|d| d.by == "赵经理"))
     };
     assert!(
         wang.peer.until(approved, 10).await,
         "the decision reached the requester"
     );
 
-    // A colleague nobody named never receives a byte of it.
-    sun.peer.track(ticket).await;
+    // The director a requester mentioned never receives a byte of it.
+    qian.peer.track(ticket).await;
     assert!(
-        sun.peer
+        qian.peer
             .until(|p| p.unavailable.contains(&ticket), 10)
             .await
     );
-    assert!(!sun.peer.seen_on_wire.contains(&ticket));
+    assert!(!qian.peer.seen_on_wire.contains(&ticket));
 }
 
 #[tokio::test]

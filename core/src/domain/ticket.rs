@@ -255,6 +255,8 @@ pub struct Ticket {
     pub status: Status,
     pub created_at: Timestamp,
     pub created_by: String,
+    /// The signed-in person who filed it (their account's id; empty on a desk of one's own).
+    pub filed_by: String,
     pub comments: Vec<Comment>,
     pub events: Vec<TicketEvent>,
     /// The rating request and the requester's rating.
@@ -596,6 +598,7 @@ mod tests {
             status: Status::New,
             created_at: Timestamp(0),
             created_by: "a".into(),
+            filed_by: String::new(),
             comments: vec![],
             events: vec![],
             feedback: Default::default(),

@@ -34,7 +34,7 @@ use super::organisation::OrgKind;
 use super::{
     catalog_doc, directory_doc, DeskDoc, StoreError, TicketChangeError, TicketDoc, TicketIndex,
 };
-use crate::access::Role;
+use crate::access::{Role, TicketRole, Viewer};
 use crate::domain::catalog::Catalog;
 use crate::domain::classification::CustomerSettings;
 use crate::domain::directory::Directory;
@@ -45,6 +45,7 @@ use crate::domain::{
 use crate::storage::{
     load_document, ChunkStore, LoadError, LoadedDocument, SaveTracker, StorageError, WritePlan,
 };
+use crate::store::ticket_doc::Side;
 use crate::store::ticket_index::{self, Announced};
 use crate::sync::Replica;
 use automerge::AutoCommit;
@@ -115,6 +116,8 @@ struct Documents {
     index_id: DocumentId,
     index: TicketIndex,
     tickets: HashMap<DocumentId, TicketDoc>,
+    /// The ticket each part this desk keeps in step belongs to (held or still to arrive).
+    part_of: HashMap<DocumentId, DocumentId>,
     /// The relay's indexes this person reads (written by the relay only).
     relay_indexes: HashMap<DocumentId, AutoCommit>,
     /// Organisation-wide documents (the directory, the catalog…), by id.
@@ -139,6 +142,9 @@ impl Documents {
     /// A document that syncs with the relay: a ticket, one of the relay's indexes or an
     /// organisation document.
     fn shared_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        if let Some(ticket) = self.part_of.get(&id) {
+            return self.tickets.get_mut(ticket)?.doc_mut(id);
+        }
         match self.tickets.get_mut(&id) {
             Some(ticket) => Some(ticket.automerge_mut()),
             None => match self.relay_indexes.get_mut(&id) {
@@ -226,6 +232,7 @@ pub async fn open_desk(
         index_id,
         index,
         tickets: HashMap::new(),
+        part_of: HashMap::new(),
         relay_indexes,
         organisation,
         responses,
@@ -283,12 +290,44 @@ fn loaded(
     }
 }
 
-/// Reads one ticket's document from storage (the list only needs the index; a ticket opens on demand).
+/// A ticket's documents as read from storage: its request and the parts this device stored.
+#[derive(Debug)]
+pub struct LoadedTicket {
+    pub request: LoadedDocument,
+    pub parts: Vec<LoadedDocument>,
+}
+
+/// Reads one ticket's documents from storage (the list only needs the index; a ticket opens on
+/// demand). A damaged part is left out: sync brings it again.
 pub async fn load_ticket(
     store: &impl ChunkStore,
     id: DocumentId,
-) -> Result<Option<LoadedDocument>, LoadError> {
-    load_document(store, id).await
+) -> Result<Option<LoadedTicket>, LoadError> {
+    let Some(request) = load_document(store, id).await? else {
+        return Ok(None);
+    };
+    let mut family =
+        TicketDoc::from_automerge(request.doc.clone()).map_err(|_| LoadError::Corrupt(id))?;
+    let mut parts = Vec::new();
+    let mut tried = BTreeSet::new();
+    // Followers named in a part (the team's) lead to more parts: read until none is new.
+    loop {
+        let wanted: Vec<DocumentId> = family
+            .readable_parts(true)
+            .into_iter()
+            .filter(|p| tried.insert(*p))
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        for part in wanted {
+            if let Ok(Some(loaded)) = load_document(store, part).await {
+                family.attach(part, loaded.doc.clone());
+                parts.push(loaded);
+            }
+        }
+    }
+    Ok(Some(LoadedTicket { request, parts }))
 }
 
 impl Desk {
@@ -333,8 +372,9 @@ impl Desk {
         let draft = draft.validate().map_err(CreateError::Invalid)?;
         let doc = TicketDoc::create(id, &draft, &by, now)?;
         self.docs.tickets.insert(id, doc);
-        self.start_approval(id, now)?;
         self.changed_here(id)?;
+        // Staff filing for someone plan its approval at once; a requester's waits for the team.
+        self.follow_approval(id, now)?;
         Ok(())
     }
 
@@ -343,14 +383,70 @@ impl Desk {
         self.docs.tickets.get(&id).map(TicketDoc::read)
     }
 
-    /// Adds a ticket document read from storage. Damaged documents are refused with the reason.
-    pub fn insert_loaded(&mut self, mut loaded: LoadedDocument) -> Result<(), StoreError> {
-        let id = loaded.id;
-        self.tracker.loaded(&mut loaded);
-        let doc = TicketDoc::from_automerge(loaded.doc)?;
+    /// Adds a ticket's documents read from storage. Damaged documents are refused with the reason.
+    pub fn insert_loaded(&mut self, loaded: LoadedTicket) -> Result<(), StoreError> {
+        let LoadedTicket { mut request, parts } = loaded;
+        let id = request.id;
+        self.tracker.loaded(&mut request);
+        let mut doc = TicketDoc::from_automerge(request.doc)?;
+        for mut part in parts {
+            self.tracker.loaded(&mut part);
+            doc.attach(part.id, part.doc);
+        }
         doc.read()?;
         self.docs.tickets.insert(id, doc);
+        self.follow_parts(id);
         Ok(())
+    }
+
+    /// Where this person stands on a ticket: what the page offers them, and which of its
+    /// documents take their changes. A desk not signed in to an organisation is its own admin.
+    pub fn role_on(&self, ticket: &Ticket) -> TicketRole {
+        let Some(profile) = self.profile() else {
+            return TicketRole::Admin;
+        };
+        let Some(account) = profile.account else {
+            return TicketRole::Admin;
+        };
+        let viewer = Viewer {
+            id: account.person.clone(),
+            department: profile.department.clone(),
+            role: account.role,
+        };
+        let mine =
+            |email: &str| !account.email.is_empty() && email.eq_ignore_ascii_case(&account.email);
+        let requested = ticket.filed_by == account.person.0 || mine(&ticket.requester_email);
+        let follows = ticket.watchers.iter().any(|w| mine(w));
+        TicketRole::on_ticket(&viewer, &ticket.department, requested, follows)
+    }
+
+    /// This person's role on an open ticket (`Outsider` when it is not open).
+    pub fn role(&self, id: DocumentId) -> TicketRole {
+        match self.ticket(id) {
+            Some(Ok(ticket)) => self.role_on(&ticket),
+            _ => TicketRole::Outsider,
+        }
+    }
+
+    /// Which document of a ticket takes this person's replies and read markers.
+    fn side(&self, id: DocumentId) -> Side {
+        let role = self.role(id);
+        match role {
+            TicketRole::Requester => Side::Requester,
+            _ if role.works() => Side::Team,
+            _ => Side::Follower(self.me().email),
+        }
+    }
+
+    /// Notes the parts of a ticket this desk keeps in step (the staff part only for its team).
+    fn follow_parts(&mut self, id: DocumentId) {
+        let staff = self.role(id).works();
+        let Some(ticket) = self.docs.tickets.get(&id) else {
+            return;
+        };
+        for part in ticket.readable_parts(staff) {
+            self.docs.part_of.insert(part, id);
+        }
     }
 
     pub fn change_status(
@@ -360,7 +456,11 @@ impl Desk {
         now: Timestamp,
     ) -> Result<(), TicketChangeError> {
         let by = self.actor();
-        self.open_ticket(id)?.change_status(to, &by, now)?;
+        if self.role(id).requested() && to == Status::Resolved {
+            self.open_ticket(id)?.resolve_own(&by, now)?;
+        } else {
+            self.open_ticket(id)?.change_status(to, &by, now)?;
+        }
         self.changed_here(id)?;
         Ok(())
     }
@@ -392,8 +492,9 @@ impl Desk {
         } else {
             Vec::new()
         };
+        let side = self.side(id);
         self.open_ticket(id)?
-            .add_comment(body, visibility, &mentions, &by, now)?;
+            .add_comment(body, visibility, &mentions, (&by, &side), now)?;
         self.changed_here(id)?;
         Ok(())
     }
@@ -433,6 +534,7 @@ impl Desk {
         let docs = &self.docs;
         docs.tickets
             .keys()
+            .chain(docs.part_of.keys())
             .chain(docs.organisation.keys())
             .chain(docs.responses.keys())
             .chain(docs.articles.keys())
@@ -442,7 +544,10 @@ impl Desk {
 
     /// Whether this device holds the document in memory.
     pub fn holds(&self, id: DocumentId) -> bool {
-        self.docs.tickets.contains_key(&id)
+        let docs = &self.docs;
+        let part = docs.part_of.get(&id).and_then(|t| docs.tickets.get(t));
+        part.is_some_and(|t| t.parts().any(|(p, _, _)| p == id))
+            || self.docs.tickets.contains_key(&id)
             || self.docs.organisation.contains_key(&id)
             || self.docs.responses.contains_key(&id)
             || self.docs.articles.contains_key(&id)
@@ -602,6 +707,11 @@ impl Desk {
     /// A synced document received changes from the relay. Returns the open tickets a relay index
     /// lists that this device does not hold, for sync to fetch.
     pub fn changed_remotely(&mut self, id: DocumentId) -> Result<Vec<DocumentId>, StoreError> {
+        if let Some(ticket) = self.docs.part_of.get(&id).copied() {
+            self.dirty.insert(id);
+            self.ticket_changed(ticket)?;
+            return Ok(Vec::new());
+        }
         if self.docs.tickets.contains_key(&id) {
             self.ticket_changed(id)?;
             return Ok(Vec::new());
@@ -722,6 +832,11 @@ impl Desk {
         self.dirty = [docs.desk_id, docs.index_id]
             .into_iter()
             .chain(docs.tickets.keys().copied())
+            .chain(
+                docs.tickets
+                    .values()
+                    .flat_map(|t| t.parts().map(|(id, _, _)| id)),
+            )
             .chain(docs.relay_indexes.keys().copied())
             .chain(docs.organisation.keys().copied())
             .chain(docs.responses.keys().copied())
@@ -749,20 +864,31 @@ impl Desk {
     /// A change made on this device: stored, offered to the relay, and kept in the outbox until
     /// the relay confirms it (so a reload before reconnecting still sends it).
     fn changed_here(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        let changed = match self.docs.tickets.get_mut(&id) {
+            Some(ticket) => ticket.take_touched(),
+            None => vec![id],
+        };
         if self.docs.tickets.contains_key(&id) {
+            for part in &changed {
+                if *part != id {
+                    self.docs.part_of.insert(*part, id);
+                }
+            }
             self.ticket_changed(id)?;
-        } else {
-            self.dirty.insert(id);
         }
-        self.docs.desk.set_in_outbox(id, true)?;
+        for doc in changed {
+            self.dirty.insert(doc);
+            self.docs.desk.set_in_outbox(doc, true)?;
+            self.to_offer.insert(doc);
+        }
         self.dirty.insert(self.docs.desk_id);
-        self.to_offer.insert(id);
         Ok(())
     }
 
     /// Rewrites a ticket's list row after any change to it.
     fn ticket_changed(&mut self, id: DocumentId) -> Result<(), StoreError> {
         let summary = TicketSummary::from(&self.open_ticket(id)?.read()?);
+        self.follow_parts(id);
         self.automate.insert(id);
         self.docs.index.upsert(&summary)?;
         self.dirty.insert(id);
@@ -833,11 +959,19 @@ impl Replica for Desk {
             self.docs.articles.insert(id, doc);
             self.dirty.insert(id);
             self.read_article(id);
+        } else if let Some(ticket) = self.docs.part_of.get(&id).copied() {
+            if let Some(family) = self.docs.tickets.get_mut(&ticket) {
+                if family.attach(id, doc) {
+                    self.dirty.insert(id);
+                    let _ = self.ticket_changed(ticket);
+                }
+            }
         } else if let Ok(ticket) = TicketDoc::from_automerge(doc) {
             if ticket.read().is_ok() {
                 self.docs.tickets.insert(id, ticket);
                 self.dirty.insert(id);
                 self.automate.insert(id);
+                self.follow_parts(id);
             }
         }
     }

@@ -1,14 +1,21 @@
-//! What the relay reads from a document's own content to decide who may see it.
+//! What the relay reads from a document's own content, once, to classify it.
 //!
-//! The `kind` at a document's root decides: tickets name their requester, queue and watchers;
-//! organisation-wide kinds (directory, catalog, policies…) count as such only when an admin
-//! delivered them, the staff workbench only when staff did; a suggestion board is everyone's;
-//! `personal` documents and survey responses belong to whoever delivered them. Anything else
-//! stays [`DocFacts::Unclassified`], owned by its first deliverer.
+//! The `kind` at a document's root decides, the first time the relay sees content with a kind:
+//! tickets name the queue they ask for and the people their requester adds; a ticket's part says
+//! which ticket and part it is, and its id must be the one derived from that; organisation-wide
+//! kinds (directory, catalog, policies…) count as such only when an admin delivered them, the
+//! staff workbench only when staff did; a suggestion board is everyone's; `personal` documents,
+//! survey responses and any kind the relay does not know belong to whoever delivered them. A
+//! document without a kind yet stays [`DocFacts::Unclassified`], owned by its first deliverer.
+//!
+//! The classification is final: what decides a document's kind and owners is never read from its
+//! content again (a ticket's queue moves in its team part, which only the team writes).
 
 use super::fields::str_at;
+use super::ticket_parts::{claimed_part, Part};
 use super::{article_doc, ticket_doc, voice_doc};
-use crate::access::{DocFacts, PersonId, Role, Viewer};
+use crate::access::{DocFacts, PartFacts, PersonId, Role, Viewer};
+use crate::domain::DocumentId;
 use automerge::{ReadDoc, ROOT};
 
 /// Document kinds that hold organisation-wide configuration: everyone reads them, admins write.
@@ -24,26 +31,47 @@ pub const ORGANISATION_KINDS: [&str; 6] = [
 /// The kind of a document that belongs to one person alone.
 pub const PERSONAL_KIND: &str = "personal";
 
-/// The access facts of `doc`, first delivered to the relay by `creator` (who is `deliverer`, if
-/// the relay knows them).
-pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, deliverer: Option<&Viewer>) -> DocFacts {
+/// The access facts of `doc` (stored under `id`), first delivered to the relay by `creator` (who
+/// is `deliverer`, if the relay knows them). A ticket's requester is its creator here, and a
+/// person part's owner is named by email: the relay, which knows people, settles both.
+pub fn facts_of(
+    doc: &impl ReadDoc,
+    id: DocumentId,
+    creator: &PersonId,
+    deliverer: Option<&Viewer>,
+) -> DocFacts {
     let role = deliverer.map(|v| v.role);
     let creator_is_admin = role == Some(Role::Admin);
     let unclassified = || DocFacts::Unclassified {
         creator: creator.clone(),
     };
+    let personal = || DocFacts::Personal {
+        owner: creator.clone(),
+    };
     match str_at(doc, &ROOT, "kind").as_deref() {
         Ok(ticket_doc::KIND) => match str_at(doc, &ROOT, "department") {
             Ok(queue) => DocFacts::Ticket {
                 creator: creator.clone(),
-                requester: str_at(doc, &ROOT, "requester_id").ok().map(PersonId),
+                requester: Some(creator.clone()),
                 queue,
                 watchers: ticket_doc::watchers(doc)
                     .into_iter()
                     .map(PersonId)
                     .collect(),
+                family: true,
             },
-            Err(_) => unclassified(),
+            Err(_) => personal(),
+        },
+        Ok(super::ticket_parts::KIND) => match claimed_part(doc, id) {
+            Some((ticket, part)) => DocFacts::TicketPart {
+                ticket,
+                part: match part {
+                    Part::Team => PartFacts::Team,
+                    Part::Staff => PartFacts::Staff,
+                    Part::Person(email) => PartFacts::Person(PersonId(email)),
+                },
+            },
+            None => personal(),
         },
         Ok(kind) if creator_is_admin && ORGANISATION_KINDS.contains(&kind) => {
             DocFacts::Organisation
@@ -62,7 +90,7 @@ pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, deliverer: Option<&Viewe
                     internal,
                 }
             }
-            _ => unclassified(),
+            _ => personal(),
         },
         Ok(voice_doc::BOARD) => DocFacts::Board,
         Ok(voice_doc::RESPONSE) => match str_at(doc, &ROOT, "survey") {
@@ -70,12 +98,13 @@ pub fn facts_of(doc: &impl ReadDoc, creator: &PersonId, deliverer: Option<&Viewe
                 owner: creator.clone(),
                 survey,
             },
-            Err(_) => unclassified(),
+            Err(_) => personal(),
         },
-        Ok(PERSONAL_KIND) => DocFacts::Personal {
-            owner: creator.clone(),
-        },
-        _ => unclassified(),
+        // Nothing yet: classified once content arrives.
+        Err(_) if doc.keys(ROOT).next().is_none() => unclassified(),
+        // Any other kind (a ticket without a queue, an article its department did not start, a
+        // kind this relay does not know): its deliverer's alone, for good.
+        _ => personal(),
     }
 }
 
@@ -97,6 +126,11 @@ mod tests {
     use crate::store::TicketDoc;
     use automerge::transaction::Transactable;
     use automerge::{AutoCommit, ROOT};
+
+    /// An id for a document whose id does not matter.
+    fn any() -> DocumentId {
+        DocumentId::from_bytes([0x11; 16])
+    }
 
     /// Someone of `role` in IT.
     fn someone(role: Role) -> Viewer {
@@ -131,13 +165,17 @@ mod tests {
             department: "IT".into(),
             internal: true,
         };
-        assert_eq!(facts_of(&doc, &li, Some(&someone(Role::Agent))), expected);
-        assert_eq!(facts_of(&doc, &li, Some(&someone(Role::Admin))), expected);
-        let unclassified = DocFacts::Unclassified {
-            creator: li.clone(),
-        };
         assert_eq!(
-            facts_of(&doc, &li, Some(&someone(Role::Requester))),
+            facts_of(&doc, any(), &li, Some(&someone(Role::Agent))),
+            expected
+        );
+        assert_eq!(
+            facts_of(&doc, any(), &li, Some(&someone(Role::Admin))),
+            expected
+        );
+        let unclassified = DocFacts::Personal { owner: li.clone() };
+        assert_eq!(
+            facts_of(&doc, any(), &li, Some(&someone(Role::Requester))),
             unclassified
         );
         let for_hr = article_doc::create(
@@ -147,7 +185,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            facts_of(&for_hr, &li, Some(&someone(Role::Agent))),
+            facts_of(&for_hr, any(), &li, Some(&someone(Role::Agent))),
             unclassified,
             "IT staff cannot start HR's articles"
         );
@@ -181,12 +219,13 @@ mod tests {
         let ticket = TicketDoc::create(id, &draft, &filer, Timestamp(1)).unwrap();
         let relay = PersonId("relay-first-seen".into());
         assert_eq!(
-            facts_of(ticket.automerge(), &relay, None),
+            facts_of(ticket.automerge(), any(), &relay.clone(), None),
             DocFacts::Ticket {
                 creator: relay,
-                requester: Some(PersonId("wang".into())),
+                requester: Some(PersonId("relay-first-seen".into())),
                 queue: "IT".into(),
                 watchers: vec![],
+                family: true,
             }
         );
     }
@@ -202,18 +241,19 @@ mod tests {
         let root = PersonId("root".into());
         let directory = of_kind("directory");
         assert_eq!(
-            facts_of(&directory, &root, Some(&someone(Role::Admin))),
+            facts_of(&directory, any(), &root, Some(&someone(Role::Admin))),
             DocFacts::Organisation
         );
         let forged = facts_of(
             &directory,
+            any(),
             &PersonId("li".into()),
             Some(&someone(Role::Lead)),
         );
         assert_eq!(
             forged,
-            DocFacts::Unclassified {
-                creator: PersonId("li".into())
+            DocFacts::Personal {
+                owner: PersonId("li".into())
             }
         );
     }
@@ -222,31 +262,44 @@ mod tests {
     fn personal_documents_belong_to_their_deliverer_and_anything_else_too() {
         let li = PersonId("li".into());
         assert_eq!(
-            facts_of(&of_kind("personal"), &li, None),
+            facts_of(&of_kind("personal"), any(), &li, None),
             DocFacts::Personal { owner: li.clone() }
         );
         let expected = DocFacts::Unclassified {
             creator: li.clone(),
         };
-        assert_eq!(facts_of(&AutoCommit::new(), &li, None), expected);
+        assert_eq!(facts_of(&AutoCommit::new(), any(), &li, None), expected);
     }
 
     #[test]
     fn the_workbench_is_staff_only_the_board_everyones_and_responses_their_authors() {
         let li = PersonId("li".into());
         assert_eq!(
-            facts_of(&of_kind("workbench"), &li, Some(&someone(Role::Agent))),
+            facts_of(
+                &of_kind("workbench"),
+                any(),
+                &li,
+                Some(&someone(Role::Agent))
+            ),
             DocFacts::Staff
         );
         assert!(matches!(
-            facts_of(&of_kind("workbench"), &li, Some(&someone(Role::Requester))),
-            DocFacts::Unclassified { .. }
+            facts_of(
+                &of_kind("workbench"),
+                any(),
+                &li,
+                Some(&someone(Role::Requester))
+            ),
+            DocFacts::Personal { .. }
         ));
-        assert_eq!(facts_of(&of_kind("board"), &li, None), DocFacts::Board);
+        assert_eq!(
+            facts_of(&of_kind("board"), any(), &li, None),
+            DocFacts::Board
+        );
         let mut response = of_kind("survey-response");
         response.put(ROOT, "survey", "s1").unwrap();
         assert_eq!(
-            facts_of(&response, &li, Some(&someone(Role::Requester))),
+            facts_of(&response, any(), &li, Some(&someone(Role::Requester))),
             DocFacts::Response {
                 owner: li.clone(),
                 survey: "s1".into()

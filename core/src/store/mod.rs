@@ -17,6 +17,7 @@ mod migrate;
 pub mod organisation;
 pub mod ticket_doc;
 pub mod ticket_index;
+pub mod ticket_parts;
 pub mod voice_doc;
 
 pub use desk_doc::DeskDoc;

@@ -1,4 +1,5 @@
-//! One Automerge document per ticket: its fields, its comments and its append-only event history.
+//! A ticket's documents: its request (the document named by the ticket's id) and the parts kept
+//! beside it by who writes them (see [`super::ticket_parts`]), read together as one [`Ticket`].
 //!
 //! ```
 //! use innerdesk_core::domain::*;
@@ -16,6 +17,7 @@
 
 use super::fields::{check_header, int_at, obj_at, parsed_at, push_map, str_at, write_header};
 use super::migrate::{migrate, Step};
+use super::ticket_parts::{self, claimed_part, part_id, Part};
 use super::StoreError;
 use crate::domain::automation::{Approval, Decision, Effect, FiringRecord};
 use crate::domain::knowledge::SelfHelp;
@@ -28,26 +30,64 @@ use crate::domain::{
 use automerge::{
     transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, ROOT,
 };
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) const KIND: &str = "ticket";
 /// 2: people following the ticket are the keys of a `followers` map (schema 1 kept a `watchers`
 /// list, where two devices adding the same person made two entries); the list is still read.
-const SCHEMA: i64 = 2;
-const MIGRATIONS: &[Step] = &[Step {
-    to: 2,
-    apply: |doc| {
-        if doc.get(ROOT, FOLLOWERS)?.is_none() {
-            doc.put_object(ROOT, FOLLOWERS, ObjType::Map)?;
-        }
-        Ok(())
+/// 3: the request holds only what its requester owns, their replies in `conversation` and their
+/// events in `history`; what the team, its internal notes and each follower own live in the
+/// ticket's parts. Fields an older schema kept here are no longer read (the relay moved them into
+/// the parts when it took the ticket up under schema 3).
+const SCHEMA: i64 = 3;
+const MIGRATIONS: &[Step] = &[
+    Step {
+        to: 2,
+        apply: |doc| {
+            if doc.get(ROOT, FOLLOWERS)?.is_none() {
+                doc.put_object(ROOT, FOLLOWERS, ObjType::Map)?;
+            }
+            Ok(())
+        },
     },
-}];
+    Step {
+        to: 3,
+        apply: |doc| {
+            doc.put_object(ROOT, CONVERSATION, ObjType::List)?;
+            doc.put_object(ROOT, HISTORY, ObjType::List)?;
+            Ok(())
+        },
+    },
+];
 const FOLLOWERS: &str = "followers";
+/// The requester's replies, in the request.
+const CONVERSATION: &str = "conversation";
+/// The requester's events (filing, replying), in the request.
+const HISTORY: &str = "history";
+/// Replies and notes, in a part.
+const COMMENTS: &str = "comments";
+/// Events, in a part.
+const EVENTS: &str = "events";
 
-/// A ticket's Automerge document.
+/// Whose side of a ticket a change is made on: it decides which document takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Side {
+    /// The requester (or filer): the request.
+    Requester,
+    /// The serving team: the team part (internal notes: the staff part).
+    Team,
+    /// A follower, by email: their own part.
+    Follower(String),
+}
+
+/// A ticket's documents that this device holds.
 #[derive(Debug, Clone)]
 pub struct TicketDoc {
+    id: DocumentId,
     doc: AutoCommit,
+    parts: BTreeMap<DocumentId, (Part, AutoCommit)>,
+    /// Documents of the family changed here since [`TicketDoc::take_touched`] was last called.
+    touched: BTreeSet<DocumentId>,
 }
 
 /// Why a change to a ticket was refused.
@@ -72,7 +112,7 @@ impl From<automerge::AutomergeError> for TicketChangeError {
 }
 
 impl TicketDoc {
-    /// Creates the document for a new ticket from a draft that passed [`TicketDraft::validate`].
+    /// Creates the request of a new ticket from a draft that passed [`TicketDraft::validate`].
     pub fn create(
         id: DocumentId,
         draft: &TicketDraft,
@@ -96,6 +136,8 @@ impl TicketDoc {
                 draft.customer_department.as_str(),
             )?;
         }
+        // The serving department, category and priority asked for; the team's part has the say
+        // from then on.
         doc.put(ROOT, "department", draft.department.as_str())?;
         doc.put(ROOT, "category", draft.category.as_str())?;
         if !draft.service.is_empty() {
@@ -115,30 +157,45 @@ impl TicketDoc {
             doc.put(ROOT, "suggested", i64::from(draft.self_help.suggested))?;
         }
         doc.put(ROOT, "priority", draft.priority.as_str())?;
-        doc.put(ROOT, "status", Status::New.as_str())?;
         doc.put(ROOT, "created_at", ScalarValue::Timestamp(now.0))?;
         doc.put(ROOT, "created_by", by_name)?;
-        // The relay decides who may read the ticket from these two fields (see `store::facts`).
+        // Who filed it, as the page shows it; the relay records the requester itself.
         if let Some(account) = &by.account {
             doc.put(ROOT, "requester_id", account.person.0.as_str())?;
         }
         doc.put_object(ROOT, FOLLOWERS, ObjType::Map)?;
-        doc.put_object(ROOT, "comments", ObjType::List)?;
-        let events = doc.put_object(ROOT, "events", ObjType::List)?;
-        append_event(&mut doc, &events, by_name, now, &EventKind::Created)?;
-        let mut ticket = Self { doc };
-        ticket.commit(now);
-        Ok(ticket)
+        doc.put_object(ROOT, CONVERSATION, ObjType::List)?;
+        let history = doc.put_object(ROOT, HISTORY, ObjType::List)?;
+        append_event(&mut doc, &history, by_name, now, &EventKind::Created)?;
+        commit(&mut doc, now);
+        Ok(Self::wrap(id, doc))
     }
 
-    /// Wraps a document loaded from storage or received from a peer, checking that it is a ticket
+    fn wrap(id: DocumentId, doc: AutoCommit) -> Self {
+        Self {
+            id,
+            doc,
+            parts: BTreeMap::new(),
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// Wraps a request loaded from storage or received from a peer, checking that it is a ticket
     /// and bringing an older schema up to date (see [`super::migrate`]).
     pub fn from_automerge(mut doc: AutoCommit) -> Result<Self, StoreError> {
         check_header(&doc, KIND, SCHEMA)?;
         migrate(&mut doc, KIND, MIGRATIONS)?;
-        Ok(Self { doc })
+        let id = str_at(&doc, &ROOT, "id")?
+            .parse()
+            .map_err(|_| StoreError::Invalid("id"))?;
+        Ok(Self::wrap(id, doc))
     }
 
+    pub fn id(&self) -> DocumentId {
+        self.id
+    }
+
+    /// The request.
     pub fn automerge(&self) -> &AutoCommit {
         &self.doc
     }
@@ -147,16 +204,153 @@ impl TicketDoc {
         &mut self.doc
     }
 
-    /// Reads the whole ticket.
+    /// Takes in a part that arrived or was loaded; false if it is not one of this ticket's.
+    pub fn attach(&mut self, id: DocumentId, doc: AutoCommit) -> bool {
+        match claimed_part(&doc, id) {
+            Some((ticket, part)) if ticket == self.id => {
+                self.parts.insert(id, (part, doc));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Any document of the family this device holds, by its id.
+    pub fn doc_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        if id == self.id {
+            return Some(&mut self.doc);
+        }
+        self.parts.get_mut(&id).map(|(_, doc)| doc)
+    }
+
+    /// The parts held, by id.
+    pub fn parts(&self) -> impl Iterator<Item = (DocumentId, &Part, &AutoCommit)> {
+        self.parts.iter().map(|(id, (part, doc))| (*id, part, doc))
+    }
+
+    /// The parts everyone on the ticket reads (the team's, and each follower's), and with
+    /// `staff` the staff part too: what a device keeps in step besides the request.
+    pub fn readable_parts(&self, staff: bool) -> Vec<DocumentId> {
+        let mut people: BTreeSet<String> = watchers(&self.doc).into_iter().collect();
+        let ticket = self.read().ok();
+        if let Some(ticket) = &ticket {
+            people.extend(ticket.watchers.iter().cloned());
+            if let Some(approval) = &ticket.approval {
+                people.extend(approval.steps.iter().map(|s| s.email.clone()));
+            }
+        }
+        let mut wanted = vec![part_id(self.id, &Part::Team)];
+        if staff {
+            wanted.push(part_id(self.id, &Part::Staff));
+        }
+        wanted.extend(
+            people
+                .into_iter()
+                .filter(|e| !e.is_empty())
+                .map(|email| part_id(self.id, &Part::Person(email))),
+        );
+        wanted
+    }
+
+    /// The same documents as another device would hold them (each under an actor of its own).
+    pub fn fork(&mut self) -> Self {
+        Self {
+            id: self.id,
+            doc: self.doc.fork(),
+            parts: self
+                .parts
+                .iter_mut()
+                .map(|(id, (part, doc))| (*id, (part.clone(), doc.fork())))
+                .collect(),
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// Takes in everything another copy of the ticket holds, part by part.
+    pub fn merge(&mut self, other: &mut TicketDoc) -> Result<(), StoreError> {
+        self.doc.merge(&mut other.doc)?;
+        for (id, (part, doc)) in &mut other.parts {
+            match self.parts.get_mut(id) {
+                Some((_, mine)) => {
+                    mine.merge(doc)?;
+                }
+                None => {
+                    self.parts.insert(*id, (part.clone(), doc.fork()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The documents of the family changed here since the last call.
+    pub fn take_touched(&mut self) -> Vec<DocumentId> {
+        std::mem::take(&mut self.touched).into_iter().collect()
+    }
+
+    /// Reads the whole ticket, from every document of it held here.
     pub fn read(&self) -> Result<Ticket, StoreError> {
-        read_ticket(&self.doc)
+        let parts: Vec<(&Part, &AutoCommit)> = self.parts.values().map(|(p, d)| (p, d)).collect();
+        read_family(&self.doc, &parts)
     }
 
     pub fn status(&self) -> Result<Status, StoreError> {
-        parsed_at(&self.doc, &ROOT, "status", Status::parse)
+        Ok(self.read()?.status)
     }
 
-    /// Moves the ticket along its workflow, recording who did it and when.
+    /// The document for one side's changes (made here if it is not held yet: its first change is
+    /// the same on every device).
+    fn part(&mut self, part: Part) -> Result<&mut AutoCommit, StoreError> {
+        let id = part_id(self.id, &part);
+        if !self.parts.contains_key(&id) {
+            let (made, doc) = ticket_parts::genesis(self.id, &part)?;
+            debug_assert_eq!(made, id);
+            self.parts.insert(id, (part, doc));
+        }
+        self.touched.insert(id);
+        Ok(&mut self.parts.get_mut(&id).expect("inserted above").1)
+    }
+
+    fn request(&mut self) -> &mut AutoCommit {
+        self.touched.insert(self.id);
+        &mut self.doc
+    }
+
+    /// Where a side's public replies, events, followers and read markers go.
+    fn side(
+        &mut self,
+        side: &Side,
+    ) -> Result<(&mut AutoCommit, &'static str, &'static str), StoreError> {
+        Ok(match side {
+            Side::Requester => (self.request(), CONVERSATION, HISTORY),
+            Side::Team => (self.part(Part::Team)?, COMMENTS, EVENTS),
+            Side::Follower(email) => (self.part(Part::Person(email.clone()))?, COMMENTS, EVENTS),
+        })
+    }
+
+    /// The requester marks their own request resolved before anyone served it (an article
+    /// answered it); from then on the team's part has the say.
+    pub fn resolve_own(&mut self, by: &str, now: Timestamp) -> Result<(), TicketChangeError> {
+        check_transition(self.status()?, Status::Resolved)?;
+        if self.status()? != Status::New {
+            return Err(TransitionError {
+                from: self.status()?,
+                to: Status::Resolved,
+            }
+            .into());
+        }
+        let doc = self.request();
+        doc.put(ROOT, SELF_RESOLVED, ScalarValue::Timestamp(now.0))?;
+        let history = obj_at(doc, &ROOT, HISTORY)?;
+        let kind = EventKind::StatusChanged {
+            from: Status::New,
+            to: Status::Resolved,
+        };
+        append_event(doc, &history, by, now, &kind)?;
+        commit(doc, now);
+        Ok(())
+    }
+
+    /// Moves the ticket along its workflow, recording who did it and when (the team's to do).
     pub fn change_status(
         &mut self,
         to: Status,
@@ -165,16 +359,17 @@ impl TicketDoc {
     ) -> Result<(), TicketChangeError> {
         let from = self.status()?;
         check_transition(from, to)?;
-        self.doc.put(ROOT, "status", to.as_str())?;
-        let events = obj_at(&self.doc, &ROOT, "events")?;
+        let team = self.part(Part::Team)?;
+        team.put(ROOT, "status", to.as_str())?;
+        let events = obj_at(team, &ROOT, EVENTS)?;
         append_event(
-            &mut self.doc,
+            team,
             &events,
             by,
             now,
             &EventKind::StatusChanged { from, to },
         )?;
-        self.commit(now);
+        commit(team, now);
         Ok(())
     }
 
@@ -187,52 +382,60 @@ impl TicketDoc {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let key = format!("{LINK_PREFIX}{article}");
+        let team = self.part(Part::Team)?;
         if linked {
-            self.doc.put(ROOT, key, title)?;
-        } else if self.doc.get(ROOT, &key)?.is_some() {
-            self.doc.delete(ROOT, key)?;
+            team.put(ROOT, key, title)?;
+        } else if team.get(ROOT, &key)?.is_some() {
+            team.delete(ROOT, key)?;
         }
-        self.commit(now);
+        commit(team, now);
         Ok(())
     }
 
-    /// Adds a public reply or an internal note; the people it mentions (by email) follow the
-    /// ticket from then on.
+    /// Adds a reply on `side`, or an internal note (the staff part's); the people it mentions (by
+    /// email) follow the ticket from then on, as far as that side may add followers.
     pub fn add_comment(
         &mut self,
         body: &str,
         visibility: Visibility,
         mentions: &[String],
-        by: &str,
+        by: (&str, &Side),
         now: Timestamp,
     ) -> Result<(), TicketChangeError> {
+        let (by, side) = by;
         let body = validate_comment(body)?;
-        let comments = obj_at(&self.doc, &ROOT, "comments")?;
-        let comment = push_map(&mut self.doc, &comments)?;
-        self.doc
-            .put(&comment, "at", ScalarValue::Timestamp(now.0))?;
-        self.doc.put(&comment, "by", by)?;
-        self.doc.put(&comment, "body", body)?;
-        self.doc.put(&comment, "visibility", visibility.as_str())?;
+        let (doc, list, history) = match visibility {
+            Visibility::Internal => (self.part(Part::Staff)?, COMMENTS, EVENTS),
+            Visibility::Public => self.side(side)?,
+        };
+        let comments = obj_at(doc, &ROOT, list)?;
+        let comment = push_map(doc, &comments)?;
+        doc.put(&comment, "at", ScalarValue::Timestamp(now.0))?;
+        doc.put(&comment, "by", by)?;
+        doc.put(&comment, "body", body)?;
+        doc.put(&comment, "visibility", visibility.as_str())?;
         if !mentions.is_empty() {
             let list =
                 serde_json::to_string(mentions).map_err(|_| StoreError::Invalid("mentions"))?;
-            self.doc.put(&comment, "mentions", list)?;
-            self.add_watchers(mentions)?;
+            doc.put(&comment, "mentions", list)?;
         }
-        let events = obj_at(&self.doc, &ROOT, "events")?;
-        append_event(
-            &mut self.doc,
-            &events,
-            by,
-            now,
-            &EventKind::Commented { visibility },
-        )?;
-        self.commit(now);
+        let events = obj_at(doc, &ROOT, history)?;
+        append_event(doc, &events, by, now, &EventKind::Commented { visibility })?;
+        commit(doc, now);
+        if !mentions.is_empty() {
+            // Followers are added where the relay takes them from: the requester's or the team's.
+            let (doc, _, _) = match (visibility, side) {
+                (Visibility::Internal, _) | (_, Side::Team) => self.side(&Side::Team)?,
+                _ => self.side(side)?,
+            };
+            add_followers(doc, mentions)?;
+            commit(doc, now);
+        }
         Ok(())
     }
 
-    /// Changes priority, serving department and category, recording one event per field that changed.
+    /// Changes priority, serving department and category, recording one event per field that
+    /// changed (the team's to do).
     pub fn reclassify(
         &mut self,
         change: &Reclassification,
@@ -243,23 +446,18 @@ impl TicketDoc {
         if events.is_empty() {
             return Ok(());
         }
-        let list = obj_at(&self.doc, &ROOT, "events")?;
+        let team = self.part(Part::Team)?;
+        let list = obj_at(team, &ROOT, EVENTS)?;
         for event in &events {
             match event {
-                EventKind::PriorityChanged { to, .. } => {
-                    self.doc.put(ROOT, "priority", to.as_str())?
-                }
-                EventKind::Reassigned { to, .. } => {
-                    self.doc.put(ROOT, "department", to.as_str())?
-                }
-                EventKind::CategoryChanged { to, .. } => {
-                    self.doc.put(ROOT, "category", to.as_str())?
-                }
+                EventKind::PriorityChanged { to, .. } => team.put(ROOT, "priority", to.as_str())?,
+                EventKind::Reassigned { to, .. } => team.put(ROOT, "department", to.as_str())?,
+                EventKind::CategoryChanged { to, .. } => team.put(ROOT, "category", to.as_str())?,
                 _ => {}
             }
-            append_event(&mut self.doc, &list, by, now, event)?;
+            append_event(team, &list, by, now, event)?;
         }
-        self.commit(now);
+        commit(team, now);
         Ok(())
     }
 
@@ -287,12 +485,13 @@ impl TicketDoc {
             at: now,
         };
         // One map, put whole: should two devices rate offline, the merge keeps one rating.
-        let map = self.doc.put_object(ROOT, "rating", ObjType::Map)?;
-        self.doc.put(&map, "score", i64::from(rating.score))?;
-        self.doc.put(&map, "comment", rating.comment.as_str())?;
-        self.doc.put(&map, "by", by)?;
-        self.doc.put(&map, "at", ScalarValue::Timestamp(now.0))?;
-        self.commit(now);
+        let doc = self.request();
+        let map = doc.put_object(ROOT, "rating", ObjType::Map)?;
+        doc.put(&map, "score", i64::from(rating.score))?;
+        doc.put(&map, "comment", rating.comment.as_str())?;
+        doc.put(&map, "by", by)?;
+        doc.put(&map, "at", ScalarValue::Timestamp(now.0))?;
+        commit(doc, now);
         Ok(rating)
     }
 
@@ -307,9 +506,11 @@ impl TicketDoc {
         } else {
             "rating_asked_at"
         };
+        // The requester's own page asks them: it lives in the request.
         if int_at(&self.doc, &ROOT, key).is_err() {
-            self.doc.put(ROOT, key, ScalarValue::Timestamp(now.0))?;
-            self.commit(now);
+            let doc = self.request();
+            doc.put(ROOT, key, ScalarValue::Timestamp(now.0))?;
+            commit(doc, now);
         }
         Ok(())
     }
@@ -320,26 +521,14 @@ impl TicketDoc {
         if from == to {
             return Ok(());
         }
-        let events = obj_at(&self.doc, &ROOT, "events")?;
+        let team = self.part(Part::Team)?;
+        let events = obj_at(team, &ROOT, EVENTS)?;
         let kind = EventKind::Assigned {
             from,
             to: to.to_string(),
         };
-        append_event(&mut self.doc, &events, by, now, &kind)?;
-        self.commit(now);
-        Ok(())
-    }
-
-    /// Adds people (by email) who follow the ticket; the relay lets them read it.
-    fn add_watchers(&mut self, emails: &[String]) -> Result<(), StoreError> {
-        let followers = obj_at(&self.doc, &ROOT, FOLLOWERS)?;
-        let present = watchers(&self.doc);
-        for email in emails
-            .iter()
-            .filter(|e| !e.is_empty() && !present.contains(e))
-        {
-            self.doc.put(&followers, email.as_str(), true)?;
-        }
+        append_event(team, &events, by, now, &kind)?;
+        commit(team, now);
         Ok(())
     }
 
@@ -348,67 +537,242 @@ impl TicketDoc {
     pub fn request_approval(&mut self, approval: &Approval) -> Result<(), StoreError> {
         let mut plan = approval.clone();
         plan.decisions.clear();
-        self.doc.put(ROOT, "approval", to_json(&plan)?)?;
+        let team = self.part(Part::Team)?;
+        team.put(ROOT, "approval", to_json(&plan)?)?;
         let approvers: Vec<String> = plan.steps.iter().map(|s| s.email.clone()).collect();
-        self.add_watchers(&approvers)?;
-        self.commit(plan.requested_at);
+        add_followers(team, &approvers)?;
+        commit(team, plan.requested_at);
         Ok(())
     }
 
-    /// Records a decision on a step (each step's decision is one value: the last one wins).
-    pub fn decide(&mut self, step: usize, decision: &Decision) -> Result<(), StoreError> {
-        self.doc
-            .put(ROOT, format!("{DECISION_PREFIX}{step}"), to_json(decision)?)?;
-        self.commit(decision.at);
+    /// Records a decision on a step: the approver's in their own part (`approver`, by email); a
+    /// rule's, or an admin's on a step that names nobody, in the team's. Each step's decision is
+    /// one value: the last one wins.
+    pub fn decide(
+        &mut self,
+        step: usize,
+        decision: &Decision,
+        approver: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let doc = match approver {
+            Some(email) if !decision.automatic => self.part(Part::Person(email.to_string()))?,
+            _ => self.part(Part::Team)?,
+        };
+        doc.put(ROOT, format!("{DECISION_PREFIX}{step}"), to_json(decision)?)?;
+        commit(doc, decision.at);
         Ok(())
     }
 
-    /// Notes that a person (by email, or name) has read everything up to `now`.
-    pub fn mark_seen(&mut self, who: &str, now: Timestamp) -> Result<(), StoreError> {
-        self.doc.put(
+    /// Notes that a person (by email, or name) has read everything up to `now`, on their side.
+    pub fn mark_seen(&mut self, who: &str, side: &Side, now: Timestamp) -> Result<(), StoreError> {
+        let (doc, _, _) = self.side(side)?;
+        doc.put(
             ROOT,
             format!("{SEEN_PREFIX}{who}"),
             ScalarValue::Timestamp(now.0),
         )?;
-        self.commit(now);
+        commit(doc, now);
         Ok(())
     }
 
-    /// Records what a rule's firing did, under its firing key, and writes the plain fields it set.
-    /// Replies and assignments live in the record alone, so a firing two devices both made
-    /// counts once after the merge.
+    /// Records what a rule's firing did, under its firing key, and writes the plain fields it set
+    /// (rules act for the serving team). Replies and assignments live in the record alone, so a
+    /// firing two devices both made counts once after the merge.
     pub fn record_firing(&mut self, key: &str, record: &FiringRecord) -> Result<(), StoreError> {
+        let team = self.part(Part::Team)?;
         for effect in &record.effects {
             match effect {
-                Effect::Priority { to, .. } => self.doc.put(ROOT, "priority", to.as_str())?,
-                Effect::Queue { to, .. } => self.doc.put(ROOT, "department", to.as_str())?,
-                Effect::Status { to, .. } => self.doc.put(ROOT, "status", to.as_str())?,
+                Effect::Priority { to, .. } => team.put(ROOT, "priority", to.as_str())?,
+                Effect::Queue { to, .. } => team.put(ROOT, "department", to.as_str())?,
+                Effect::Status { to, .. } => team.put(ROOT, "status", to.as_str())?,
                 Effect::Field { key, value } => {
-                    if let Ok(answers) = obj_at(&self.doc, &ROOT, "answers") {
-                        self.doc.put(&answers, key.as_str(), value.as_str())?;
-                    }
+                    let answers = match obj_at(team, &ROOT, "answers") {
+                        Ok(map) => map,
+                        Err(_) => team.put_object(ROOT, "answers", ObjType::Map)?,
+                    };
+                    team.put(&answers, key.as_str(), value.as_str())?;
                 }
                 Effect::Watcher { email } | Effect::Notify { email } => {
-                    self.add_watchers(std::slice::from_ref(email))?
+                    add_followers(team, std::slice::from_ref(email))?
                 }
                 _ => {}
             }
         }
-        self.doc
-            .put(ROOT, format!("{FIRED_PREFIX}{key}"), to_json(record)?)?;
-        self.commit(record.at);
+        team.put(ROOT, format!("{FIRED_PREFIX}{key}"), to_json(record)?)?;
+        commit(team, record.at);
         Ok(())
-    }
-
-    fn commit(&mut self, now: Timestamp) {
-        let options = automerge::transaction::CommitOptions::default().with_time(now.0 / 1000);
-        self.doc.commit_with(options);
     }
 }
 
-/// Reads a whole ticket from any Automerge document (the relay holds plain `Automerge` documents).
-pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
+fn commit(doc: &mut AutoCommit, now: Timestamp) {
+    let options = automerge::transaction::CommitOptions::default().with_time(now.0 / 1000);
+    doc.commit_with(options);
+}
+
+/// Adds people (by email) who follow the ticket; the relay lets them read it as far as the
+/// document's writers may add readers.
+fn add_followers(doc: &mut AutoCommit, emails: &[String]) -> Result<(), StoreError> {
+    let followers = obj_at(doc, &ROOT, FOLLOWERS)?;
+    let present = watchers(doc);
+    for email in emails
+        .iter()
+        .filter(|e| !e.is_empty() && !present.contains(e))
+    {
+        doc.put(&followers, email.as_str(), true)?;
+    }
+    Ok(())
+}
+
+/// Reads a whole ticket from its request and whichever of its parts are at hand (the relay holds
+/// plain `Automerge` documents, the page `AutoCommit`s). Each field is read from the document
+/// whose writers own it, so nothing written into the wrong document counts.
+pub fn read_family<D: ReadDoc>(request: &D, parts: &[(&Part, &D)]) -> Result<Ticket, StoreError> {
+    let d = request;
     check_header(d, KIND, SCHEMA)?;
+    // A request the relay holds as an older schema kept it: whole, until the relay has moved
+    // what it held into its parts (then they are read, as for any ticket).
+    if int_at(d, &ROOT, "schema")? < SCHEMA && parts.is_empty() {
+        return read_legacy(d);
+    }
+    let id_text = str_at(d, &ROOT, "id")?;
+    let team = parts
+        .iter()
+        .find(|(p, _)| **p == Part::Team)
+        .map(|(_, d)| *d);
+    let staff = parts
+        .iter()
+        .find(|(p, _)| **p == Part::Staff)
+        .map(|(_, d)| *d);
+    let people: Vec<(&str, &D)> = parts
+        .iter()
+        .filter_map(|(p, d)| Some((p.person()?, *d)))
+        .collect();
+    let team_str = |key: &'static str| team.and_then(|t| str_at(t, &ROOT, key).ok());
+    let mut comments = only(comments_in(d, CONVERSATION)?, Visibility::Public);
+    let mut events: Vec<TicketEvent> =
+        only_events(events_in(d, HISTORY)?, Some(Visibility::Public))
+            .into_iter()
+            .filter(|e| match e.kind {
+                EventKind::StatusChanged { from, to } => {
+                    (from, to) == (Status::New, Status::Resolved)
+                }
+                _ => true,
+            })
+            .collect();
+    if let Some(team) = team {
+        comments.extend(only(comments_in(team, COMMENTS)?, Visibility::Public));
+        events.extend(only_events(
+            events_in(team, EVENTS)?,
+            Some(Visibility::Public),
+        ));
+    }
+    if let Some(staff) = staff {
+        comments.extend(only(comments_in(staff, COMMENTS)?, Visibility::Internal));
+        events.extend(
+            only_events(events_in(staff, EVENTS)?, Some(Visibility::Internal))
+                .into_iter()
+                .filter(|e| matches!(e.kind, EventKind::Commented { .. })),
+        );
+    }
+    for (_, person) in &people {
+        comments.extend(only(comments_in(*person, COMMENTS)?, Visibility::Public));
+        events.extend(
+            only_events(events_in(*person, EVENTS)?, Some(Visibility::Public))
+                .into_iter()
+                .filter(|e| matches!(e.kind, EventKind::Commented { .. })),
+        );
+    }
+    // Replies and events made on several documents (and devices) interleave by time.
+    comments.sort_by_key(|c| c.at);
+    events.sort_by_key(|e| e.at);
+    let mut answers = answers(d);
+    if let Some(team) = team {
+        answers.extend(answers_of(team));
+    }
+    let mut seen = seen_in(d);
+    let mut watchers = watchers(d);
+    if let Some(team) = team {
+        seen.extend(seen_in(team));
+        watchers.extend(self::watchers(team));
+        watchers.sort();
+        watchers.dedup();
+    }
+    for (_, person) in &people {
+        seen.extend(seen_in(*person));
+    }
+    Ok(Ticket {
+        id: id_text.parse().map_err(|_| StoreError::Invalid("id"))?,
+        title: str_at(d, &ROOT, "title")?,
+        description: str_at(d, &ROOT, "description")?,
+        requester: str_at(d, &ROOT, "requester")?,
+        requester_email: str_at(d, &ROOT, "requester_email").unwrap_or_default(),
+        customer_department: str_at(d, &ROOT, "customer_department").unwrap_or_default(),
+        department: team_str("department").map_or_else(|| str_at(d, &ROOT, "department"), Ok)?,
+        category: team_str("category").map_or_else(|| str_at(d, &ROOT, "category"), Ok)?,
+        service: str_at(d, &ROOT, "service").unwrap_or_default(),
+        answers,
+        priority: match team_str("priority")
+            .as_deref()
+            .and_then(crate::domain::Priority::parse)
+        {
+            Some(p) => p,
+            None => parsed_at(d, &ROOT, "priority", crate::domain::Priority::parse)?,
+        },
+        status: match team_str("status").as_deref().and_then(Status::parse) {
+            Some(status) => status,
+            None if int_at(d, &ROOT, SELF_RESOLVED).is_ok() => Status::Resolved,
+            None => Status::New,
+        },
+        created_at: Timestamp(int_at(d, &ROOT, "created_at")?),
+        created_by: str_at(d, &ROOT, "created_by")?,
+        filed_by: str_at(d, &ROOT, "requester_id").unwrap_or_default(),
+        comments,
+        events,
+        feedback: feedback(d),
+        follow_up_of: str_at(d, &ROOT, "follow_up_of")
+            .ok()
+            .and_then(|id| id.parse().ok()),
+        self_help: self_help(d),
+        articles: team.map(linked_articles).unwrap_or_default(),
+        assignee: String::new(),
+        watchers,
+        approval: team.and_then(|team| approval(team, &people)),
+        seen,
+        fired: team
+            .map(|t| json_entries(t, FIRED_PREFIX))
+            .unwrap_or_default(),
+    }
+    .with_automation())
+}
+
+/// What the team's part says of the queue serving a ticket, its priority and category (`None`
+/// where it says nothing yet).
+pub fn team_says(team: &impl ReadDoc, key: &'static str) -> Option<String> {
+    str_at(team, &ROOT, key).ok()
+}
+
+/// Starts the team's part of a ticket from the request as it was filed: the queue it asked for,
+/// its priority and category. The relay writes these once, when it first classifies the ticket,
+/// so the requester's later edits of them count for nothing (the team's part has the say).
+pub fn settle_filed(
+    team: &mut impl Transactable,
+    queue: &str,
+    filed: &Ticket,
+) -> Result<(), StoreError> {
+    team.put(ROOT, "department", queue)?;
+    team.put(ROOT, "priority", filed.priority.as_str())?;
+    team.put(ROOT, "category", filed.category.as_str())?;
+    Ok(())
+}
+
+/// Reads a request alone (no part at hand).
+pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
+    read_family(d, &[])
+}
+
+/// Reads a ticket as schema 1 and 2 kept it, whole in one document: how the relay takes up a
+/// ticket of an older schema into its parts.
+pub fn read_legacy(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
     let id_text = str_at(d, &ROOT, "id")?;
     Ok(Ticket {
         id: id_text.parse().map_err(|_| StoreError::Invalid("id"))?,
@@ -425,39 +789,69 @@ pub fn read_ticket(d: &impl ReadDoc) -> Result<Ticket, StoreError> {
         status: parsed_at(d, &ROOT, "status", Status::parse)?,
         created_at: Timestamp(int_at(d, &ROOT, "created_at")?),
         created_by: str_at(d, &ROOT, "created_by")?,
-        comments: comments(d)?,
-        events: events(d)?,
+        filed_by: str_at(d, &ROOT, "requester_id").unwrap_or_default(),
+        comments: comments_in(d, "comments")?,
+        events: events_in(d, "events")?,
         feedback: feedback(d),
         follow_up_of: str_at(d, &ROOT, "follow_up_of")
             .ok()
             .and_then(|id| id.parse().ok()),
-        self_help: SelfHelp {
-            solved_by: str_at(d, &ROOT, "solved_by")
-                .ok()
-                .and_then(|id| id.parse().ok()),
-            suggested: int_at(d, &ROOT, "suggested")
-                .ok()
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0),
-        },
+        self_help: self_help(d),
         articles: linked_articles(d),
         assignee: String::new(),
         watchers: watchers(d),
-        approval: approval(d),
-        seen: prefixed(d, SEEN_PREFIX)
-            .filter_map(|(who, value)| match value {
-                automerge::ValueRef::Scalar(automerge::ScalarValueRef::Timestamp(at)) => {
-                    Some((who, Timestamp(at)))
-                }
-                _ => None,
-            })
-            .collect(),
+        approval: legacy_approval(d),
+        seen: seen_in(d),
         fired: json_entries(d, FIRED_PREFIX),
     }
     .with_automation())
 }
 
+fn self_help(d: &impl ReadDoc) -> SelfHelp {
+    SelfHelp {
+        solved_by: str_at(d, &ROOT, "solved_by")
+            .ok()
+            .and_then(|id| id.parse().ok()),
+        suggested: int_at(d, &ROOT, "suggested")
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0),
+    }
+}
+
+fn seen_in(d: &impl ReadDoc) -> BTreeMap<String, Timestamp> {
+    prefixed(d, SEEN_PREFIX)
+        .filter_map(|(who, value)| match value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Timestamp(at)) => {
+                Some((who, Timestamp(at)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Comments that claim another visibility than their document's are not read: an internal note
+/// never appears among replies, nor a reply among internal notes.
+fn only(comments: Vec<Comment>, visibility: Visibility) -> Vec<Comment> {
+    comments
+        .into_iter()
+        .filter(|c| c.visibility == visibility)
+        .collect()
+}
+
+fn only_events(events: Vec<TicketEvent>, visibility: Option<Visibility>) -> Vec<TicketEvent> {
+    events
+        .into_iter()
+        .filter(|e| match (&e.kind, visibility) {
+            (EventKind::Commented { visibility: v }, Some(wanted)) => *v == wanted,
+            _ => true,
+        })
+        .collect()
+}
+
 const DECISION_PREFIX: &str = "decision:";
+/// When the requester resolved their own request (see [`TicketDoc::resolve_own`]).
+const SELF_RESOLVED: &str = "resolved_by_requester_at";
 const SEEN_PREFIX: &str = "seen:";
 const FIRED_PREFIX: &str = "fired:";
 
@@ -479,7 +873,7 @@ fn prefixed<'a, D: ReadDoc>(
 fn json_entries<T: serde::de::DeserializeOwned>(
     d: &impl ReadDoc,
     prefix: &'static str,
-) -> std::collections::BTreeMap<String, T> {
+) -> BTreeMap<String, T> {
     prefixed(d, prefix)
         .filter_map(|(key, value)| match value {
             automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(json)) => {
@@ -490,8 +884,8 @@ fn json_entries<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
-/// The emails of the people following a ticket: the `followers` map's keys, and the `watchers`
-/// list of schema 1.
+/// The emails of the people following a ticket, as one document of it names them: the
+/// `followers` map's keys, and the `watchers` list of schema 1.
 pub fn watchers(d: &impl ReadDoc) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     if let Ok(list) = obj_at(d, &ROOT, "watchers") {
@@ -510,12 +904,50 @@ pub fn watchers(d: &impl ReadDoc) -> Vec<String> {
     out
 }
 
-fn approval(d: &impl ReadDoc) -> Option<Approval> {
-    let json = str_at(d, &ROOT, "approval").ok()?;
+/// The approval the team asked for, with the decisions that count: a person's from their own
+/// part, for the steps that wait on them; a rule's, or one on a step naming nobody, from the
+/// team's part.
+fn approval<D: ReadDoc>(team: &D, people: &[(&str, &D)]) -> Option<Approval> {
+    let json = str_at(team, &ROOT, "approval").ok()?;
     let mut approval: Approval = serde_json::from_str(&json).ok()?;
-    approval.decisions = json_entries::<Decision>(d, DECISION_PREFIX)
+    // The team's part speaks for rules, and for admins on steps that name nobody.
+    approval.decisions = decisions(team)
+        .filter(|(step, d)| {
+            d.automatic
+                || approval
+                    .steps
+                    .get(*step)
+                    .is_some_and(|s| s.email.trim().is_empty())
+        })
+        .collect();
+    for (email, part) in people {
+        for (step, decision) in decisions(*part) {
+            let theirs = approval
+                .steps
+                .get(step)
+                .is_some_and(|s| s.email.trim().eq_ignore_ascii_case(email));
+            if theirs && !decision.automatic {
+                approval.decisions.insert(step, decision);
+            }
+        }
+    }
+    approval
+        .decisions
+        .retain(|step, _| *step < approval.steps.len());
+    Some(approval)
+}
+
+fn decisions(d: &impl ReadDoc) -> impl Iterator<Item = (usize, Decision)> {
+    json_entries::<Decision>(d, DECISION_PREFIX)
         .into_iter()
         .filter_map(|(step, decision)| Some((step.parse().ok()?, decision)))
+}
+
+/// An approval as schema 2 kept it, decisions beside it in the same document.
+fn legacy_approval(d: &impl ReadDoc) -> Option<Approval> {
+    let json = str_at(d, &ROOT, "approval").ok()?;
+    let mut approval: Approval = serde_json::from_str(&json).ok()?;
+    approval.decisions = decisions(d)
         .filter(|(step, _)| *step < approval.steps.len())
         .collect();
     Some(approval)
@@ -558,7 +990,12 @@ fn feedback(d: &impl ReadDoc) -> Feedback {
 }
 
 /// The answers to a service's form; absent on tickets filed without a service.
-fn answers(d: &impl ReadDoc) -> std::collections::BTreeMap<String, String> {
+fn answers(d: &impl ReadDoc) -> BTreeMap<String, String> {
+    answers_of(d)
+}
+
+/// The `answers` map of one document (the request's form; the team's corrections by rules).
+fn answers_of(d: &impl ReadDoc) -> BTreeMap<String, String> {
     let Ok(map) = obj_at(d, &ROOT, "answers") else {
         return Default::default();
     };
@@ -572,8 +1009,10 @@ fn answers(d: &impl ReadDoc) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-fn comments(d: &impl ReadDoc) -> Result<Vec<Comment>, StoreError> {
-    let list = obj_at(d, &ROOT, "comments")?;
+fn comments_in(d: &impl ReadDoc, key: &'static str) -> Result<Vec<Comment>, StoreError> {
+    let Ok(list) = obj_at(d, &ROOT, key) else {
+        return Ok(Vec::new());
+    };
     (0..d.length(&list))
         .map(|i| {
             let c = list_map(d, &list, i, "comments")?;
@@ -591,8 +1030,10 @@ fn comments(d: &impl ReadDoc) -> Result<Vec<Comment>, StoreError> {
         .collect()
 }
 
-fn events(d: &impl ReadDoc) -> Result<Vec<TicketEvent>, StoreError> {
-    let list = obj_at(d, &ROOT, "events")?;
+fn events_in(d: &impl ReadDoc, key: &'static str) -> Result<Vec<TicketEvent>, StoreError> {
+    let Ok(list) = obj_at(d, &ROOT, key) else {
+        return Ok(Vec::new());
+    };
     let mut events = (0..d.length(&list))
         .map(|i| read_event(d, &list_map(d, &list, i, "events")?))
         .collect::<Result<Vec<_>, _>>()?;
@@ -693,6 +1134,105 @@ fn read_event(d: &impl ReadDoc, e: &ObjId) -> Result<TicketEvent, StoreError> {
     })
 }
 
+/// What a ticket of an older schema held that now belongs in its parts, as part documents that
+/// hold it: the team's fields, replies, history and rule records; internal notes; each approver's
+/// decisions. The relay makes them once, when it takes such a ticket up under schema 3, and
+/// merges them into the parts (whose first change is the same everywhere).
+pub fn split_legacy(request: &impl ReadDoc) -> Result<Vec<(DocumentId, AutoCommit)>, StoreError> {
+    let d = request;
+    let id: DocumentId = str_at(d, &ROOT, "id")?
+        .parse()
+        .map_err(|_| StoreError::Invalid("id"))?;
+    let (_, mut team) = ticket_parts::genesis(id, &Part::Team)?;
+    for key in ["status", "priority", "department", "category", "approval"] {
+        if let Ok(value) = str_at(d, &ROOT, key) {
+            team.put(ROOT, key, value)?;
+        }
+    }
+    for prefix in [FIRED_PREFIX, LINK_PREFIX] {
+        for (key, value) in prefixed(d, prefix) {
+            if let automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) = value {
+                team.put(ROOT, format!("{prefix}{key}"), text.to_string())?;
+            }
+        }
+    }
+    for (who, at) in seen_in(d) {
+        team.put(
+            ROOT,
+            format!("{SEEN_PREFIX}{who}"),
+            ScalarValue::Timestamp(at.0),
+        )?;
+    }
+    add_followers(&mut team, &watchers(d))?;
+    let (_, mut staff) = ticket_parts::genesis(id, &Part::Staff)?;
+    for comment in comments_in(d, "comments")? {
+        let doc = match comment.visibility {
+            Visibility::Public => &mut team,
+            Visibility::Internal => &mut staff,
+        };
+        put_comment(doc, &comment)?;
+    }
+    for event in events_in(d, "events")? {
+        let doc = match event.kind {
+            EventKind::Commented {
+                visibility: Visibility::Internal,
+            } => &mut staff,
+            _ => &mut team,
+        };
+        let events = obj_at(doc, &ROOT, EVENTS)?;
+        append_event(doc, &events, &event.by, event.at, &event.kind)?;
+    }
+    let mut parts = vec![
+        (part_id(id, &Part::Team), team),
+        (part_id(id, &Part::Staff), staff),
+    ];
+    if let Some(approval) = legacy_approval(d) {
+        for (step, decision) in &approval.decisions {
+            let email = &approval.steps[*step].email;
+            let doc = if decision.automatic {
+                &mut parts[0].1
+            } else {
+                let id = part_id(id, &Part::Person(email.clone()));
+                if !parts.iter().any(|(p, _)| *p == id) {
+                    parts.push((
+                        id,
+                        ticket_parts::genesis(request_id(d)?, &Part::Person(email.clone()))?.1,
+                    ));
+                }
+                &mut parts
+                    .iter_mut()
+                    .find(|(p, _)| *p == id)
+                    .expect("just added")
+                    .1
+            };
+            doc.put(ROOT, format!("{DECISION_PREFIX}{step}"), to_json(decision)?)?;
+        }
+    }
+    for (_, doc) in &mut parts {
+        doc.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+    }
+    Ok(parts)
+}
+
+fn request_id(d: &impl ReadDoc) -> Result<DocumentId, StoreError> {
+    str_at(d, &ROOT, "id")?
+        .parse()
+        .map_err(|_| StoreError::Invalid("id"))
+}
+
+fn put_comment(doc: &mut AutoCommit, comment: &Comment) -> Result<(), StoreError> {
+    let list = obj_at(doc, &ROOT, COMMENTS)?;
+    let map = push_map(doc, &list)?;
+    doc.put(&map, "at", ScalarValue::Timestamp(comment.at.0))?;
+    doc.put(&map, "by", comment.by.as_str())?;
+    doc.put(&map, "body", comment.body.as_str())?;
+    doc.put(&map, "visibility", comment.visibility.as_str())?;
+    if !comment.mentions.is_empty() {
+        doc.put(&map, "mentions", to_json(&comment.mentions)?)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -745,7 +1285,7 @@ mod tests {
             "Looking into it",
             Visibility::Public,
             &[],
-            "Li Lei",
+            ("Li Lei", &Side::Team),
             Timestamp(3_000),
         )
         .unwrap();
@@ -753,12 +1293,11 @@ mod tests {
             "DB pool exhausted",
             Visibility::Internal,
             &[],
-            "Li Lei",
+            ("Li Lei", &Side::Team),
             Timestamp(4_000),
         )
         .unwrap();
-        let bytes = doc.automerge_mut().save();
-        let loaded = TicketDoc::from_automerge(AutoCommit::load(&bytes).unwrap()).unwrap();
+        let loaded = through_bytes(&mut doc);
         let t = loaded.read().unwrap();
         assert_eq!(t, doc.read().unwrap());
         assert_eq!(t.comments.len(), 2);
@@ -802,11 +1341,7 @@ mod tests {
             category: "Access".into(),
         };
         doc.reclassify(&change, "Li Lei", Timestamp(5_000)).unwrap();
-        let bytes = doc.automerge_mut().save();
-        let t = TicketDoc::from_automerge(AutoCommit::load(&bytes).unwrap())
-            .unwrap()
-            .read()
-            .unwrap();
+        let t = through_bytes(&mut doc).read().unwrap();
         assert_eq!(
             (t.priority, t.department.as_str()),
             (Priority::Urgent, "财务部")
@@ -839,7 +1374,13 @@ mod tests {
     fn empty_comment_is_refused() {
         let mut doc = new_ticket();
         assert!(matches!(
-            doc.add_comment("  ", Visibility::Public, &[], "a", Timestamp(2)),
+            doc.add_comment(
+                "  ",
+                Visibility::Public,
+                &[],
+                ("a", &Side::Team),
+                Timestamp(2)
+            ),
             Err(TicketChangeError::Comment(CommentError::Empty))
         ));
     }
@@ -851,9 +1392,7 @@ mod tests {
             .unwrap();
         here.change_status(Status::Resolved, "agent", Timestamp(3_000))
             .unwrap();
-        let mut there = TicketDoc {
-            doc: here.doc.fork(),
-        };
+        let mut there = here.fork();
         here.note_rating_request(false, Timestamp(4_000)).unwrap();
         here.note_rating_request(false, Timestamp(9_000)).unwrap();
         assert_eq!(
@@ -863,7 +1402,7 @@ mod tests {
         here.rate(2, "慢", ("王芳", true), Timestamp(5_000))
             .unwrap();
         there.rate(5, "", ("王芳", true), Timestamp(6_000)).unwrap();
-        here.automerge_mut().merge(there.automerge_mut()).unwrap();
+        here.merge(&mut there).unwrap();
         let rating = here.read().unwrap().feedback.rating.unwrap();
         assert!(rating.score == 2 || rating.score == 5);
         assert!(matches!(
@@ -879,9 +1418,7 @@ mod tests {
     #[test]
     fn offline_edits_on_two_devices_merge() {
         let mut here = new_ticket();
-        let mut there = TicketDoc {
-            doc: here.doc.fork(),
-        };
+        let mut there = here.fork();
         here.change_status(Status::InProgress, "agent", Timestamp(5_000))
             .unwrap();
         there
@@ -889,11 +1426,11 @@ mod tests {
                 "Any news?",
                 Visibility::Public,
                 &[],
-                "王芳",
+                ("王芳", &Side::Requester),
                 Timestamp(4_000),
             )
             .unwrap();
-        here.automerge_mut().merge(there.automerge_mut()).unwrap();
+        here.merge(&mut there).unwrap();
         let t = here.read().unwrap();
         assert_eq!(t.status, Status::InProgress);
         assert_eq!(t.comments.len(), 1);
@@ -912,38 +1449,44 @@ mod tests {
         AutoCommit::load(bytes).unwrap()
     }
 
+    /// Every document of a ticket saved and loaded again, as a reload would.
+    fn through_bytes(doc: &mut TicketDoc) -> TicketDoc {
+        let mut loaded =
+            TicketDoc::from_automerge(AutoCommit::load(&doc.automerge_mut().save()).unwrap())
+                .unwrap();
+        let parts: Vec<(DocumentId, Vec<u8>)> = doc
+            .parts
+            .iter_mut()
+            .map(|(id, (_, d))| (*id, d.save()))
+            .collect();
+        for (id, bytes) in parts {
+            assert!(loaded.attach(id, AutoCommit::load(&bytes).unwrap()));
+        }
+        loaded
+    }
+
     #[test]
-    fn a_ticket_of_schema_1_is_migrated_deterministically_and_keeps_everything() {
-        let mut old = saved_by_schema_1();
-        assert_eq!(
-            old.get(ROOT, "schema").unwrap().unwrap().0.as_i64(),
-            Some(1)
-        );
-        let mut first = TicketDoc::from_automerge(old.fork()).unwrap();
+    fn a_ticket_of_an_older_schema_migrates_identically_and_its_parts_keep_everything() {
+        let mut first = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
         let mut second = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
         assert_eq!(
             first.automerge_mut().get_heads(),
             second.automerge_mut().get_heads(),
-            "two devices make the same migration change"
+            "two devices make the same migration changes"
         );
+        assert_eq!(
+            first.read().unwrap().comments.len(),
+            0,
+            "what the team owned is no longer read from the request"
+        );
+        for (id, part) in split_legacy(&saved_by_schema_1()).unwrap() {
+            assert!(first.attach(id, part));
+        }
         let t = first.read().unwrap();
         assert_eq!(t.status, Status::InProgress);
         assert_eq!(t.comments.len(), 1);
+        assert_eq!(t.comments[0].visibility, Visibility::Internal);
         assert_eq!(t.watchers, vec!["zhao@example.cn".to_string()]);
-        first
-            .add_comment(
-                "@sun",
-                Visibility::Public,
-                &["sun@example.cn".into()],
-                "Li Lei",
-                Timestamp(5_000),
-            )
-            .unwrap();
-        let watching = first.read().unwrap().watchers;
-        assert_eq!(
-            watching,
-            vec!["sun@example.cn".to_string(), "zhao@example.cn".to_string()]
-        );
         let again = first.automerge_mut().get_heads();
         let mut reopened = TicketDoc::from_automerge(first.automerge().clone()).unwrap();
         assert_eq!(
@@ -954,52 +1497,126 @@ mod tests {
     }
 
     #[test]
-    fn two_devices_migrating_the_same_ticket_offline_converge_without_conflict() {
-        let mut laptop = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
-        laptop
-            .add_comment(
-                "@孙",
-                Visibility::Internal,
-                &["sun@example.cn".into()],
-                "Li Lei",
-                Timestamp(5_000),
-            )
-            .unwrap();
-        let mut phone = TicketDoc::from_automerge(saved_by_schema_1()).unwrap();
-        phone
-            .change_status(Status::Resolved, "赵敏", Timestamp(6_000))
-            .unwrap();
-        phone
-            .add_comment(
-                "@li",
-                Visibility::Public,
-                &["li@example.cn".into()],
-                "赵敏",
-                Timestamp(7_000),
-            )
-            .unwrap();
-        let (a, b) = (laptop.automerge_mut(), phone.automerge_mut());
-        let mut a_then_b = a.fork();
-        a_then_b.merge(b).unwrap();
-        let mut b_then_a = b.fork();
-        b_then_a.merge(a).unwrap();
-        assert_eq!(a_then_b.get_heads(), b_then_a.get_heads());
-        for key in ["schema", FOLLOWERS] {
-            assert_eq!(
-                a_then_b.get_all(ROOT, key).unwrap().len(),
-                1,
-                "no conflict on {key}"
-            );
-        }
-        let merged = TicketDoc::from_automerge(a_then_b).unwrap().read().unwrap();
-        assert_eq!(merged.status, Status::Resolved);
-        assert_eq!(merged.comments.len(), 3);
+    fn each_side_writes_its_own_document_and_reads_only_what_belongs_there() {
+        let mut doc = new_ticket();
+        doc.add_comment(
+            "还是不行",
+            Visibility::Public,
+            &[],
+            ("王芳", &Side::Requester),
+            Timestamp(2_000),
+        )
+        .unwrap();
         assert_eq!(
-            merged.watchers,
-            ["li@example.cn", "sun@example.cn", "zhao@example.cn"]
-                .map(String::from)
-                .to_vec()
+            doc.take_touched(),
+            vec![doc.id()],
+            "the requester writes the request"
         );
+        doc.add_comment(
+            "查日志",
+            Visibility::Internal,
+            &[],
+            ("Li Lei", &Side::Team),
+            Timestamp(3_000),
+        )
+        .unwrap();
+        assert_eq!(doc.take_touched(), vec![part_id(doc.id(), &Part::Staff)]);
+        doc.change_status(Status::InProgress, "Li Lei", Timestamp(4_000))
+            .unwrap();
+        assert_eq!(doc.take_touched(), vec![part_id(doc.id(), &Part::Team)]);
+        let follower = Side::Follower("zhao@example.cn".into());
+        doc.add_comment(
+            "我也是",
+            Visibility::Public,
+            &[],
+            ("赵敏", &follower),
+            Timestamp(5_000),
+        )
+        .unwrap();
+        assert_eq!(
+            doc.take_touched(),
+            vec![part_id(doc.id(), &Part::Person("zhao@example.cn".into()))]
+        );
+
+        // A requester's forged status, and an "internal note" put among public replies, count
+        // for nothing: only the team's part says where the ticket stands.
+        let request = doc.automerge_mut();
+        request.put(ROOT, "status", "closed").unwrap();
+        let conversation = obj_at(request, &ROOT, CONVERSATION).unwrap();
+        let forged = push_map(request, &conversation).unwrap();
+        for (k, v) in [
+            ("by", "Li Lei"),
+            ("body", "内部"),
+            ("visibility", "internal"),
+        ] {
+            request.put(&forged, k, v).unwrap();
+        }
+        request
+            .put(&forged, "at", ScalarValue::Timestamp(6_000))
+            .unwrap();
+        let t = doc.read().unwrap();
+        assert_eq!(t.status, Status::InProgress);
+        let bodies: Vec<&str> = t.comments.iter().map(|c| c.body.as_str()).collect();
+        assert_eq!(bodies, ["还是不行", "查日志", "我也是"]);
+
+        // A requester's device never holds the staff part: no internal note reaches it.
+        let mut requester = new_ticket();
+        requester.merge(&mut doc.fork()).unwrap();
+        requester.parts.remove(&part_id(doc.id(), &Part::Staff));
+        assert!(requester
+            .read()
+            .unwrap()
+            .comments
+            .iter()
+            .all(|c| c.visibility == Visibility::Public));
+    }
+
+    #[test]
+    fn decisions_count_only_from_the_approvers_own_part() {
+        use crate::domain::automation::{Approval, PlannedStep};
+        let mut doc = new_ticket();
+        let step = |email: &str| PlannedStep {
+            email: email.into(),
+            ..Default::default()
+        };
+        doc.request_approval(&Approval {
+            chain: "manager".into(),
+            steps: vec![step("boss@example.cn")],
+            pause_sla: false,
+            requested_at: Timestamp(2_000),
+            decisions: Default::default(),
+        })
+        .unwrap();
+        let yes = |by: &str| Decision {
+            approve: true,
+            by: by.into(),
+            at: Timestamp(3_000),
+            comment: String::new(),
+            automatic: false,
+        };
+        doc.decide(0, &yes("王芳"), Some("wang@example.cn"))
+            .unwrap();
+        let pending = doc.read().unwrap().approval.unwrap();
+        assert!(
+            pending.decisions.is_empty(),
+            "not the requester's step to decide"
+        );
+        doc.decide(0, &yes("老板"), Some("boss@example.cn"))
+            .unwrap();
+        let decided = doc.read().unwrap().approval.unwrap();
+        assert_eq!(decided.decisions[&0].by, "老板");
+    }
+
+    #[test]
+    fn the_requester_may_resolve_a_request_nobody_took_up_yet() {
+        let mut doc = new_ticket();
+        doc.resolve_own("王芳", Timestamp(2_000)).unwrap();
+        assert_eq!(doc.status().unwrap(), Status::Resolved);
+        let mut taken = new_ticket();
+        taken
+            .change_status(Status::InProgress, "Li Lei", Timestamp(2_000))
+            .unwrap();
+        assert!(taken.resolve_own("王芳", Timestamp(3_000)).is_err());
     }
 
     #[test]

@@ -492,3 +492,69 @@ pub fn article(
     };
     innerdesk_core::store::article_doc::create(&draft, "Li Lei", Timestamp(1_000)).unwrap()
 }
+
+/// A ticket as a peer holds it: its request and whichever of its parts the peer has.
+pub fn family_in(peer: &Peer, id: DocumentId) -> Option<TicketDoc> {
+    let mut ticket = TicketDoc::from_automerge(peer.replica.docs.get(&id)?.clone()).ok()?;
+    // The team's part names more people, whose parts name none: two rounds find them all.
+    for _ in 0..2 {
+        for part in ticket.readable_parts(true) {
+            if let Some(doc) = peer.replica.docs.get(&part) {
+                ticket.attach(part, doc.clone());
+            }
+        }
+    }
+    Some(ticket)
+}
+
+/// Reads a ticket from every document of it a peer holds.
+pub fn ticket_in(peer: &Peer, id: DocumentId) -> Option<innerdesk_core::domain::Ticket> {
+    family_in(peer, id)?.read().ok()
+}
+
+/// Keeps a ticket's parts in step too (the staff part only when `staff`), as the page does.
+pub async fn follow_parts(peer: &mut Peer, id: DocumentId, staff: bool) {
+    let Some(ticket) = family_in(peer, id) else {
+        return;
+    };
+    for part in ticket.readable_parts(staff) {
+        peer.track(part).await;
+    }
+    // The relay starts the team's part with the ticket: it is there to arrive, and may name
+    // more people whose parts to follow.
+    let team = innerdesk_core::store::ticket_parts::part_id(
+        id,
+        &innerdesk_core::store::ticket_parts::Part::Team,
+    );
+    assert!(
+        peer.until(|p| p.replica.docs.contains_key(&team), 10).await,
+        "the ticket's team part arrives"
+    );
+    if let Some(ticket) = family_in(peer, id) {
+        for part in ticket.readable_parts(staff) {
+            peer.track(part).await;
+        }
+    }
+}
+
+/// Changes a ticket as the page would, each document of it taking its side's changes, and
+/// delivers what changed; the ids of the documents changed.
+pub async fn change_ticket(
+    peer: &mut Peer,
+    id: DocumentId,
+    change: impl FnOnce(&mut TicketDoc),
+) -> Vec<DocumentId> {
+    let mut ticket = family_in(peer, id).expect("the peer holds the ticket");
+    change(&mut ticket);
+    let touched = ticket.take_touched();
+    for doc in &touched {
+        let changed = ticket
+            .doc_mut(*doc)
+            .expect("a document of the ticket")
+            .clone();
+        peer.replica.docs.insert(*doc, changed);
+        peer.track(*doc).await; // a part begun here is new to sync
+        assert!(peer.deliver(*doc).await, "the relay holds the change");
+    }
+    touched
+}

@@ -143,7 +143,7 @@ impl Chain {
 
 /// One step of a ticket's approval: who decides it. An empty email means nobody could be found
 /// (the requester has no manager in the directory): an admin decides.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedStep {
     pub email: String,
     pub name: String,
@@ -215,11 +215,17 @@ impl Approval {
         }
     }
 
-    /// Whether `email` (or an admin) may decide the pending step.
+    /// Whether `email` may decide the pending step: the approver it names, or an admin where it
+    /// names nobody (the requester has no manager in the directory).
     pub fn may_decide(&self, email: &str, admin: bool) -> bool {
         match self.state() {
             ApprovalState::Pending(i) => {
-                admin || (!email.is_empty() && self.steps[i].email == email)
+                let named = &self.steps[i].email;
+                if named.is_empty() {
+                    admin
+                } else {
+                    !email.is_empty() && named.eq_ignore_ascii_case(email)
+                }
             }
             _ => false,
         }
@@ -310,7 +316,10 @@ mod tests {
         assert_eq!(a.state(), ApprovalState::Pending(0));
         assert!(a.may_decide("zhao@x.cn", false));
         assert!(!a.may_decide("qian@x.cn", false), "not their turn yet");
-        assert!(a.may_decide("", true), "an admin decides any step");
+        assert!(
+            !a.may_decide("root@x.cn", true),
+            "a named approver's step is theirs alone"
+        );
         let decision = |approve| Decision {
             approve,
             by: "x".into(),

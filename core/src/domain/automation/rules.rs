@@ -611,6 +611,7 @@ mod tests {
             status: Status::New,
             created_at: Timestamp(1_000),
             created_by: "王芳".into(),
+            filed_by: String::new(),
             comments: vec![],
             events: vec![TicketEvent {
                 at: Timestamp(1_000),

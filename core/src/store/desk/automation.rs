@@ -203,13 +203,53 @@ impl Desk {
             comment: comment.into(),
             automatic: false,
         };
+        let named = approval.steps[step].email.clone();
         let doc = self.open_ticket(id)?;
-        doc.decide(step, &decision)?;
-        if !approve && check_transition(ticket.status, Status::Resolved).is_ok() {
-            doc.change_status(Status::Resolved, &me.name, now)?;
-        }
+        doc.decide(
+            step,
+            &decision,
+            (!named.is_empty()).then_some(me.email.as_str()),
+        )?;
         self.changed_here(id)?;
+        // Where the approver serves the ticket too, the rejection resolves it at once; elsewhere
+        // the team's devices do on receiving it (see `follow_approval`).
+        self.follow_approval(id, now)?;
         Ok(())
+    }
+
+    /// The team's side of approvals, on the tickets this desk works: plans the approval a
+    /// request for a service that needs one waits on, and resolves a rejected request. True if
+    /// it changed the ticket.
+    pub(super) fn follow_approval(
+        &mut self,
+        id: DocumentId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let Some(Ok(ticket)) = self.ticket(id) else {
+            return Ok(false);
+        };
+        if !self.role_on(&ticket).works() {
+            return Ok(false);
+        }
+        if ticket.approval.is_none() {
+            return self.start_approval(id, now);
+        }
+        let rejected = ticket
+            .approval
+            .as_ref()
+            .is_some_and(|a| a.state() == ApprovalState::Rejected);
+        if !rejected || check_transition(ticket.status, Status::Resolved).is_err() {
+            return Ok(false);
+        }
+        let by = self.me().name;
+        self.open_ticket(id)?
+            .change_status(Status::Resolved, &by, now)
+            .map_err(|e| match e {
+                TicketChangeError::Store(e) => e,
+                _ => StoreError::Invalid("status"),
+            })?;
+        self.changed_here(id)?;
+        Ok(true)
     }
 
     /// Notes that this person has read the ticket, when something is new to them; true when it
@@ -223,7 +263,8 @@ impl Desk {
         if seen.is_some_and(|s| s >= ticket.updated_at()) || me.key().is_empty() {
             return Ok(false);
         }
-        self.open_ticket(id)?.mark_seen(me.key(), now)?;
+        let side = self.side(id);
+        self.open_ticket(id)?.mark_seen(me.key(), &side, now)?;
         self.changed_here(id)?;
         Ok(true)
     }
@@ -255,14 +296,10 @@ impl Desk {
         Some(render(body, &values))
     }
 
-    /// Plans the approval a new request for a service that needs one waits on.
-    pub(super) fn start_approval(
-        &mut self,
-        id: DocumentId,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    /// Plans the approval a new request for a service that needs one waits on; true if it did.
+    fn start_approval(&mut self, id: DocumentId, now: Timestamp) -> Result<bool, StoreError> {
         let Some(Ok(ticket)) = self.ticket(id) else {
-            return Ok(());
+            return Ok(false);
         };
         let (catalog, _) = self.catalog();
         let Some(service) = catalog
@@ -270,7 +307,7 @@ impl Desk {
             .get(&ticket.service)
             .filter(|s| s.needs_approval)
         else {
-            return Ok(());
+            return Ok(false);
         };
         let chain = self
             .automation()
@@ -282,7 +319,9 @@ impl Desk {
         let (directory, _) = self.directory();
         let answers = named_answers(&ticket, &catalog);
         let plan = chain.plan(&answers, &ticket.requester_email, &directory, now);
-        self.open_ticket(id)?.request_approval(&plan)
+        self.open_ticket(id)?.request_approval(&plan)?;
+        self.changed_here(id)?;
+        Ok(true)
     }
 
     /// Runs the rules on the tickets changed since the last run (or on every ticket held that is
@@ -299,6 +338,15 @@ impl Desk {
         } else {
             std::mem::take(&mut self.automate).into_iter().collect()
         };
+        // Rules and approvals act for the serving team: they run only where the team's part may
+        // be written (the relay ignores anyone else's changes to it).
+        let ids: Vec<DocumentId> = ids
+            .into_iter()
+            .filter(|id| self.role(*id).works())
+            .collect();
+        for id in &ids {
+            let _ = self.follow_approval(*id, now);
+        }
         if ids.is_empty() {
             return 0;
         }
@@ -411,7 +459,7 @@ impl Desk {
                         .as_ref()
                         .is_none_or(|a| !a.decisions.contains_key(step))
                     {
-                        doc.decide(*step, decision)?;
+                        doc.decide(*step, decision, None)?;
                     }
                 }
             }
@@ -929,20 +977,45 @@ mod tests {
         let mut other = desk(200, name);
         other.set_organisation(docs).unwrap();
         let tickets: Vec<DocumentId> = from.docs.tickets.keys().copied().collect();
-        for doc in docs.iter().chain(&tickets) {
+        let parts: Vec<DocumentId> = tickets.iter().flat_map(|t| family(from, *t)).collect();
+        for doc in docs.iter().chain(&tickets).chain(&parts) {
             let copy = from.doc_mut(*doc).unwrap().fork();
             other.adopt(*doc, copy);
         }
         other
     }
 
-    fn merge(a: &mut Desk, b: &mut Desk, doc: DocumentId) {
-        let mut theirs = b.doc_mut(doc).unwrap().fork();
-        a.doc_mut(doc).unwrap().merge(&mut theirs).unwrap();
-        let mut ours = a.doc_mut(doc).unwrap().fork();
-        b.doc_mut(doc).unwrap().merge(&mut ours).unwrap();
-        a.changed_remotely(doc).unwrap();
-        b.changed_remotely(doc).unwrap();
+    /// A ticket's documents a desk holds.
+    fn family(desk: &Desk, ticket: DocumentId) -> Vec<DocumentId> {
+        let mut ids = vec![ticket];
+        ids.extend(desk.docs.tickets[&ticket].parts().map(|(id, _, _)| id));
+        ids
+    }
+
+    /// Two devices exchange every document of a ticket, as sync would.
+    fn merge(a: &mut Desk, b: &mut Desk, ticket: DocumentId) {
+        let mut ids = family(a, ticket);
+        ids.extend(family(b, ticket));
+        ids.sort();
+        ids.dedup();
+        for doc in ids {
+            give(b, a, doc);
+            give(a, b, doc);
+        }
+    }
+
+    /// `to` takes in what `from` holds of a document.
+    fn give(from: &mut Desk, to: &mut Desk, doc: DocumentId) {
+        let Some(mut theirs) = from.doc_mut(doc).map(|d| d.fork()) else {
+            return;
+        };
+        match to.doc_mut(doc) {
+            Some(mine) => {
+                mine.merge(&mut theirs).unwrap();
+                to.changed_remotely(doc).unwrap();
+            }
+            None => to.adopt(doc, theirs),
+        }
     }
 
     #[test]
