@@ -66,8 +66,14 @@ pub struct Viewer {
 impl Viewer {
     /// True when this person works the queue of `department`.
     pub fn serves(&self, department: &str) -> bool {
-        self.role.works_queues() && self.department == department
+        serves(self.role, &self.department, department)
     }
+}
+
+/// Who serves a department: the agents and leads of it. The one definition, for the relay's
+/// decisions and everything the page offers.
+pub fn serves(role: Role, own_department: &str, department: &str) -> bool {
+    role.works_queues() && own_department == department
 }
 
 /// Who a relay-written index document is for.

@@ -3,6 +3,7 @@
 //! "saved" only once IndexedDB has committed. A failed write keeps the change in memory and is retried.
 
 use super::sync::{offer_changes, track, Link, SyncView};
+use crate::access::TicketRole;
 use crate::domain::automation::Automation;
 use crate::domain::catalog::Catalog;
 use crate::domain::classification::CustomerSettings;
@@ -258,6 +259,11 @@ impl AppState {
 
     pub fn set_away(&self, email: &str, away: bool) -> Result<(), StoreError> {
         self.change(|d| d.set_away(email, away, new_id))
+    }
+
+    /// Where this person stands on a ticket (what the page offers them), following its changes.
+    pub fn role_on(&self, ticket: &crate::domain::Ticket) -> TicketRole {
+        self.read(|d| d.role_on(ticket))
     }
 
     pub fn assign(&self, id: DocumentId, to: &str) -> Result<(), TicketChangeError> {

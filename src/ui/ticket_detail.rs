@@ -14,6 +14,7 @@ use super::sla_timeline::SlaTimeline;
 use super::state::now;
 use super::state::{AppState, TicketAvailability};
 use super::voice::RatingPanel;
+use crate::access::TicketRole;
 use crate::domain::automation::mentions;
 use crate::domain::{
     CommentError, DocumentId, EventKind, Priority, Reclassification, Status, Ticket, TicketEvent,
@@ -85,6 +86,15 @@ fn TicketView(
         move || ticket.with(|t| t.as_ref().map(f).unwrap_or_default())
     };
     let status = move || ticket.with(|t| t.as_ref().map(|t| t.status));
+    // What this person may do here, from the same rules the relay enforces: a control they may
+    // not use is not shown at all.
+    let role = Memo::new(move |_| {
+        ticket.with(|t| {
+            t.as_ref()
+                .map_or(TicketRole::Outsider, |t| state.role_on(t))
+        })
+    });
+    let works = move || role.get().works();
     let directory = use_directory();
     let department = move || {
         let id = field(|t| t.department.clone())();
@@ -112,21 +122,23 @@ fn TicketView(
                 <div><dt>{t!(i18n, detail.category)}</dt><dd>{field(|t| if t.category.is_empty() { "—".into() } else { t.category.clone() })}</dd></div>
                 <AssigneeField ticket/>
             </dl>
-            <div class="status-actions" role="group" aria-label=move || t_string!(i18n, detail.actions)>
-                {move || ticket.with(|t| t.as_ref().map(|t| {
-                    let (id, from) = (t.id, t.status);
-                    from.next().iter().map(|&to| view! {
-                        <button type="button" class="button" data-to=to.as_str()
-                            on:click=move |_| { let _ = state.change_status(id, to); }>
-                            {move || move_label(i18n.get_locale(), from, to)}
-                        </button>
-                    }).collect_view()
-                }))}
-            </div>
+            {move || works().then(|| view! {
+                <div class="status-actions" role="group" aria-label=move || t_string!(i18n, detail.actions)>
+                    {move || ticket.with(|t| t.as_ref().map(|t| {
+                        let (id, from) = (t.id, t.status);
+                        from.next().iter().map(|&to| view! {
+                            <button type="button" class="button" data-to=to.as_str()
+                                on:click=move |_| { let _ = state.change_status(id, to); }>
+                                {move || move_label(i18n.get_locale(), from, to)}
+                            </button>
+                        }).collect_view()
+                    }))}
+                </div>
+            })}
             <ServiceAnswers ticket/>
             <ApprovalPanel ticket/>
             <SlaTimeline ticket/>
-            <ReclassifyForm ticket/>
+            {move || works().then(|| view! { <ReclassifyForm ticket/> })}
             <div class="description">
                 {move || ticket.with(|t| match t.as_ref().map(|t| t.description.clone()) {
                     Some(d) if !d.is_empty() => view! { <p class="prose">{d}</p> }.into_any(),
@@ -136,13 +148,8 @@ fn TicketView(
         </article>
         <RatingPanel ticket/>
         {move || ticket.get().map(|t| {
-            // Whoever works on tickets links articles; requesters read the links.
-            let may_link = state.read(|d| {
-                d.profile()
-                    .and_then(|p| p.account)
-                    .is_none_or(|a| a.role != crate::access::Role::Requester)
-            });
-            view! { <LinkedArticles ticket=t may_link/> }
+            // The serving team links articles; everyone else reads the links.
+            view! { <LinkedArticles ticket=t may_link=works()/> }
         })}
         <section class="card" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{t!(i18n, detail.conversation)}</h2>
@@ -330,10 +337,14 @@ fn CommentBox(id: DocumentId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let error = RwSignal::new(None::<CommentError>);
     // The status a canned reply moves the ticket to once it is sent.
     let then_status = RwSignal::new(None::<Status>);
-    // Canned replies are the serving team's.
-    let me = state.read_untracked(|d| d.me());
-    let staff =
-        Memo::new(move |_| ticket.with(|t| t.as_ref().is_some_and(|t| me.serves(&t.department))));
+    // Canned replies and internal notes are the serving team's; everyone on the ticket replies.
+    let role = Memo::new(move |_| {
+        ticket.with(|t| {
+            t.as_ref()
+                .map_or(TicketRole::Outsider, |t| state.role_on(t))
+        })
+    });
+    let staff = Memo::new(move |_| role.get().works());
     let canned = Memo::new(move |_| {
         state.read(|d| {
             d.automation()
@@ -381,7 +392,13 @@ fn CommentBox(id: DocumentId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match state.add_comment(id, &body.get(), visibility.get()) {
+        // Only the team writes internal notes, whatever the form was left at.
+        let visibility = if staff.get_untracked() {
+            visibility.get()
+        } else {
+            Visibility::Public
+        };
+        match state.add_comment(id, &body.get(), visibility) {
             Ok(()) => {
                 body.set(String::new());
                 error.set(None);
@@ -421,15 +438,17 @@ fn CommentBox(id: DocumentId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                         {move || will_notify().unwrap_or_else(|| t_string!(i18n, detail.mention_hint).to_string())}
                     </p>
                 </div>
-                <fieldset class="choice">
-                    <legend class="visually-hidden">{t!(i18n, detail.comment_label)}</legend>
-                    <label><input type="radio" name="visibility" value="public"
-                        prop:checked=move || visibility.get() == Visibility::Public
-                        on:change=move |_| visibility.set(Visibility::Public)/>{t!(i18n, detail.public)}</label>
-                    <label><input type="radio" name="visibility" value="internal"
-                        prop:checked=move || visibility.get() == Visibility::Internal
-                        on:change=move |_| visibility.set(Visibility::Internal)/>{t!(i18n, detail.internal)}</label>
-                </fieldset>
+                {move || staff.get().then(|| view! {
+                    <fieldset class="choice">
+                        <legend class="visually-hidden">{t!(i18n, detail.comment_label)}</legend>
+                        <label><input type="radio" name="visibility" value="public"
+                            prop:checked=move || visibility.get() == Visibility::Public
+                            on:change=move |_| visibility.set(Visibility::Public)/>{t!(i18n, detail.public)}</label>
+                        <label><input type="radio" name="visibility" value="internal"
+                            prop:checked=move || visibility.get() == Visibility::Internal
+                            on:change=move |_| visibility.set(Visibility::Internal)/>{t!(i18n, detail.internal)}</label>
+                    </fieldset>
+                })}
                 {move || then_status.get().map(|to| view! {
                     <p class="hint">{move || td_string!(i18n.get_locale(), detail.canned_then, status = status_label(i18n.get_locale(), to)).to_string()}</p>
                 })}

@@ -25,6 +25,8 @@ pub fn AssigneeField(ticket: Memo<Option<Ticket>>) -> impl IntoView {
         ticket.with(|t| t.as_ref().map(|t| t.assignee.clone()).unwrap_or_default())
     });
     let me = Memo::new(move |_| state.read(|d| d.me()));
+    let works =
+        Memo::new(move |_| ticket.with(|t| t.as_ref().is_some_and(|t| state.role_on(t).works())));
     let department = Memo::new(move |_| {
         ticket.with(|t| t.as_ref().map(|t| t.department.clone()).unwrap_or_default())
     });
@@ -48,7 +50,7 @@ pub fn AssigneeField(ticket: Memo<Option<Ticket>>) -> impl IntoView {
             <dd>
                 <span id="ticket-assignee" data-assignee=move || assignee.get()>{shown}</span>
                 // The serving team assigns; a requester or an approver from elsewhere only sees who.
-                {move || me.with(|m| m.serves(&department.get())).then(|| {
+                {move || works.get().then(|| {
                     let mine = me.with(|m| m.email.clone());
                     view! {
                         <span class="assign-controls">

@@ -43,7 +43,8 @@ pub struct Me {
 impl Me {
     /// Whether they work tickets served by `department` (admins and a desk of one's own: all).
     pub fn serves(&self, department: &str) -> bool {
-        self.admin || (self.staff && self.department == department)
+        self.admin
+            || (self.staff && crate::access::serves(Role::Agent, &self.department, department))
     }
 
     /// The key their read markers and mentions are kept under.

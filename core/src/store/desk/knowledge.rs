@@ -117,7 +117,7 @@ impl Desk {
         match profile.account {
             None => true,
             Some(account) if account.role == Role::Admin => true,
-            Some(account) => account.role.works_queues() && profile.department == department,
+            Some(account) => crate::access::serves(account.role, &profile.department, department),
         }
     }
 
