@@ -371,8 +371,8 @@ impl World {
         self.filed.push(id);
         let old = Automerge::load(SAVED_BY_SCHEMA_1).unwrap();
         self.relay.take_up_legacy(id, old);
-        for d in 0..DEVICES {
-            if OWNERS[d].0 != "zhao" {
+        for (d, owner) in OWNERS.iter().enumerate() {
+            if owner.0 != "zhao" {
                 let doc = AutoCommit::load(SAVED_BY_SCHEMA_1).unwrap();
                 self.devices[d].replica.docs.insert(id, doc);
                 self.track(d, id);
@@ -445,16 +445,12 @@ impl World {
         };
         let ticket = self.relay.facts.get(&id).cloned();
         let access = decide(&viewer(d), self.relay.facts.get(&doc), |_| ticket.clone());
-        if self.relay.facts.get(&doc).is_none() || access == Access::Write {
+        if !self.relay.facts.contains_key(&doc) || access == Access::Write {
             return;
         }
         let mark = format!("forged-by-{d}-{}", self.tick().0);
         let device = &mut self.devices[d];
-        let copy = device
-            .replica
-            .docs
-            .entry(doc)
-            .or_insert_with(AutoCommit::new);
+        let copy = device.replica.docs.entry(doc).or_default();
         copy.put(ROOT, mark.as_str(), true).unwrap();
         copy.put(ROOT, "status", "closed").unwrap();
         copy.commit();
@@ -715,10 +711,11 @@ impl Relay {
         if access == Access::None || (is_request && !self.docs.contains_key(&id)) {
             return unavailable();
         }
-        if !self.facts.contains_key(&id) {
-            let creator = PersonId(OWNERS[device].0.into());
-            self.facts.insert(id, DocFacts::Unclassified { creator });
-        }
+        self.facts
+            .entry(id)
+            .or_insert_with(|| DocFacts::Unclassified {
+                creator: PersonId(OWNERS[device].0.into()),
+            });
         let (doc, subscribers) = self.docs.entry(id).or_default();
         let (state, _) = subscribers
             .entry(conn)
