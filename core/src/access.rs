@@ -204,7 +204,8 @@ impl TicketRole {
         self != TicketRole::Outsider
     }
 
-    /// Asked for it: rates it, and may resolve it while nobody has taken it up.
+    /// Asked for it (and serves nowhere that would take precedence): its page offers resolving
+    /// it while nobody has taken it up. Whoever asked owns the request whatever their role.
     pub fn requested(self) -> bool {
         self == TicketRole::Requester
     }
@@ -262,7 +263,16 @@ pub fn decide(
     let admin = viewer.role == Role::Admin;
     let is = |person: &PersonId| *person == viewer.id;
     match facts {
-        DocFacts::Ticket { .. } => TicketRole::of(viewer, facts).on_request(),
+        DocFacts::Ticket {
+            creator, requester, ..
+        } => {
+            // Whoever asked for it owns the request, also when they serve its queue too.
+            let asked = is(creator) || requester.as_ref().is_some_and(is);
+            match TicketRole::of(viewer, facts).on_request() {
+                _ if asked => Access::Write,
+                access => access,
+            }
+        }
         DocFacts::TicketPart { ticket: of, part } => {
             // A part of a ticket the relay does not know (yet) is nobody's but admins'.
             let role = ticket(*of).map_or(TicketRole::Outsider, |t| TicketRole::of(viewer, &t));
@@ -359,6 +369,18 @@ mod tests {
                 [&t, &team, &staff, &zhaos].map(|f| decide(&viewer, Some(f), |_| Some(t.clone())));
             assert_eq!(got, expected, "{}", viewer.id);
         }
+        // An agent who asked for help from their own queue: the team's controls, and the request
+        // is still theirs.
+        let own = DocFacts::Ticket {
+            creator: PersonId("li".into()),
+            requester: Some(PersonId("li".into())),
+            queue: "IT".into(),
+            watchers: vec![],
+            family: true,
+        };
+        let li = person("li", "IT", Role::Agent);
+        assert_eq!(TicketRole::of(&li, &own), TicketRole::Team);
+        assert_eq!(decide(&li, Some(&own), |_| None), W);
         let orphan = decide(&person("li", "IT", Role::Agent), Some(&team), |_| None);
         assert_eq!(
             orphan, N,

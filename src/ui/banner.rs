@@ -24,6 +24,9 @@ pub fn Banners() -> impl IntoView {
                 .join("; ");
             t_string!(i18n, banner.corrupt, what).to_string()
         }
+        Notice::Refused(title) => {
+            t_string!(i18n, banner.refused, title = title.clone()).to_string()
+        }
     };
     view! {
         <div class="banners">

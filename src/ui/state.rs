@@ -61,6 +61,9 @@ pub enum TicketAvailability {
 pub enum Notice {
     StorageUnavailable,
     Damaged(Vec<Problem>),
+    /// The relay would not take this device's change to a ticket (by title): the person may no
+    /// longer write that part of it.
+    Refused(String),
 }
 
 impl Inner {

@@ -3,7 +3,7 @@
 //! module only moves bytes between it, the socket and the desk, and says how sync is going.
 
 use super::socket::{RelaySocket, SocketEvent};
-use super::state::{new_id, AppState};
+use super::state::{new_id, AppState, Notice};
 use crate::domain::{Account, DocumentId, Profile};
 use crate::storage::{Batch, ChunkStore};
 use crate::sync::session::socket_query;
@@ -306,7 +306,13 @@ fn act(state: AppState, outputs: Vec<Output>) {
                 }
             }),
             Output::Settled(id) => confirmed.push(id),
-            Output::ReadOnly(_) => {}
+            Output::ReadOnly(id) => {
+                // Only a document this device changed is news: reading others is normal.
+                let refused = state.change_quietly(|d| d.refused(id));
+                if let Some(title) = refused {
+                    state.notices.update(|n| n.push(Notice::Refused(title)));
+                }
+            }
         }
     }
     if !confirmed.is_empty() {
@@ -319,6 +325,8 @@ fn act(state: AppState, outputs: Vec<Output>) {
     }
     if changed {
         state.changed_remotely();
+        // A change may name parts of a ticket to follow (a new follower's, the team's).
+        offer_changes(state);
     }
     let view = match state.with_client(|c| c.status()) {
         Some(SyncStatus::Syncing(n)) => SyncView::Syncing(n),

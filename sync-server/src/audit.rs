@@ -81,22 +81,24 @@ impl AuditLog {
         inner.file.write_all(&lines)
     }
 
-    /// Every record of one document, oldest first.
-    pub fn of_document(&self, doc: DocumentId) -> std::io::Result<Vec<AuditRecord>> {
+    /// Every record of these documents (a ticket and its parts), oldest first.
+    pub fn of_documents(&self, docs: &[DocumentId]) -> std::io::Result<Vec<AuditRecord>> {
         let _writes_finished = self.inner.lock().unwrap();
-        list(&self.path, doc)
+        list(&self.path, docs)
     }
 }
 
-/// Reads the trail of one document from a data folder (what the `audit` subcommand prints).
+/// Reads the trail of a document, and of its parts if it is a ticket, from a data folder (what
+/// the `audit` subcommand prints).
 pub fn list_in(data_dir: &Path, doc: DocumentId) -> std::io::Result<Vec<AuditRecord>> {
-    list(&data_dir.join("audit.log"), doc)
+    let family = crate::registry::family_of(doc, &crate::registry::replay(data_dir)?);
+    list(&data_dir.join("audit.log"), &family)
 }
 
-fn list(path: &Path, doc: DocumentId) -> std::io::Result<Vec<AuditRecord>> {
+fn list(path: &Path, docs: &[DocumentId]) -> std::io::Result<Vec<AuditRecord>> {
     Ok(read_records(path)?
         .into_iter()
-        .filter(|r| r.doc == doc)
+        .filter(|r| docs.contains(&r.doc))
         .collect())
 }
 
@@ -162,7 +164,7 @@ mod tests {
         let li = PersonId("li".into());
         log.applied(id, &li, &doc, &[]).unwrap();
         log.applied(id, &li, &doc, &[]).unwrap();
-        let records = log.of_document(id).unwrap();
+        let records = log.of_documents(&[id]).unwrap();
         assert_eq!(records.len(), 2);
         assert!(records.iter().all(|r| r.person == li));
         assert!(to_csv(&records).starts_with("document,change,actor,person"));
@@ -170,7 +172,7 @@ mod tests {
         let reopened = AuditLog::open(&dir).unwrap();
         reopened.applied(id, &li, &doc, &[]).unwrap();
         assert_eq!(
-            reopened.of_document(id).unwrap().len(),
+            reopened.of_documents(&[id]).unwrap().len(),
             2,
             "no duplicates after restart"
         );

@@ -24,21 +24,40 @@ pub struct Registry {
     log: Mutex<File>,
 }
 
+/// The facts the log in `data_dir` holds now (for the admin commands, which only read it).
+pub fn replay(data_dir: &Path) -> std::io::Result<HashMap<DocumentId, DocFacts>> {
+    let mut facts = HashMap::new();
+    if let Ok(file) = File::open(data_dir.join("access.log")) {
+        for line in BufReader::new(file).lines() {
+            match serde_json::from_str::<Entry>(&line?) {
+                Ok(entry) => {
+                    facts.insert(entry.doc, entry.facts);
+                }
+                Err(e) => tracing::warn!(error = %e, "skipped a damaged line of access.log"),
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// A document and, for a ticket, every part of it the facts name: what its audit trail covers.
+pub fn family_of(doc: DocumentId, facts: &HashMap<DocumentId, DocFacts>) -> Vec<DocumentId> {
+    let mut family = vec![doc];
+    let mut parts: Vec<DocumentId> = facts
+        .iter()
+        .filter(|(_, f)| matches!(f, DocFacts::TicketPart { ticket, .. } if *ticket == doc))
+        .map(|(id, _)| *id)
+        .collect();
+    parts.sort();
+    family.extend(parts);
+    family
+}
+
 impl Registry {
     /// Replays the log; a damaged last line (a crash mid-write) is skipped.
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
         let path = data_dir.join("access.log");
-        let mut facts = HashMap::new();
-        if let Ok(file) = File::open(&path) {
-            for line in BufReader::new(file).lines() {
-                match serde_json::from_str::<Entry>(&line?) {
-                    Ok(entry) => {
-                        facts.insert(entry.doc, entry.facts);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "skipped a damaged line of access.log"),
-                }
-            }
-        }
+        let facts = replay(data_dir)?;
         let mut log = OpenOptions::new().create(true).append(true).open(&path)?;
         // A line cut short by a crash must not glue itself to the next one.
         log.write_all(b"\n")?;
@@ -50,6 +69,11 @@ impl Registry {
 
     pub fn facts(&self, doc: DocumentId) -> Option<DocFacts> {
         self.facts.read().unwrap().get(&doc).cloned()
+    }
+
+    /// A document and the parts of it, if it is a ticket.
+    pub fn family(&self, doc: DocumentId) -> Vec<DocumentId> {
+        family_of(doc, &self.facts.read().unwrap())
     }
 
     pub fn len(&self) -> usize {

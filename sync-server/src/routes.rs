@@ -155,11 +155,10 @@ async fn audit_trail(
     let doc: DocumentId = document
         .parse()
         .map_err(|_| AppError::BadRequest("not a document id".into()))?;
-    let records = app
-        .relay
-        .shared
+    let shared = &app.relay.shared;
+    let records = shared
         .audit
-        .of_document(doc)
+        .of_documents(&shared.registry.family(doc))
         .map_err(AppError::Io)?;
     Ok(match params.format.as_deref() {
         Some("json") => Json(records).into_response(),

@@ -34,6 +34,7 @@ impl Feeds {
             creator,
             queue,
             watchers,
+            family,
             ..
         } = facts
         else {
@@ -52,7 +53,7 @@ impl Feeds {
             creator,
             requester: Some(requester),
             queue: queue.clone(),
-            family: true,
+            family,
         };
         self.shared().registry.record(doc, facts)?;
         self.hub().access_changed(doc).await;
@@ -143,7 +144,10 @@ impl Feeds {
                         let _ = doc.apply_changes(changes);
                     })
                     .await
-                    .map_err(io::Error::other)
+                    .map_err(io::Error::other)?;
+                // Devices that asked for it before it existed are served now.
+                self.hub().access_changed(id).await;
+                Ok(())
             }
             Some(DocFacts::Unclassified { creator }) => self
                 .part_delivered(id, &creator, ticket, part_facts(&part, self))

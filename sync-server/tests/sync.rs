@@ -95,19 +95,25 @@ async fn a_ticket_reaches_its_queue_and_requester_and_nobody_else() {
     follow_parts(&mut phone.peer, ticket, false).await;
     assert!(phone.peer.until(in_progress, 10).await);
 
-    // The audit trail names who delivered each change: 王芳 the request, Li the team's part.
+    // The audit trail of the ticket names who delivered each change to each of its documents:
+    // 王芳 the request, Li the team's part.
     let (status, _, csv) = relay.request(&format!("/api/audit/{ticket}"), Some(&admin_token));
     assert_eq!(status, 200, "{csv}");
-    assert!(csv.contains(&wang.id) && !csv.contains(&li.id), "{csv}");
-    let (_, _, csv) = relay.request(&format!("/api/audit/{team}"), Some(&admin_token));
-    assert!(csv.contains(&li.id) && !csv.contains(&wang.id), "{csv}");
+    let line_of = |who: &str| {
+        csv.lines()
+            .find(|l| l.contains(who))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line_of(&wang.id).starts_with(&ticket.to_string()), "{csv}");
+    assert!(line_of(&li.id).starts_with(&team.to_string()), "{csv}");
     let (status, _, _) = relay.request(&format!("/api/audit/{ticket}"), Some(&li.token));
     assert_eq!(status, 403, "only admins read the audit trail");
     let printed = admin(&data, &["audit", &ticket.to_string()]);
     assert_eq!(
         printed.lines().count(),
-        2,
-        "a header and the filing: {printed}"
+        3,
+        "a header, the filing and the status change: {printed}"
     );
 }
 
@@ -898,15 +904,26 @@ async fn a_ticket_asked_for_before_it_reaches_the_relay_is_sent_when_it_arrives(
     li.peer.track(ticket).await;
     assert!(li.peer.until(|p| p.unavailable.contains(&ticket), 10).await);
 
-    // It arrives; Li's device receives it without asking again.
+    // 王芳's page asks for the team's part of it at once, as it does for every ticket it holds:
+    // the relay starts that part only once the ticket is there.
+    let team = part_id(ticket, &Part::Team);
+    wang.peer.track(team).await;
+
+    // It arrives; Li's device receives it without asking again, and her page the team's part.
     wang.peer.replica.docs.insert(ticket, doc);
     wang.peer.track(ticket).await;
-    assert!(wang.peer.up_to_date(10).await);
+    assert!(wang.peer.until(|p| p.client.is_settled(ticket), 10).await);
     assert!(
         li.peer
             .until(|p| p.replica.docs.contains_key(&ticket), 10)
             .await,
         "the early asker is served"
+    );
+    assert!(
+        wang.peer
+            .until(|p| p.replica.docs.contains_key(&team), 10)
+            .await,
+        "the part asked for before it existed is sent once it does"
     );
 
     // Someone who may not read it asked too, and still receives nothing.
@@ -925,4 +942,76 @@ async fn a_ticket_asked_for_before_it_reaches_the_relay_is_sent_when_it_arrives(
     zhao.peer.idle(1_000).await;
     assert!(!zhao.peer.replica.docs.contains_key(&other));
     assert!(!zhao.peer.seen_on_wire.contains(&other));
+}
+
+#[tokio::test]
+async fn a_ticket_of_an_older_schema_is_moved_into_its_parts_and_its_internal_note_stays_with_the_team(
+) {
+    use innerdesk_core::domain::Visibility;
+    let data = temp_dir("legacy");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let zhao_token = add_person(&data, "赵敏", "zhao@example.cn", "HR", "requester");
+    let relay = Relay::start(&page_dir(), &data);
+
+    // 王芳's laptop still holds a ticket saved before tickets had parts: in progress, with an
+    // internal note that mentions 赵敏. It reaches the relay as it is.
+    let old = automerge::AutoCommit::load(include_bytes!(
+        "../../core/tests/fixtures/ticket-schema-1.automerge"
+    ))
+    .unwrap();
+    let ticket: DocumentId = old
+        .get(automerge::ROOT, "id")
+        .unwrap()
+        .unwrap()
+        .0
+        .into_string()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    wang.peer.replica.docs.insert(ticket, old);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await);
+
+    // The relay moves what the team owned into the team's part and the note into the staff
+    // part: the agent reads it all.
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    assert!(fetch_all(&mut li.peer, &[ticket]).await);
+    follow_parts(&mut li.peer, ticket, true).await;
+    let whole = |p: &Peer| {
+        ticket_in(p, ticket).is_some_and(|t| {
+            t.status == Status::InProgress
+                && t.comments
+                    .iter()
+                    .any(|c| c.visibility == Visibility::Internal)
+        })
+    };
+    assert!(
+        li.peer.until(whole, 10).await,
+        "the team reads the ticket whole"
+    );
+
+    // The requester, on a new device, reads its status; the note stays with the team.
+    let mut phone = sign_in(&relay, &wang_token, "phone").await;
+    assert!(fetch_all(&mut phone.peer, &[ticket]).await);
+    follow_parts(&mut phone.peer, ticket, true).await;
+    let staff = part_id(ticket, &Part::Staff);
+    assert!(
+        phone
+            .peer
+            .until(|p| p.unavailable.contains(&staff), 10)
+            .await
+    );
+    let read = ticket_in(&phone.peer, ticket).unwrap();
+    assert_eq!(read.status, Status::InProgress);
+    assert!(read
+        .comments
+        .iter()
+        .all(|c| c.visibility == Visibility::Public));
+    assert!(!phone.peer.seen_on_wire.contains(&staff));
+
+    // Whom the old ticket followed, the team let in: 赵敏 still reads it.
+    let mut zhao = sign_in(&relay, &zhao_token, "desk").await;
+    assert!(fetch_all(&mut zhao.peer, &[ticket]).await);
 }

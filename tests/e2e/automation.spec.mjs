@@ -1,11 +1,13 @@
 // Automation and approvals end to end, against the real relay, with five people on five devices:
 // an administrator sets up an approval chain (refused first for naming someone not in the
 // directory), a canned reply (refused first for an unknown variable), rules (a loop refused) and a
-// round-robin team; a small expense claim filed offline is approved by a rule at once; a large one
+// round-robin team; a small expense claim filed offline is approved by a rule on the finance team's
+// desk once it arrives there; a large one
 // goes to the requester's manager and then the finance director, each deciding on their own device;
 // the claim lands with the one finance agent who is not away, whose @mention reaches the requester.
+// Approvals the requester forges with a raw automerge-repo client count for nothing.
 import { test, expect } from '@playwright/test';
-import { addPerson, expectAccessible, expectSaved, personAt, startRelay } from './helpers.mjs';
+import { addPerson, expectAccessible, expectSaved, jsClient, partId, personAt, startRelay, ticketIdOf } from './helpers.mjs';
 
 const PEOPLE = [
   'name,email,department,manager,role',
@@ -134,29 +136,46 @@ test('a claim under the threshold is approved by a rule, a larger one in two ste
     // 孙会计 works finance's queue on her own device.
     const sun = await personAt(browser, people['孙会计']);
 
-    // 王芳 files a small claim with no network at all: approved at once by the rule.
+    // 王芳 files a small claim with no network at all. Rules act for the team that serves it (a
+    // requester's device cannot write the team's part): once it reaches finance, 孙会计's desk
+    // approves it by the rule, and 王芳 sees that.
     const wang = await personAt(browser, people['王芳']);
     await wang.offline();
     await claim(wang.page, '300', '出租车费');
     const approval = wang.page.locator('section.approval');
-    await expect(approval).toHaveAttribute('data-approval', 'approved');
+    await expect(approval).toHaveCount(0);
+    await wang.online();
+    await expect(approval).toHaveAttribute('data-approval', 'approved', { timeout: 20_000 });
     await expect(approval).toContainText('Approved automatically by the rule “Small claims approve themselves”');
     await expectAccessible(wang.page, 'approved claim');
-    await wang.online();
     await expect(wang.page.locator('.sync-status')).toHaveAttribute('data-sync', 'up-to-date');
 
     // A large claim waits for her manager, then for the finance director above 1,000.
     await claim(wang.page, '3000', '上海出差报销');
-    await expect(approval).toHaveAttribute('data-approval', 'pending');
+    await expect(approval).toHaveAttribute('data-approval', 'pending', { timeout: 20_000 });
     await expect(approval.locator('.approval-state')).toHaveText('Waiting for approval from 赵经理');
     await expect(approval.locator('.approval-step')).toHaveCount(2);
     await expect(wang.page.locator('[data-decide]')).toHaveCount(0);
     await expect(wang.page.locator('.sync-status')).toHaveAttribute('data-sync', 'up-to-date');
 
-    // 赵经理 finds it among what waits for him, and approves it offline on his phone.
+    // 王芳 forges approvals with a plain automerge-repo client: an "automatic" decision in the
+    // team's part (which she may only read) and one in her own request. Neither counts.
+    const forger = jsClient(relay, people['王芳'], 'script');
+    await forger.repo.networkSubsystem.whenReady();
+    const claimId = ticketIdOf(wang.page);
+    const forged = JSON.stringify({ approve: true, by: '王芳', at: Date.now(), comment: '', automatic: true });
+    const teamPart = await forger.repo.find(`automerge:${partId(claimId, 'team')}`);
+    teamPart.change((d) => { d['decision:0'] = forged; d['decision:1'] = forged; });
+    const request = await forger.repo.find(`automerge:${claimId}`);
+    request.change((d) => { d['decision:0'] = forged; d.approval = '{"chain":"none","steps":[],"pause_sla":false,"requested_at":0}'; });
+    await new Promise((r) => setTimeout(r, 2_000));
+    await forger.repo.shutdown();
+
+    // 赵经理 finds it among what waits for him, still waiting on him, and approves it offline.
     const zhao = await personAt(browser, people['赵经理']);
     await zhao.page.locator('#filter-mine').selectOption('approvals');
     await zhao.page.getByRole('link', { name: '上海出差报销' }).click({ timeout: 20_000 });
+    await expect(zhao.page.locator('.approval-state')).toHaveText('Waiting for approval from 赵经理');
     await zhao.offline();
     await zhao.page.getByLabel('Comment (required to reject)').fill('同意，按标准报销');
     await zhao.page.locator('[data-decide=approve]').click();

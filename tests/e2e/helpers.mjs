@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Repo } from '@automerge/automerge-repo';
+import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -152,4 +155,63 @@ export async function seedDesk(page, { chunks, settings }) {
       db.close();
     }, { batch: chunks.slice(i, i + BATCH), settings });
   }
+}
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
+
+function base58(bytes) {
+  let n = BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+  let out = '';
+  while (n > 0n) { out = BASE58[Number(n % 58n)] + out; n /= 58n; }
+  for (const b of bytes) { if (b !== 0) break; out = `1${out}`; }
+  return out;
+}
+
+function unbase58(text) {
+  let n = 0n;
+  for (const c of text) n = n * 58n + BigInt(BASE58.indexOf(c));
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  const zeros = text.match(/^1*/)[0].length;
+  return Buffer.concat([Buffer.alloc(zeros), Buffer.from(hex, 'hex')]);
+}
+
+/** A document id as the page writes it (base58check of 16 bytes, as automerge-repo does). */
+function documentId(bytes) {
+  const check = sha256(sha256(bytes)).subarray(0, 4);
+  return base58(Buffer.concat([bytes, check]));
+}
+
+/** The id of a part of a ticket (`team`, `staff`, or `person` with an email), derived from the
+ * ticket's id the way every device derives it. */
+export function partId(ticketId, part, email = '') {
+  const ticket = unbase58(ticketId).subarray(0, 16);
+  const pieces = [Buffer.from('innerdesk ticket part\0'), ticket, Buffer.from(part)];
+  if (part === 'person') pieces.push(Buffer.from('\0'), Buffer.from(email.trim().toLowerCase()));
+  return documentId(sha256(Buffer.concat(pieces)).subarray(0, 16));
+}
+
+/** Every key and value this page's IndexedDB holds, values as text (lossy where not UTF-8). */
+export async function storedChunks(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('innerdesk');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const store = db.transaction('chunks').objectStore('chunks');
+    const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()].map((r) => new Promise((ok) => { r.onsuccess = () => ok(r.result); })));
+    db.close();
+    return keys.map((k, i) => [String(k), new TextDecoder().decode(values[i])]);
+  });
+}
+
+/** A plain JavaScript automerge-repo client (the npm packages, not our code) signed in as
+ * `person` from `device`: it syncs and edits documents raw, as anyone could. */
+export function jsClient(relay, person, device) {
+  const url = `${relay.url.replace('http', 'ws')}sync?token=${person.token}&device=${device}`;
+  const adapter = new WebSocketClientAdapter(url);
+  const repo = new Repo({ network: [adapter], peerId: `${person.id}~${device}` });
+  return { repo, adapter };
 }

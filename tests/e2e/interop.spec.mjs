@@ -1,18 +1,8 @@
 // Wire compatibility: JavaScript automerge-repo clients (the npm packages, not our code) sync
 // through our relay with a sign-in token, and are refused a document they may not read.
 import { test, expect } from '@playwright/test';
-import { Repo } from '@automerge/automerge-repo';
-import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 import WebSocket from 'ws';
-import { addPerson, startRelay } from './helpers.mjs';
-
-/** A JavaScript repo signed in as `person` from `device`. */
-function jsClient(relay, person, device) {
-  const url = `${relay.url.replace('http', 'ws')}sync?token=${person.token}&device=${device}`;
-  const adapter = new WebSocketClientAdapter(url);
-  const repo = new Repo({ network: [adapter], peerId: `${person.id}~${device}` });
-  return { repo, adapter };
-}
+import { addPerson, jsClient, startRelay } from './helpers.mjs';
 
 async function settled(repo) {
   await repo.networkSubsystem.whenReady();

@@ -408,16 +408,33 @@ impl Desk {
         let Some(account) = profile.account else {
             return TicketRole::Admin;
         };
+        // Departments as the directory has them now, after merges, as the relay reads them.
+        let (directory, _) = self.directory();
+        let current = |department: &str| {
+            let id = crate::domain::directory::DepartmentId(department.to_string());
+            directory.department_at(&id, Timestamp(i64::MAX)).0
+        };
         let viewer = Viewer {
             id: account.person.clone(),
-            department: profile.department.clone(),
+            department: current(&profile.department),
             role: account.role,
         };
         let mine =
             |email: &str| !account.email.is_empty() && email.eq_ignore_ascii_case(&account.email);
-        let requested = ticket.filed_by == account.person.0 || mine(&ticket.requester_email);
         let follows = ticket.watchers.iter().any(|w| mine(w));
-        TicketRole::on_ticket(&viewer, &ticket.department, requested, follows)
+        let queue = current(&ticket.department);
+        TicketRole::on_ticket(&viewer, &queue, self.asked_for(ticket), follows)
+    }
+
+    /// Whether this person asked for the ticket (or filed it), whatever else they are on it: the
+    /// request and its rating are theirs.
+    pub fn asked_for(&self, ticket: &Ticket) -> bool {
+        let Some(account) = self.profile().and_then(|p| p.account) else {
+            return false;
+        };
+        ticket.filed_by == account.person.0
+            || (!account.email.is_empty()
+                && ticket.requester_email.eq_ignore_ascii_case(&account.email))
     }
 
     /// This person's role on an open ticket (`Outsider` when it is not open).
@@ -438,14 +455,17 @@ impl Desk {
         }
     }
 
-    /// Notes the parts of a ticket this desk keeps in step (the staff part only for its team).
+    /// Notes the parts of a ticket this desk keeps in step (the staff part only for its team);
+    /// one it did not follow yet is offered to sync, which asks the relay for it.
     fn follow_parts(&mut self, id: DocumentId) {
         let staff = self.role(id).works();
         let Some(ticket) = self.docs.tickets.get(&id) else {
             return;
         };
         for part in ticket.readable_parts(staff) {
-            self.docs.part_of.insert(part, id);
+            if self.docs.part_of.insert(part, id).is_none() {
+                self.to_offer.insert(part);
+            }
         }
     }
 
@@ -515,6 +535,22 @@ impl Desk {
             self.dirty.insert(self.docs.desk_id);
         }
         Ok(())
+    }
+
+    /// The relay will not take this device's changes to `id` (it reads them only): if this device
+    /// had changed it, it leaves the outbox (it would never settle), and the title of the ticket
+    /// it belongs to is returned so the person can be told.
+    pub fn refused(&mut self, id: DocumentId) -> Option<String> {
+        if !self.docs.desk.outbox().contains(&id) {
+            return None;
+        }
+        self.docs.desk.set_in_outbox(id, false).ok()?;
+        self.dirty.insert(self.docs.desk_id);
+        let ticket = self.docs.part_of.get(&id).copied().unwrap_or(id);
+        Some(match self.ticket(ticket) {
+            Some(Ok(t)) => t.title,
+            _ => ticket.short_code(),
+        })
     }
 
     /// The relay's indexes this person reads (from the sign-in session).
@@ -1185,6 +1221,117 @@ mod tests {
         );
         write_all(&mut desk, &store);
         assert_eq!(opened(&store).directory().0.people.len(), 2);
+    }
+
+    /// A desk signed in as `role` of `department`.
+    fn signed_in(
+        store: &MemoryStore,
+        name: &str,
+        email: &str,
+        department: &str,
+        role: Role,
+    ) -> Desk {
+        let mut desk = opened(store);
+        let mut profile = Profile::new(name, department).unwrap();
+        profile.account = Some(crate::domain::Account {
+            person: crate::access::PersonId(email.split('@').next().unwrap().into()),
+            role,
+            email: email.into(),
+        });
+        desk.set_profile(profile).unwrap();
+        desk
+    }
+
+    #[test]
+    fn each_person_writes_their_own_side_of_a_ticket_and_sync_follows_its_parts() {
+        use crate::store::ticket_parts::{part_id, Part};
+        let id = DocumentId::from_bytes([77; 16]);
+        let mut wang = signed_in(
+            &MemoryStore::new(),
+            "王芳",
+            "wang@example.cn",
+            "财务部",
+            Role::Requester,
+        );
+        wang.create_ticket(id, &draft("VPN", "IT"), Timestamp(1))
+            .unwrap();
+        let _ = wang.take_offers();
+        assert_eq!(wang.role(id), TicketRole::Requester);
+        wang.add_comment(id, "还是不行", Visibility::Public, Timestamp(2))
+            .unwrap();
+        assert_eq!(wang.take_offers(), [id], "her reply is in her request");
+        assert!(
+            wang.held_documents().contains(&part_id(id, &Part::Team))
+                && !wang.held_documents().contains(&part_id(id, &Part::Staff)),
+            "she follows the team's part, never the internal notes"
+        );
+
+        let mut li = signed_in(
+            &MemoryStore::new(),
+            "Li Lei",
+            "li@example.cn",
+            "IT",
+            Role::Agent,
+        );
+        li.adopt(id, wang.docs.tickets[&id].automerge().clone());
+        assert_eq!(li.role(id), TicketRole::Team);
+        let offered = li.take_offers();
+        for part in [Part::Team, Part::Staff] {
+            assert!(
+                offered.contains(&part_id(id, &part)),
+                "the team asks the relay for its parts"
+            );
+        }
+        li.add_comment(id, "查日志", Visibility::Internal, Timestamp(3))
+            .unwrap();
+        li.change_status(id, Status::InProgress, Timestamp(4))
+            .unwrap();
+        let mut changed = li.take_offers();
+        changed.sort();
+        let mut parts = vec![part_id(id, &Part::Staff), part_id(id, &Part::Team)];
+        parts.sort();
+        assert_eq!(changed, parts);
+        assert_eq!(li.outbox().len(), 2);
+
+        // Were the relay to refuse the team's part (the ticket moved to another queue meanwhile),
+        // it leaves the outbox and the person is told which ticket.
+        assert_eq!(li.refused(part_id(id, &Part::Team)).as_deref(), Some("VPN"));
+        assert_eq!(li.refused(part_id(id, &Part::Team)), None, "told once");
+        assert_eq!(li.refused(id), None, "a document it only read is no news");
+    }
+
+    #[test]
+    fn a_low_rating_offers_its_follow_up_to_sync() {
+        let store = MemoryStore::new();
+        let mut desk = signed_in(&store, "王芳", "wang@example.cn", "财务部", Role::Requester);
+        let id = DocumentId::from_bytes([40; 16]);
+        let draft = TicketDraft {
+            title: "VPN".into(),
+            requester: "王芳".into(),
+            department: "IT".into(),
+            ..Default::default()
+        };
+        desk.create_ticket(id, &draft, Timestamp(1)).unwrap();
+        // The team resolves it (its part arrives from the relay).
+        let mut team = desk.docs.tickets.get_mut(&id).unwrap().fork();
+        team.change_status(Status::Resolved, "Li", Timestamp(2))
+            .unwrap();
+        for part in team.take_touched() {
+            let doc = team.doc_mut(part).unwrap().fork();
+            desk.adopt(part, doc);
+        }
+        assert_eq!(desk.ticket(id).unwrap().unwrap().status, Status::Resolved);
+        let _ = desk.take_offers();
+        let follow = DocumentId::from_bytes([41; 16]);
+        let mut follow_draft = draft.clone();
+        follow_draft.follow_up_of = Some(id);
+        desk.rate(id, 2, "慢", Timestamp(3), |_, _| {
+            Some((follow, follow_draft))
+        })
+        .unwrap();
+        let offers = desk.take_offers();
+        assert!(offers.contains(&id), "{offers:?}");
+        assert!(offers.contains(&follow), "{offers:?}");
     }
 
     #[test]

@@ -168,7 +168,10 @@ impl TicketDoc {
         let history = doc.put_object(ROOT, HISTORY, ObjType::List)?;
         append_event(&mut doc, &history, by_name, now, &EventKind::Created)?;
         commit(&mut doc, now);
-        Ok(Self::wrap(id, doc))
+        let mut ticket = Self::wrap(id, doc);
+        // Filing is a change like any other: stored and offered to sync.
+        ticket.touched.insert(id);
+        Ok(ticket)
     }
 
     fn wrap(id: DocumentId, doc: AutoCommit) -> Self {

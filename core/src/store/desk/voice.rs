@@ -108,8 +108,12 @@ impl Desk {
         let Some(me) = self.profile() else {
             return false;
         };
-        let email = me.account.as_ref().map(|a| a.email.as_str()).unwrap_or("");
-        ticket.requester == me.name || (!email.is_empty() && ticket.requester_email == email)
+        match me.account {
+            // Signed in: as the relay has it (it takes the rating only from the request's owner).
+            Some(_) => self.asked_for(ticket),
+            // A desk of one's own: by name.
+            None => ticket.requester == me.name,
+        }
     }
 
     /// Rates a resolved ticket. When `follow_up` returns a draft (a low score), the follow-up
