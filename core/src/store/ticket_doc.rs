@@ -652,14 +652,18 @@ pub fn read_family<D: ReadDoc>(request: &D, parts: &[(&Part, &D)]) -> Result<Tic
         .collect();
     let team_str = |key: &'static str| team.and_then(|t| str_at(t, &ROOT, key).ok());
     let mut comments = only(comments_in(d, CONVERSATION)?, Visibility::Public);
+    // The requester's history holds her filing, her replies and, while the team has not set a
+    // status, her resolving it herself; anything else written there is not hers to record.
+    let team_set_status = team_str("status").is_some();
     let mut events: Vec<TicketEvent> =
         only_events(events_in(d, HISTORY)?, Some(Visibility::Public))
             .into_iter()
             .filter(|e| match e.kind {
+                EventKind::Created | EventKind::Commented { .. } => true,
                 EventKind::StatusChanged { from, to } => {
-                    (from, to) == (Status::New, Status::Resolved)
+                    !team_set_status && (from, to) == (Status::New, Status::Resolved)
                 }
-                _ => true,
+                _ => false,
             })
             .collect();
     if let Some(team) = team {
@@ -692,16 +696,21 @@ pub fn read_family<D: ReadDoc>(request: &D, parts: &[(&Part, &D)]) -> Result<Tic
     if let Some(team) = team {
         answers.extend(answers_of(team));
     }
+    // Read markers: a follower's part speaks for that follower alone, and the team's part has
+    // the last word for the team's.
     let mut seen = seen_in(d);
+    for (email, person) in &people {
+        let theirs = seen_in(*person)
+            .into_iter()
+            .filter(|(who, _)| who.eq_ignore_ascii_case(email));
+        seen.extend(theirs);
+    }
     let mut watchers = watchers(d);
     if let Some(team) = team {
         seen.extend(seen_in(team));
         watchers.extend(self::watchers(team));
         watchers.sort();
         watchers.dedup();
-    }
-    for (_, person) in &people {
-        seen.extend(seen_in(*person));
     }
     Ok(Ticket {
         id: id_text.parse().map_err(|_| StoreError::Invalid("id"))?,
@@ -1557,8 +1566,28 @@ mod tests {
         request
             .put(&forged, "at", ScalarValue::Timestamp(6_000))
             .unwrap();
+        // Nor does an assignment or a resolution she writes into her own history.
+        let history = obj_at(request, &ROOT, HISTORY).unwrap();
+        for kind in [
+            EventKind::Assigned {
+                from: String::new(),
+                to: "wang@example.cn".into(),
+            },
+            EventKind::StatusChanged {
+                from: Status::New,
+                to: Status::Resolved,
+            },
+        ] {
+            append_event(request, &history, "王芳", Timestamp(6_500), &kind).unwrap();
+        }
         let t = doc.read().unwrap();
         assert_eq!(t.status, Status::InProgress);
+        assert_eq!(t.assignee, "");
+        assert!(
+            t.events.iter().all(|e| e.at != Timestamp(6_500)),
+            "{:?}",
+            t.events
+        );
         let bodies: Vec<&str> = t.comments.iter().map(|c| c.body.as_str()).collect();
         assert_eq!(bodies, ["还是不行", "查日志", "我也是"]);
 
