@@ -137,6 +137,8 @@ pub enum PartFacts {
     Team,
     /// Internal notes: the serving team's alone.
     Staff,
+    /// Admins' decisions on approval steps that name nobody.
+    Admins,
     /// One follower's own replies, read marker and approval decisions.
     Person(PersonId),
 }
@@ -227,6 +229,8 @@ impl TicketRole {
             PartFacts::Team if serving => Access::Write,
             PartFacts::Team => grant_read(self != TicketRole::Outsider),
             PartFacts::Staff => grant_write(serving),
+            PartFacts::Admins if self == TicketRole::Admin => Access::Write,
+            PartFacts::Admins => grant_read(self != TicketRole::Outsider),
             PartFacts::Person(_) => grant_read(self != TicketRole::Outsider),
         }
     }
@@ -353,20 +357,21 @@ mod tests {
         let staff = part(PartFacts::Staff);
         let zhaos = part(PartFacts::Person(PersonId("zhao".into())));
         use Access::{None as N, Read as R, Write as W};
-        // request, team, staff, 赵敏's own part
+        let admins = part(PartFacts::Admins);
+        // request, team, staff, 赵敏's own part, the admins' part
         let cases = [
-            (person("wang", "财务部", Role::Requester), [W, R, N, R]),
-            (person("li", "IT", Role::Agent), [R, W, W, R]),
-            (person("chen", "IT", Role::Lead), [R, W, W, R]),
-            (person("zhao", "HR", Role::Requester), [R, R, N, W]),
-            (person("root", "HR", Role::Admin), [W, W, W, R]),
+            (person("wang", "财务部", Role::Requester), [W, R, N, R, R]),
+            (person("li", "IT", Role::Agent), [R, W, W, R, R]),
+            (person("chen", "IT", Role::Lead), [R, W, W, R, R]),
+            (person("zhao", "HR", Role::Requester), [R, R, N, W, R]),
+            (person("root", "HR", Role::Admin), [W, W, W, R, W]),
             // Same department as the queue, but a requester does not work the queue.
-            (person("sun", "IT", Role::Requester), [N, N, N, N]),
-            (person("zhou", "HR", Role::Agent), [N, N, N, N]),
+            (person("sun", "IT", Role::Requester), [N, N, N, N, N]),
+            (person("zhou", "HR", Role::Agent), [N, N, N, N, N]),
         ];
         for (viewer, expected) in cases {
-            let got =
-                [&t, &team, &staff, &zhaos].map(|f| decide(&viewer, Some(f), |_| Some(t.clone())));
+            let got = [&t, &team, &staff, &zhaos, &admins]
+                .map(|f| decide(&viewer, Some(f), |_| Some(t.clone())));
             assert_eq!(got, expected, "{}", viewer.id);
         }
         // An agent who asked for help from their own queue: the team's controls, and the request

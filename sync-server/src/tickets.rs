@@ -19,6 +19,7 @@ use std::io;
 struct Family {
     request: Automerge,
     team: Option<Automerge>,
+    admins: Option<Automerge>,
     people: Vec<(String, Automerge)>,
 }
 
@@ -57,19 +58,15 @@ impl Feeds {
         };
         self.shared().registry.record(doc, facts)?;
         self.hub().access_changed(doc).await;
+        // Parts its filer's device delivered before it are settled now; `ticket_changed` starts
+        // the rest, and the team's part has the say on queue, priority and category from then
+        // on, beginning with what was filed.
         for part in [Part::Team, Part::Staff] {
-            self.start_part(doc, part).await?;
-        }
-        // The team's part has the say on queue, priority and category from now on, beginning
-        // with what was filed.
-        let filed = self.hub().read(doc, |d| read_family(d, &[]).ok());
-        if let Some(Some(filed)) = filed.await.map_err(io::Error::other)? {
-            self.hub()
-                .change(part_id(doc, &Part::Team), |team| {
-                    let _ = team.transact(|tx| settle_filed(tx, &queue, &filed));
-                })
-                .await
-                .map_err(io::Error::other)?;
+            let id = part_id(doc, &part);
+            if let Some(DocFacts::Unclassified { creator }) = self.shared().registry.facts(id) {
+                self.part_delivered(id, &creator, doc, part_facts(&part, self))
+                    .await?;
+            }
         }
         self.ticket_changed(doc).await
     }
@@ -126,17 +123,30 @@ impl Feeds {
         accepted
     }
 
-    /// Starts a part of a ticket as every device starts it, unless the relay knows it already
-    /// (a part its filer's device delivered before the ticket is settled here now).
-    async fn start_part(&self, ticket: DocumentId, part: Part) -> io::Result<()> {
-        let id = part_id(ticket, &part);
-        match self.shared().registry.facts(id) {
-            None => {
-                let facts = DocFacts::TicketPart {
-                    ticket,
-                    part: part_facts(&part, self),
-                };
-                self.shared().registry.record(id, facts)?;
+    /// Makes sure a classified ticket's team and staff parts exist, begun as every device begins
+    /// them, and that the team's part says the queue, priority and category filed: a crash may
+    /// have come between the ticket's classification and these, so every change checks again. A
+    /// part its filer's device delivered before the ticket is settled by its own classification.
+    async fn ensure_parts(&self, ticket: DocumentId, queue: &str) -> io::Result<()> {
+        for part in [Part::Team, Part::Staff] {
+            let id = part_id(ticket, &part);
+            match self.shared().registry.facts(id) {
+                Some(DocFacts::Unclassified { .. }) => continue,
+                Some(_) => {}
+                None => {
+                    let facts = DocFacts::TicketPart {
+                        ticket,
+                        part: part_facts(&part, self),
+                    };
+                    self.shared().registry.record(id, facts)?;
+                }
+            }
+            let held = self
+                .hub()
+                .read(id, |_| ())
+                .await
+                .map_err(io::Error::other)?;
+            if held.is_none() {
                 let (_, mut first) = genesis(ticket, &part).map_err(io::Error::other)?;
                 let changes: Vec<_> = first.get_changes(&[]);
                 self.hub()
@@ -147,14 +157,22 @@ impl Feeds {
                     .map_err(io::Error::other)?;
                 // Devices that asked for it before it existed are served now.
                 self.hub().access_changed(id).await;
-                Ok(())
             }
-            Some(DocFacts::Unclassified { creator }) => self
-                .part_delivered(id, &creator, ticket, part_facts(&part, self))
-                .await
-                .map(|_| ()),
-            Some(_) => Ok(()),
         }
+        let team = part_id(ticket, &Part::Team);
+        let says = self.hub().read(team, |d| team_says(d, "department"));
+        if let Some(None) = says.await.map_err(io::Error::other)? {
+            let filed = self.hub().read(ticket, |d| read_family(d, &[]).ok());
+            if let Some(Some(filed)) = filed.await.map_err(io::Error::other)? {
+                self.hub()
+                    .change(team, |doc| {
+                        let _ = doc.transact(|tx| settle_filed(tx, queue, &filed));
+                    })
+                    .await
+                    .map_err(io::Error::other)?;
+            }
+        }
+        Ok(())
     }
 
     /// A part of a ticket, first delivered by `creator`. Its facts are recorded once the ticket
@@ -193,6 +211,7 @@ impl Feeds {
             let wanted = match part {
                 PartFacts::Team => Part::Team,
                 PartFacts::Staff => Part::Staff,
+                PartFacts::Admins => Part::Admins,
                 PartFacts::Person(_) => Part::Person(email),
             };
             let (_, mut first) = genesis(ticket, &wanted).map_err(io::Error::other)?;
@@ -236,6 +255,7 @@ impl Feeds {
         else {
             return Ok(Vec::new());
         };
+        self.ensure_parts(doc, &queue).await?;
         if !family {
             self.take_up_legacy(doc).await?;
         }
@@ -274,7 +294,7 @@ impl Feeds {
         if registry.record(doc, facts)?.is_some() {
             // Who may read and write each part follows from the ticket's facts.
             self.hub().access_changed(doc).await;
-            for part in [Part::Team, Part::Staff] {
+            for part in [Part::Team, Part::Staff, Part::Admins] {
                 self.hub().access_changed(part_id(doc, &part)).await;
             }
             for (email, _) in &docs.people {
@@ -313,6 +333,10 @@ impl Feeds {
             .and_then(|t| t.approval)
             .map(|a| a.steps.into_iter().map(|s| s.email).collect())
             .unwrap_or_default();
+        let admins = hub
+            .read(part_id(doc, &Part::Admins), clone)
+            .await
+            .map_err(io::Error::other)?;
         let mut people = Vec::new();
         for email in approvers.into_iter().filter(|e| !e.is_empty()) {
             let part = part_id(doc, &Part::Person(email.clone()));
@@ -323,6 +347,7 @@ impl Feeds {
         Ok(Some(Family {
             request,
             team,
+            admins,
             people,
         }))
     }
@@ -381,6 +406,7 @@ fn part_facts(part: &Part, feeds: &Feeds) -> PartFacts {
     match part {
         Part::Team => PartFacts::Team,
         Part::Staff => PartFacts::Staff,
+        Part::Admins => PartFacts::Admins,
         Part::Person(email) => feeds.person_facts(email),
     }
 }
@@ -388,9 +414,12 @@ fn part_facts(part: &Part, feeds: &Feeds) -> PartFacts {
 /// A ticket's list row as everyone on it may see it: internal notes play no part.
 fn summary_of(docs: &Family) -> Option<TicketSummary> {
     let mut parts: Vec<(&Part, &Automerge)> = Vec::new();
-    let team = Part::Team;
+    let (team, admins) = (Part::Team, Part::Admins);
     if let Some(t) = &docs.team {
         parts.push((&team, t));
+    }
+    if let Some(a) = &docs.admins {
+        parts.push((&admins, a));
     }
     let people: Vec<Part> = docs
         .people

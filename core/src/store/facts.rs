@@ -70,6 +70,7 @@ pub fn facts_of(
                 part: match part {
                     Part::Team => PartFacts::Team,
                     Part::Staff => PartFacts::Staff,
+                    Part::Admins => PartFacts::Admins,
                     Part::Person(email) => PartFacts::Person(PersonId(email)),
                 },
             },

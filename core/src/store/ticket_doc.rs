@@ -246,6 +246,13 @@ impl TicketDoc {
         if staff {
             wanted.push(part_id(self.id, &Part::Staff));
         }
+        let unnamed_step = ticket
+            .as_ref()
+            .and_then(|t| t.approval.as_ref())
+            .is_some_and(|a| a.steps.iter().any(|s| s.email.trim().is_empty()));
+        if unnamed_step {
+            wanted.push(part_id(self.id, &Part::Admins));
+        }
         wanted.extend(
             people
                 .into_iter()
@@ -549,8 +556,8 @@ impl TicketDoc {
     }
 
     /// Records a decision on a step: the approver's in their own part (`approver`, by email); a
-    /// rule's, or an admin's on a step that names nobody, in the team's. Each step's decision is
-    /// one value: the last one wins.
+    /// rule's in the team's; an admin's on a step that names nobody (`approver` none) in the
+    /// admins'. Each step's decision is one value: the last one wins.
     pub fn decide(
         &mut self,
         step: usize,
@@ -558,8 +565,9 @@ impl TicketDoc {
         approver: Option<&str>,
     ) -> Result<(), StoreError> {
         let doc = match approver {
-            Some(email) if !decision.automatic => self.part(Part::Person(email.to_string()))?,
-            _ => self.part(Part::Team)?,
+            _ if decision.automatic => self.part(Part::Team)?,
+            Some(email) => self.part(Part::Person(email.to_string()))?,
+            None => self.part(Part::Admins)?,
         };
         doc.put(ROOT, format!("{DECISION_PREFIX}{step}"), to_json(decision)?)?;
         commit(doc, decision.at);
@@ -641,6 +649,10 @@ pub fn read_family<D: ReadDoc>(request: &D, parts: &[(&Part, &D)]) -> Result<Tic
     let team = parts
         .iter()
         .find(|(p, _)| **p == Part::Team)
+        .map(|(_, d)| *d);
+    let admins = parts
+        .iter()
+        .find(|(p, _)| **p == Part::Admins)
         .map(|(_, d)| *d);
     let staff = parts
         .iter()
@@ -748,7 +760,7 @@ pub fn read_family<D: ReadDoc>(request: &D, parts: &[(&Part, &D)]) -> Result<Tic
         articles: team.map(linked_articles).unwrap_or_default(),
         assignee: String::new(),
         watchers,
-        approval: team.and_then(|team| approval(team, &people)),
+        approval: team.and_then(|team| approval(team, admins, &people)),
         seen,
         fired: team
             .map(|t| json_entries(t, FIRED_PREFIX))
@@ -917,21 +929,27 @@ pub fn watchers(d: &impl ReadDoc) -> Vec<String> {
 }
 
 /// The approval the team asked for, with the decisions that count: a person's from their own
-/// part, for the steps that wait on them; a rule's, or one on a step naming nobody, from the
-/// team's part.
-fn approval<D: ReadDoc>(team: &D, people: &[(&str, &D)]) -> Option<Approval> {
+/// part, for the steps that wait on them; a rule's from the team's part; an admin's, on a step
+/// naming nobody, from the admins' part.
+fn approval<D: ReadDoc>(team: &D, admins: Option<&D>, people: &[(&str, &D)]) -> Option<Approval> {
     let json = str_at(team, &ROOT, "approval").ok()?;
     let mut approval: Approval = serde_json::from_str(&json).ok()?;
-    // The team's part speaks for rules, and for admins on steps that name nobody.
-    approval.decisions = decisions(team)
-        .filter(|(step, d)| {
-            d.automatic
-                || approval
-                    .steps
-                    .get(*step)
-                    .is_some_and(|s| s.email.trim().is_empty())
+    // The team's part speaks for rules; the admins' part for admins, on steps naming nobody.
+    approval.decisions = decisions(team).filter(|(_, d)| d.automatic).collect();
+    let unnamed = |step: usize| {
+        approval
+            .steps
+            .get(step)
+            .is_some_and(|s| s.email.trim().is_empty())
+    };
+    let by_admins: Vec<(usize, Decision)> = admins
+        .map(|a| {
+            decisions(a)
+                .filter(|(step, d)| unnamed(*step) && !d.automatic)
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
+    approval.decisions.extend(by_admins);
     for (email, part) in people {
         for (step, decision) in decisions(*part) {
             let theirs = approval
@@ -1203,6 +1221,16 @@ pub fn split_legacy(request: &impl ReadDoc) -> Result<Vec<(DocumentId, AutoCommi
             let email = &approval.steps[*step].email;
             let doc = if decision.automatic {
                 &mut parts[0].1
+            } else if email.trim().is_empty() {
+                let id = part_id(id, &Part::Admins);
+                if !parts.iter().any(|(p, _)| *p == id) {
+                    parts.push((id, ticket_parts::genesis(request_id(d)?, &Part::Admins)?.1));
+                }
+                &mut parts
+                    .iter_mut()
+                    .find(|(p, _)| *p == id)
+                    .expect("just added")
+                    .1
             } else {
                 let id = part_id(id, &Part::Person(email.clone()));
                 if !parts.iter().any(|(p, _)| *p == id) {
@@ -1637,6 +1665,43 @@ mod tests {
             .unwrap();
         let decided = doc.read().unwrap().approval.unwrap();
         assert_eq!(decided.decisions[&0].by, "老板");
+
+        // A step naming nobody is an admin's to decide, in the admins' part: a decision the team
+        // writes into its own part for it counts for nothing.
+        let mut unnamed = new_ticket();
+        unnamed
+            .request_approval(&Approval {
+                chain: "manager".into(),
+                steps: vec![step("")],
+                pause_sla: false,
+                requested_at: Timestamp(2_000),
+                decisions: Default::default(),
+            })
+            .unwrap();
+        let team = part_id(unnamed.id(), &Part::Team);
+        let forged = to_json(&yes("Li Lei")).unwrap();
+        unnamed
+            .doc_mut(team)
+            .unwrap()
+            .put(ROOT, "decision:0", forged)
+            .unwrap();
+        assert!(unnamed
+            .read()
+            .unwrap()
+            .approval
+            .unwrap()
+            .decisions
+            .is_empty());
+        let _ = unnamed.take_touched();
+        unnamed.decide(0, &yes("Root"), None).unwrap();
+        assert_eq!(
+            unnamed.take_touched(),
+            [part_id(unnamed.id(), &Part::Admins)]
+        );
+        assert_eq!(
+            unnamed.read().unwrap().approval.unwrap().decisions[&0].by,
+            "Root"
+        );
     }
 
     #[test]

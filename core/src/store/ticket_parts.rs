@@ -8,12 +8,13 @@
 //! | team | derived | the serving queue's staff, admins | everyone on the ticket |
 //! | staff | derived | the serving queue's staff, admins | the same, nobody else |
 //! | person | derived from an email | that person alone | everyone on the ticket |
+//! | admins | derived | admins | everyone on the ticket |
 //!
 //! The request holds what the requester owns (title, description, their conversation, their
 //! rating, people of their own department they add); the team part what the serving team owns
 //! (status, priority, category, queue moves, assignee, public replies, approvals asked for, what
 //! rules did); the staff part internal notes; a person part one follower's replies, read marker
-//! and approval decisions.
+//! and approval decisions; the admins' part decisions on approval steps that name nobody.
 //!
 //! Part ids are derived from the ticket id (SHA-256), so every device finds a ticket's parts
 //! without asking, and a part's first change is the same change on every device (made by an
@@ -48,6 +49,8 @@ pub enum Part {
     Team,
     /// Internal notes: the serving team's alone.
     Staff,
+    /// Admins' decisions on approval steps that name nobody.
+    Admins,
     /// One follower's own part (by email): their replies, read marker and approval decisions.
     Person(String),
 }
@@ -57,6 +60,7 @@ impl Part {
         match self {
             Part::Team => "team",
             Part::Staff => "staff",
+            Part::Admins => "admins",
             Part::Person(_) => "person",
         }
     }
@@ -120,6 +124,7 @@ pub fn claimed_part(doc: &impl ReadDoc, id: DocumentId) -> Option<(DocumentId, P
     let part = match str_at(doc, &ROOT, "part").ok()?.as_str() {
         "team" => Part::Team,
         "staff" => Part::Staff,
+        "admins" => Part::Admins,
         "person" => Part::Person(str_at(doc, &ROOT, "person").ok()?),
         _ => return None,
     };
