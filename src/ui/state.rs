@@ -446,6 +446,8 @@ impl AppState {
         };
         if result.is_ok() {
             track(*self, id);
+            // And its parts (the team's, the followers'), which it names only once it is open.
+            offer_changes(*self);
         }
         self.version.update(|v| *v += 1);
         match result {
