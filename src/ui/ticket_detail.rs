@@ -430,7 +430,7 @@ fn CommentBox(id: DocumentId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     </div>
                 })}
                 <div class="field">
-                    <label for="comment-body">{t!(i18n, detail.comment_label)}</label>
+                    <label for="comment-body">{move || if staff.get() { t_string!(i18n, detail.comment_label) } else { t_string!(i18n, detail.reply_label) }}</label>
                     <textarea id="comment-body" rows="4" bind:value=body
                         aria-invalid=move || error.get().is_some().to_string() aria-describedby="comment-error comment-hint"></textarea>
                     <p id="comment-error" class="field-error">{error_text}</p>
