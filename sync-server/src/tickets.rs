@@ -148,13 +148,7 @@ impl Feeds {
                 .map_err(io::Error::other)?;
             if held.is_none() {
                 let (_, mut first) = genesis(ticket, &part).map_err(io::Error::other)?;
-                let changes: Vec<_> = first.get_changes(&[]);
-                self.hub()
-                    .change(id, |doc| {
-                        let _ = doc.apply_changes(changes);
-                    })
-                    .await
-                    .map_err(io::Error::other)?;
+                self.take_in(id, &mut first).await?;
                 // Devices that asked for it before it existed are served now.
                 self.hub().access_changed(id).await;
             }
@@ -173,6 +167,17 @@ impl Feeds {
             }
         }
         Ok(())
+    }
+
+    /// Takes every change of `doc` into what the relay holds under `id` (stored, then sent).
+    async fn take_in(&self, id: DocumentId, doc: &mut automerge::AutoCommit) -> io::Result<()> {
+        let changes = doc.get_changes(&[]);
+        self.hub()
+            .change(id, |held| {
+                let _ = held.apply_changes(changes);
+            })
+            .await
+            .map_err(io::Error::other)
     }
 
     /// A part of a ticket, first delivered by `creator`. Its facts are recorded once the ticket
@@ -372,13 +377,7 @@ impl Feeds {
                 };
                 self.shared().registry.record(id, facts)?;
             }
-            let changes: Vec<_> = part.get_changes(&[]);
-            self.hub()
-                .change(id, |d| {
-                    let _ = d.apply_changes(changes);
-                })
-                .await
-                .map_err(io::Error::other)?;
+            self.take_in(id, &mut part).await?;
         }
         if let Some(DocFacts::Ticket {
             creator,

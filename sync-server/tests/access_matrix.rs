@@ -77,14 +77,19 @@ struct Fixture {
     docs: Vec<(DocumentId, Option<&'static str>)>,
 }
 
-async fn fixture() -> Fixture {
-    let data = temp_dir("access-matrix");
-    let tokens: HashMap<_, _> = PEOPLE
+/// Everyone of `PEOPLE` added to a fresh data folder: their sign-in tokens, by key.
+fn everyone(data: &std::path::Path) -> HashMap<&'static str, String> {
+    PEOPLE
         .iter()
         .map(|(key, name, email, department, role)| {
-            (*key, add_person(&data, name, email, department, role))
+            (*key, add_person(data, name, email, department, role))
         })
-        .collect();
+        .collect()
+}
+
+async fn fixture() -> Fixture {
+    let data = temp_dir("access-matrix");
+    let tokens = everyone(&data);
     let relay = Relay::start(&page_dir(), &data);
     let mut makers: HashMap<&str, Person> = HashMap::new();
     for key in ["wang", "zhou", "li", "zhao", "root"] {
@@ -326,12 +331,7 @@ async fn receives(relay: &Relay, token: &str, doc: DocumentId) -> bool {
 async fn every_fact_of_a_ticket_is_set_only_by_whom_it_belongs_to_over_the_wire() {
     use innerdesk_core::domain::automation::{Approval, Decision, PlannedStep};
     let data = temp_dir("access-facts");
-    let tokens: HashMap<_, _> = PEOPLE
-        .iter()
-        .map(|(key, name, email, department, role)| {
-            (*key, add_person(&data, name, email, department, role))
-        })
-        .collect();
+    let tokens = everyone(&data);
     let relay = Relay::start(&page_dir(), &data);
     let mut people: HashMap<&str, Person> = HashMap::new();
     for (key, ..) in PEOPLE {
