@@ -17,7 +17,7 @@ pub fn relay_message(frame: &[u8]) {
     let (Message::Sync(m) | Message::Request(m)) = message else {
         return;
     };
-    let Some(sync_message) = checked::decode_sync(&m.data) else {
+    let Ok(sync_message) = checked::decode_sync(&m.data, checked::MAX_INFLATED_BYTES) else {
         return;
     };
     static HELD: std::sync::OnceLock<Automerge> = std::sync::OnceLock::new();

@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// Largest protocol message accepted, in bytes; a larger one closes its connection.
     #[arg(long, env = "INNERDESK_MAX_MESSAGE_BYTES")]
     pub max_message_bytes: Option<usize>,
+    /// Most bytes the compressed parts of one sync message may inflate to; more closes the
+    /// connection before anything is inflated for real.
+    #[arg(long, env = "INNERDESK_MAX_INFLATED_BYTES")]
+    pub max_inflated_bytes: Option<u64>,
     /// Most documents one connection may sync.
     #[arg(long, env = "INNERDESK_MAX_DOCUMENTS_PER_CONNECTION")]
     pub max_documents_per_connection: Option<usize>,
@@ -107,6 +111,7 @@ pub enum PeopleCommand {
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     pub max_message_bytes: usize,
+    pub max_inflated_bytes: u64,
     pub max_documents_per_connection: usize,
     pub failed_sign_ins_per_minute: u32,
     pub resident_documents: usize,
@@ -117,6 +122,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_message_bytes: 16 * 1024 * 1024,
+            max_inflated_bytes: innerdesk_core::sync::checked::MAX_INFLATED_BYTES,
             max_documents_per_connection: 50_000,
             failed_sign_ins_per_minute: 20,
             // An Automerge document takes some 17 KB of memory even when tiny.
@@ -153,6 +159,7 @@ impl Cli {
         let mut limits = file.limits.unwrap_or_default();
         let s = &self.serve;
         limits.max_message_bytes = s.max_message_bytes.unwrap_or(limits.max_message_bytes);
+        limits.max_inflated_bytes = s.max_inflated_bytes.unwrap_or(limits.max_inflated_bytes);
         limits.max_documents_per_connection = s
             .max_documents_per_connection
             .unwrap_or(limits.max_documents_per_connection);

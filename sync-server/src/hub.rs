@@ -56,6 +56,8 @@ impl Outbox {
 pub enum HubError {
     #[error("the sync message for {0} is not valid")]
     BadSync(DocumentId),
+    #[error("the sync message for {0} is refused: {1}")]
+    Refused(DocumentId, checked::Refused),
     #[error("the relay could not store {0}: {1}")]
     Storage(DocumentId, std::io::Error),
 }
@@ -167,7 +169,11 @@ impl Hub {
         is_request: bool,
     ) -> Result<(), HubError> {
         let id = m.document;
-        let message = checked::decode_sync(&m.data).ok_or(HubError::BadSync(id))?;
+        let message = match checked::decode_sync(&m.data, self.shared.limits.max_inflated_bytes) {
+            Ok(message) => message,
+            Err(checked::Refused::Malformed) => return Err(HubError::BadSync(id)),
+            Err(refused) => return Err(HubError::Refused(id, refused)),
+        };
         let access = self.shared.access(&from.person, id);
         if access == Access::None {
             if self.shared.registry.is_pending(id) {

@@ -181,7 +181,8 @@ impl SyncClient {
         out: &mut Vec<Output>,
     ) -> Result<(), ProtocolError> {
         let id = m.document;
-        let message = super::checked::decode_sync(&m.data).ok_or(ProtocolError::BadSync(id))?;
+        let message = super::checked::decode_sync(&m.data, super::checked::MAX_INFLATED_BYTES)
+            .map_err(|_| ProtocolError::BadSync(id))?;
         let tracked = self.docs.entry(id).or_default();
         tracked.unavailable = false;
         let held = replica.doc_mut(id).is_some();
