@@ -1,5 +1,6 @@
 //! Settings: flags, then environment variables, then an optional TOML file, then defaults.
 
+use crate::client_address::Cidr;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Parser)]
 #[command(name = "sync-server", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, data_dir, page_dir and a [limits] table.
+    /// A TOML file with any of: addr, data_dir, page_dir, trusted_proxies and a [limits] table.
     #[arg(long, env = "INNERDESK_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Folder for the relay's own store (created if missing). Default: `data`.
@@ -46,6 +47,14 @@ pub struct ServeArgs {
     /// disk when next needed.
     #[arg(long, env = "INNERDESK_RESIDENT_DOCUMENTS")]
     pub resident_documents: Option<usize>,
+    /// Reverse proxies (addresses or ranges such as 10.0.0.0/8, comma-separated) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client; from anyone else they are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "INNERDESK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
     /// Seconds a connection may go without finishing anything (an HTTP request head; on a
     /// WebSocket, any frame: the relay pings every third of it) before it is closed.
     #[arg(long, env = "INNERDESK_IDLE_SECONDS")]
@@ -138,6 +147,7 @@ struct FileSettings {
     addr: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     page_dir: Option<PathBuf>,
+    trusted_proxies: Option<Vec<String>>,
     limits: Option<Limits>,
 }
 
@@ -147,6 +157,7 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub page_dir: PathBuf,
+    pub trusted_proxies: Vec<Cidr>,
     pub limits: Limits,
 }
 
@@ -168,7 +179,18 @@ impl Cli {
             .unwrap_or(limits.failed_sign_ins_per_minute);
         limits.resident_documents = s.resident_documents.unwrap_or(limits.resident_documents);
         limits.idle_seconds = s.idle_seconds.unwrap_or(limits.idle_seconds).max(1);
+        let proxies = if s.trusted_proxies.is_empty() {
+            file.trusted_proxies.unwrap_or_default()
+        } else {
+            s.trusted_proxies.clone()
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| p.parse())
+            .collect::<Result<_, String>>()
+            .map_err(|e| format!("trusted proxy: {e}"))?;
         Ok(Settings {
+            trusted_proxies,
             addr: s
                 .addr
                 .or(file.addr)

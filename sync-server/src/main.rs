@@ -15,6 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod audit;
 mod backlog;
 mod backup;
+mod client_address;
 mod config;
 mod docstore;
 mod error;

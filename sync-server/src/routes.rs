@@ -2,6 +2,7 @@
 //! audit trail for admins, health and metrics.
 
 use crate::audit;
+use crate::client_address::{client_address, Cidr};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::guard;
@@ -29,7 +30,49 @@ const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 #[derive(Clone)]
 pub struct App {
     relay: Arc<Relay>,
-    failures: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+    failures: Arc<Mutex<FailedSignIns>>,
+    trusted_proxies: Arc<[Cidr]>,
+}
+
+/// Failed sign-ins per client address in the current minute of each.
+#[derive(Default)]
+struct FailedSignIns {
+    by_address: HashMap<IpAddr, (Instant, u32)>,
+    pruned_at: Option<Instant>,
+}
+
+impl FailedSignIns {
+    const WINDOW: Duration = Duration::from_secs(60);
+
+    /// Whether the address has used up its failures for this minute.
+    fn exhausted(&mut self, client: IpAddr, limit: u32, now: Instant) -> bool {
+        self.prune(now);
+        self.by_address.get(&client).is_some_and(|(since, count)| {
+            now.duration_since(*since) <= Self::WINDOW && *count >= limit
+        })
+    }
+
+    fn failed(&mut self, client: IpAddr, now: Instant) {
+        let entry = self.by_address.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) > Self::WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+
+    /// Addresses whose minute is over are forgotten, once a minute, so the map stays as small as
+    /// the set of addresses failing right now.
+    fn prune(&mut self, now: Instant) {
+        if self
+            .pruned_at
+            .is_some_and(|at| now.duration_since(at) < Self::WINDOW)
+        {
+            return;
+        }
+        self.by_address
+            .retain(|_, (since, _)| now.duration_since(*since) <= Self::WINDOW);
+        self.pruned_at = Some(now);
+    }
 }
 
 pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
@@ -40,6 +83,7 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
     let app = App {
         relay,
         failures: Arc::default(),
+        trusted_proxies: settings.trusted_proxies.clone().into(),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -71,7 +115,11 @@ async fn sync_socket(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let person = app.sign_in(client.ip(), bearer(&headers).or(params.token.as_deref()))?;
+    let person = app.sign_in(
+        client.ip(),
+        &headers,
+        bearer(&headers).or(params.token.as_deref()),
+    )?;
     let device = params.device.unwrap_or_else(|| "default".into());
     if device.is_empty()
         || device.len() > 64
@@ -111,7 +159,7 @@ async fn session(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let person = app.sign_in(client.ip(), bearer(&headers))?;
+    let person = app.sign_in(client.ip(), &headers, bearer(&headers))?;
     let indexes = app.relay.feeds.indexes_for(&person).await;
     let person = SessionPerson {
         id: person.id,
@@ -148,7 +196,7 @@ async fn audit_trail(
     Query(params): Query<AuditParams>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let person = app.sign_in(client.ip(), bearer(&headers))?;
+    let person = app.sign_in(client.ip(), &headers, bearer(&headers))?;
     if person.role != Role::Admin {
         return Err(AppError::Forbidden("only admins read the audit trail"));
     }
@@ -179,27 +227,29 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
 }
 
 impl App {
-    /// Checks a token, turning away an address after too many failures in a minute.
-    fn sign_in(&self, client: IpAddr, token: Option<&str>) -> Result<Person, AppError> {
-        let limit = self.relay.shared.limits.failed_sign_ins_per_minute;
-        let mut failures = self.failures.lock().unwrap();
-        let now = Instant::now();
-        let entry = failures.entry(client).or_insert((now, 0));
-        if now.duration_since(entry.0) > Duration::from_secs(60) {
-            *entry = (now, 0);
+    /// Checks a token. A valid one always signs in; an address (the client's, behind a trusted
+    /// proxy) that keeps failing is turned away for the rest of its minute.
+    fn sign_in(
+        &self,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        token: Option<&str>,
+    ) -> Result<Person, AppError> {
+        // Tokens are 24 random bytes: the limit saves the relay work and its log noise; guessing
+        // one is hopeless either way, so a valid token is never held up by someone else's failures.
+        if let Some(person) = token.and_then(|t| self.relay.shared.authenticate(t)) {
+            return Ok(person);
         }
-        if entry.1 >= limit {
+        let client = client_address(peer, headers, &self.trusted_proxies);
+        let limit = self.relay.shared.limits.failed_sign_ins_per_minute;
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap();
+        self.relay.shared.metrics.sign_in_refused();
+        if failures.exhausted(client, limit, now) {
             return Err(AppError::TooManyFailures);
         }
-        let person = token.and_then(|t| self.relay.shared.authenticate(t));
-        match person {
-            Some(person) => Ok(person),
-            None => {
-                entry.1 += 1;
-                self.relay.shared.metrics.sign_in_refused();
-                Err(AppError::SignIn)
-            }
-        }
+        failures.failed(client, now);
+        Err(AppError::SignIn)
     }
 }
 

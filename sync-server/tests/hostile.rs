@@ -153,10 +153,15 @@ async fn oversize_messages_and_too_many_documents_are_refused() {
 
 /// One raw HTTP request from a chosen loopback address.
 async fn session_from(source: &str, addr: &str, token: &str) -> u16 {
+    session_forwarded(source, addr, token, "").await
+}
+
+/// The same, with extra header lines (each ending in CRLF).
+async fn session_forwarded(source: &str, addr: &str, token: &str, headers: &str) -> u16 {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
     let mut stream = socket.connect(addr.parse().unwrap()).await.unwrap();
-    let request = format!("GET /api/session HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    let request = format!("GET /api/session HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n{headers}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
@@ -173,12 +178,57 @@ async fn a_flood_of_wrong_tokens_is_turned_away_while_others_sign_in() {
     }
     assert_eq!(&statuses[..5], &[401; 5]);
     assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
-    // Even the right token waits out the minute from that address…
-    assert_eq!(session_from("127.0.0.2", &addr, &setup.token).await, 429);
-    // …while everyone else signs in and syncs.
+    // The right token still signs in from that address (someone else's guessing never locks a
+    // person out), and everyone else signs in and syncs.
+    assert_eq!(session_from("127.0.0.2", &addr, &setup.token).await, 200);
+    assert_eq!(session_from("127.0.0.1", &addr, "idk_typo").await, 401);
     assert_eq!(session_from("127.0.0.1", &addr, &setup.token).await, 200);
     let kept = setup.synced_document().await;
     setup.still_serves(kept).await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_failure_count() {
+    // The proxy is 127.0.0.3; every client reaches the relay through it.
+    let setup = relay_with(&[
+        "--failed-sign-ins-per-minute",
+        "3",
+        "--trusted-proxy",
+        "127.0.0.3",
+    ]);
+    let addr = setup.relay.addr.clone();
+    let via_proxy = |client: &str| format!("X-Forwarded-For: {client}\r\n");
+    let guesser = via_proxy("203.0.113.66");
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(session_forwarded("127.0.0.3", &addr, "idk_guess", &guesser).await);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
+    // A colleague behind the same proxy mistypes once: her own count, not the guesser's.
+    let colleague = via_proxy("203.0.113.7");
+    assert_eq!(
+        session_forwarded("127.0.0.3", &addr, "idk_typo", &colleague).await,
+        401
+    );
+    // The guesser cannot dodge his count by naming another address: a client's own entry
+    // comes before the proxy's, and the proxy's (the last) is the one believed.
+    let dodge = via_proxy("198.51.100.1, 203.0.113.66");
+    assert_eq!(
+        session_forwarded("127.0.0.3", &addr, "idk_guess", &dodge).await,
+        429
+    );
+    // From a client that is not the proxy the header means nothing: its own address counts.
+    let spoofed = via_proxy("203.0.113.99");
+    let mut direct = Vec::new();
+    for _ in 0..4 {
+        direct.push(session_forwarded("127.0.0.4", &addr, "idk_guess", &spoofed).await);
+    }
+    assert_eq!(direct, [401, 401, 401, 429]);
+    assert_eq!(
+        session_forwarded("127.0.0.5", &addr, "idk_guess", &spoofed).await,
+        401,
+        "the spoofed address was not the one counted"
+    );
 }
 
 /// Whether the relay closes `stream` within `seconds` (end of stream, or a reset).
