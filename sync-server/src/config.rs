@@ -72,14 +72,26 @@ pub enum Command {
         /// Where the copy goes; must not exist yet.
         to: std::path::PathBuf,
     },
-    /// Print the audit trail of one document (who delivered which change, and when).
+    /// Print the audit trail of one document (who delivered which change, and when), or check
+    /// the whole log with `audit verify`.
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        check: Option<AuditCommand>,
         /// The document id (a ticket's id, as in its address `#/t/<id>`).
-        document: String,
+        #[arg(required = true)]
+        document: Option<String>,
         /// `csv` or `json` (one record per line).
         #[arg(long, default_value = "csv")]
         format: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check that every line of the audit log follows the one before it (exit status 1 if not),
+    /// and print the newest line's hash: keep it elsewhere to notice lines cut off the end.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

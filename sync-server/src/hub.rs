@@ -60,6 +60,10 @@ pub enum HubError {
     Refused(DocumentId, checked::Refused),
     #[error("the relay could not store {0}: {1}")]
     Storage(DocumentId, std::io::Error),
+    #[error(
+        "the relay could not record who delivered the change to {0}, so it was not accepted: {1}"
+    )]
+    Audit(DocumentId, std::io::Error),
 }
 
 struct Slot {
@@ -221,19 +225,44 @@ impl Hub {
         doc.receive_sync_message(state, message)
             .map_err(|_| HubError::BadSync(id))?;
         if doc.get_heads() != before {
-            // Owed before stored: a crash between the two re-indexes it, never skips it.
-            self.backlog.owe(id).map_err(|e| HubError::Storage(id, e))?;
-            slot.increments = self
-                .store
-                .append(id, doc, &before, slot.increments)
-                .map_err(|e| HubError::Storage(id, e))?;
-            let _ = self.shared.audit.applied(id, &from.person, doc, &before);
+            match self.keep(id, &from.person, doc, &before, slot.increments) {
+                Ok(increments) => slot.increments = increments,
+                Err(e) => {
+                    // Not recorded, not acknowledged, not kept: the next use reads what the disk
+                    // has, and the sender (cut) offers the change again.
+                    slot.doc = None;
+                    slot.put_away = None;
+                    return Err(e);
+                }
+            }
         }
         // Stored first, then told: an acknowledgement from the relay survives SIGKILL.
         answer_everyone(id, doc, &mut slot.peers);
         drop(guard);
         self.put_away_extra();
         Ok(())
+    }
+
+    /// Makes the changes after `before` that `person` just delivered durable: audited (who
+    /// delivered them), owed to the index keeper, stored. Returns the store's new increment count.
+    fn keep(
+        &self,
+        id: DocumentId,
+        person: &PersonId,
+        doc: &Automerge,
+        before: &[automerge::ChangeHash],
+        increments: usize,
+    ) -> Result<usize, HubError> {
+        let failed = |e| HubError::Storage(id, e);
+        self.shared
+            .audit
+            .applied(id, person, doc, before)
+            .map_err(|e| HubError::Audit(id, e))?;
+        // Owed before stored: a crash between the two re-indexes it, never skips it.
+        self.backlog.owe(id).map_err(failed)?;
+        self.store
+            .append(id, doc, before, increments)
+            .map_err(failed)
     }
 
     /// A connection has closed: its sync states go, and documents nobody syncs leave memory.

@@ -5,6 +5,7 @@
 //! sync-server --addr 127.0.0.1:8080 --data-dir ./data --page-dir ./dist
 //! sync-server people add --name 王芳 --email wang@example.cn --department 财务部 --role requester
 //! sync-server audit <document-id>
+//! sync-server audit verify
 //! ```
 
 /// mimalloc: the relay allocates and frees small buffers for every message on several threads,
@@ -32,7 +33,7 @@ mod routes;
 mod tickets;
 
 use clap::Parser;
-use config::{Cli, Command, PeopleCommand, Settings};
+use config::{AuditCommand, Cli, Command, PeopleCommand, Settings};
 use people::PeopleBook;
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,7 +153,23 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
                 to.display()
             );
         }
-        Command::Audit { document, format } => {
+        Command::Audit {
+            check: Some(AuditCommand::Verify),
+            ..
+        } => {
+            let found = audit::verify_in(dir).map_err(|e| e.to_string())?;
+            let found = found.map_err(|broken| format!("the audit log is not intact: {broken}"))?;
+            println!(
+                "the audit log is intact: {} records ({} from before the chain began, {} torn lines passed over)",
+                found.records, found.unchained, found.torn
+            );
+            println!("newest hash: {}", found.head);
+        }
+        Command::Audit {
+            document: Some(document),
+            format,
+            ..
+        } => {
             let doc = document
                 .parse()
                 .map_err(|e: innerdesk_core::domain::BadDocumentId| e.to_string())?;
@@ -167,6 +184,7 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
                 other => return Err(format!("unknown format {other:?}: use csv or json")),
             }
         }
+        Command::Audit { .. } => return Err("name a document id, or `verify`".into()),
     }
     Ok(())
 }

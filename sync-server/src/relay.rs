@@ -136,6 +136,8 @@ impl Relay {
             limits,
             directory: RwLock::default(),
         });
+        // In the relay's own log, so lines later cut off the audit log's end can be noticed.
+        tracing::info!(head = %shared.audit.head(), "audit log opened");
         // Indexing a crash interrupted is taken up first; then classifying what was delivered
         // but not classified (until then only the deliverer may read it); the directory's merges
         // are read again before anyone is served.

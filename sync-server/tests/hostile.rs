@@ -416,3 +416,129 @@ async fn a_compression_bomb_is_refused_before_it_inflates_and_only_its_sender_is
     );
     setup.still_serves(kept).await;
 }
+
+/// Starts a relay whose writes past `bytes` into any file fail (EFBIG, as a full disk fails them).
+fn relay_that_cannot_grow_files_past(data: &std::path::Path, bytes: u64) -> Relay {
+    use std::os::unix::process::CommandExt;
+    let mut command = Relay::command(&page_dir(), data, "127.0.0.1:0", &[]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            // Ignored, the signal becomes an error from write(2) instead of killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Relay::spawn(command, data, &[])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_whose_audit_line_cannot_be_written_is_not_accepted() {
+    let data = temp_dir("hostile-audit");
+    let token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    // The audit log is already as long as files may grow: its next line cannot be written,
+    // while the (small) document files still can.
+    const LIMIT: u64 = 64 * 1024;
+    std::fs::write(data.join("audit.log"), vec![b'\n'; LIMIT as usize]).unwrap();
+    let relay = relay_that_cannot_grow_files_past(&data, LIMIT);
+    let (person, _) = relay.session(&token);
+    let connect = |device: &'static str| {
+        let (addr, token, person) = (relay.addr.clone(), token.clone(), person.clone());
+        async move { Peer::connect(&addr, &token, &person, device).await.unwrap() }
+    };
+
+    let id = DocumentId::from_bytes([11; 16]);
+    let mut author = connect("laptop").await;
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "note", "audited or nothing")
+        .unwrap();
+    author.replica.docs.insert(id, doc);
+    author.track(id).await;
+    assert!(
+        author.until(|p| p.is_closed(), 10).await,
+        "the delivering connection is cut"
+    );
+    let why = author.errors.join("; ");
+    assert!(why.contains("could not record who delivered"), "{why}");
+    assert!(
+        !author.client.is_settled(id),
+        "the change was never acknowledged"
+    );
+
+    // Nothing of it stayed with the relay, in memory or on disk.
+    let mut other = connect("phone").await;
+    other.track(id).await;
+    assert!(other.until(|p| p.unavailable.contains(&id), 10).await);
+    assert!(!other.replica.docs.contains_key(&id));
+    let kept = std::mem::take(&mut author.replica.docs);
+    drop(relay);
+
+    // Once the log can grow again, the same device delivers it and its line is there.
+    let relay = Relay::start_with(&page_dir(), &data, "127.0.0.1:0", &[]);
+    let mut author = Peer::connect(&relay.addr, &token, &person, "laptop")
+        .await
+        .unwrap();
+    author.replica.docs = kept;
+    author.track(id).await;
+    assert!(author.until(|p| p.client.is_settled(id), 10).await);
+    let trail = common::admin(&data, &["audit", &id.to_string()]);
+    assert_eq!(trail.lines().count(), 2, "{trail}");
+    assert!(trail.contains(&person), "{trail}");
+    let verified = common::admin(&data, &["audit", "verify"]);
+    assert!(verified.contains("intact: 1 records"), "{verified}");
+}
+
+#[test]
+fn an_edited_audit_line_is_found_by_audit_verify() {
+    let data = temp_dir("hostile-audit-edit");
+    let token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let (person, _) = relay.session(&token);
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut peer = Peer::connect(&relay.addr, &token, &person, "laptop")
+            .await
+            .unwrap();
+        let id = DocumentId::from_bytes([12; 16]);
+        let mut doc = automerge::AutoCommit::new();
+        for note in ["first", "second", "third"] {
+            doc.put(automerge::ROOT, "note", note).unwrap();
+            doc.commit();
+        }
+        peer.replica.docs.insert(id, doc);
+        peer.track(id).await;
+        assert!(peer.until(|p| p.client.is_settled(id), 10).await);
+    });
+    drop(relay);
+    let intact = common::admin(&data, &["audit", "verify"]);
+    assert!(intact.contains("intact: 3 records"), "{intact}");
+
+    // Someone with the folder changes who delivered the second change.
+    let log = std::fs::read_to_string(data.join("audit.log")).unwrap();
+    let edited = log.replacen(
+        &format!("\"person\":\"{person}\""),
+        "\"person\":\"wang\"",
+        2,
+    );
+    let edited = edited.replacen(
+        "\"person\":\"wang\"",
+        &format!("\"person\":\"{person}\""),
+        1,
+    );
+    std::fs::write(data.join("audit.log"), edited).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
+        .args(["--data-dir"])
+        .arg(&data)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "verify fails");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("not intact: line 4"), "{said}");
+}

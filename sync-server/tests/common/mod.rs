@@ -35,7 +35,17 @@ impl Relay {
 
     /// Starts on `addr` (port 0 lets the OS pick) with extra flags.
     pub fn start_with(page_dir: &Path, data_dir: &Path, addr: &str, extra: &[&str]) -> Relay {
-        let mut child = Command::new(BINARY)
+        Self::spawn(
+            Self::command(page_dir, data_dir, addr, extra),
+            data_dir,
+            extra,
+        )
+    }
+
+    /// The command that starts a relay, for a test that sets more on it before `spawn`.
+    pub fn command(page_dir: &Path, data_dir: &Path, addr: &str, extra: &[&str]) -> Command {
+        let mut command = Command::new(BINARY);
+        command
             .args(["--addr", addr, "--page-dir"])
             .arg(page_dir)
             .arg("--data-dir")
@@ -47,9 +57,12 @@ impl Relay {
                 Stdio::inherit()
             } else {
                 Stdio::null()
-            })
-            .spawn()
-            .expect("the relay starts");
+            });
+        command
+    }
+
+    pub fn spawn(mut command: Command, data_dir: &Path, extra: &[&str]) -> Relay {
+        let mut child = command.spawn().expect("the relay starts");
         // The relay prints the URL it listens on.
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
