@@ -4,6 +4,7 @@
 //! browser, a socket or a clock.
 
 pub mod access;
+pub mod csv;
 pub mod domain;
 pub mod storage;
 pub mod store;

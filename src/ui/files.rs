@@ -55,7 +55,7 @@ pub fn save_table(table_id: &str, name: &str) {
             .filter_map(|c| cells.item(c)?.text_content())
             .map(|t| t.trim().to_string())
             .collect();
-        csv.push_str(&crate::domain::people_csv::csv_row(&texts));
+        csv.push_str(&crate::csv::row(&texts));
     }
     save_file(name, &csv);
 }

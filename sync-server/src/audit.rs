@@ -269,7 +269,7 @@ impl Chain {
     }
 }
 
-/// CSV with a header row; fields quoted where needed.
+/// CSV with a header row, cells quoted and neutralised where needed.
 pub fn to_csv(records: &[AuditRecord]) -> String {
     let mut out = String::from("document,change,actor,person,received_at,made_at\n");
     for r in records {
@@ -281,19 +281,9 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
             r.received_at.clone(),
             r.made_at.to_string(),
         ];
-        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
+        out.push_str(&innerdesk_core::csv::row(&fields));
     }
     out
-}
-
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }
 
 #[cfg(test)]

@@ -97,6 +97,17 @@ test('import 200 people, find them by pinyin, file between departments and watch
     expect(exported.trim().split('\n')).toHaveLength(201);
     expect(exported).toContain('张伟,p0@corp.cn,信息技术部');
 
+    // A name a spreadsheet would run as a formula is exported as text, and reads back as it was.
+    await chooseFile(page, 'people.csv', directoryCsv().replace('张伟,p0@', '=2+5,p0@'));
+    await page.locator('#import-apply').click();
+    await expect(page.locator('#import-done')).toBeVisible();
+    const again = page.waitForEvent('download');
+    await page.locator('#export-directory').click();
+    const neutralised = readFileSync(await (await again).path(), 'utf8');
+    expect(neutralised).toContain("\n'=2+5,p0@corp.cn,");
+    await chooseFile(page, 'people.csv', neutralised);
+    await expect(page.locator('#import-summary')).toContainText('0 new people, 0 updated, 200 unchanged');
+
     // Importing the same people again (one renamed) updates instead of duplicating.
     await chooseFile(page, 'people.csv', directoryCsv().replace('张伟,p0@', '张伟伟,p0@'));
     await expect(page.locator('#import-summary')).toContainText('0 new people, 1 updated, 199 unchanged, 0 new departments');

@@ -5,6 +5,7 @@
 
 use super::directory::{Department, DepartmentId, Directory, DirectoryError, Member};
 use crate::access::Role;
+use crate::csv;
 use std::collections::BTreeMap;
 
 /// Why a file cannot be read as a directory at all.
@@ -173,7 +174,7 @@ impl<'a> Fields<'a> {
         self.index
             .get(name)
             .and_then(|&i| self.row.get(i))
-            .map_or("", |s| s.trim())
+            .map_or("", |s| csv::read_cell(s.trim()))
     }
 }
 
@@ -309,23 +310,9 @@ pub fn export(directory: &Directory) -> String {
             person.role.as_str().to_string(),
             parent,
         ];
-        out.push_str(&csv_row(&fields));
+        out.push_str(&csv::row(&fields));
     }
     out
-}
-
-/// One CSV line (with its line end), each field quoted where it must be.
-pub fn csv_row(fields: &[String]) -> String {
-    let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-    quoted.join(",") + "\n"
-}
-
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }
 
 #[cfg(test)]

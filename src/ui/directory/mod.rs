@@ -198,7 +198,7 @@ fn DepartmentTree(
                     let pick = id.clone();
                     let current = id.clone();
                     view! {
-                        <li style=format!("--depth: {depth}")>
+                        <li style=("--depth", depth.to_string())>
                             <button type="button" class="tree-item"
                                 aria-pressed=move || (selected.get().as_ref() == Some(&current)).to_string()
                                 on:click=move |_| { query.set(String::new()); selected.set(Some(pick.clone())); }>

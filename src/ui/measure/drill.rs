@@ -1,7 +1,7 @@
 //! The audit drill-down: the tickets behind a figure, what each contributed, and the events it was
 //! computed from, so anyone can check the arithmetic.
 
-use crate::domain::people_csv::csv_row;
+use crate::csv;
 use crate::domain::sla::{SlaEvent, SlaEventKind};
 use crate::domain::{DocumentId, TicketSummary};
 use crate::ui::files::save_file;
@@ -165,7 +165,7 @@ fn event_text(l: Locale, e: &SlaEvent) -> String {
 }
 
 fn drill_csv(l: Locale, d: &DrillContent, rows: &HashMap<DocumentId, TicketSummary>) -> String {
-    let mut out = csv_row(&[
+    let mut out = csv::row(&[
         "ticket".into(),
         "title".into(),
         "filed".into(),
@@ -183,7 +183,7 @@ fn drill_csv(l: Locale, d: &DrillContent, rows: &HashMap<DocumentId, TicketSumma
             .map(|e| format!("{} {}", iso(e.at), event_text(l, e)))
             .collect::<Vec<_>>()
             .join("; ");
-        out.push_str(&csv_row(&[
+        out.push_str(&csv::row(&[
             id.to_string(),
             row.title.clone(),
             iso(row.created_at),

@@ -4,9 +4,9 @@
 
 use super::charts::{forecast_lines, Chart};
 use super::{group_name, raw, use_facts, MeasureNav, TableCsv};
+use crate::csv;
 use crate::domain::measure::forecast::{forecast, Forecast, Method, BACKTEST_WEEKS};
 use crate::domain::measure::kpi::Dimension;
-use crate::domain::people_csv::csv_row;
 use crate::ui::files::save_file;
 use crate::ui::format::{date, iso};
 use crate::ui::i18n::*;
@@ -277,7 +277,7 @@ fn verdict(l: Locale, skill: f64) -> String {
 }
 
 fn forecast_csv(f: &Forecast) -> String {
-    let mut out = csv_row(&[
+    let mut out = csv::row(&[
         "week".into(),
         "expected".into(),
         "low".into(),
@@ -286,7 +286,7 @@ fn forecast_csv(f: &Forecast) -> String {
         "staff_high".into(),
     ]);
     for w in &f.weeks {
-        out.push_str(&csv_row(&[
+        out.push_str(&csv::row(&[
             iso(w.start),
             format!("{:.1}", w.demand.mean),
             format!("{:.1}", w.demand.low),

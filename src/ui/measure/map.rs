@@ -4,10 +4,10 @@
 use super::drill::{Drill, DrillPanel};
 use super::kpis::kpi_drill;
 use super::{group_name, kpi_definition, kpi_name, raw, show, use_facts, use_measures, MeasureNav};
+use crate::csv;
 use crate::domain::measure::facts::TicketFacts;
 use crate::domain::measure::kpi::{Dimension, Kpi};
 use crate::domain::measure::map::{scale, ServiceMap};
-use crate::domain::people_csv::csv_row;
 use crate::ui::files::save_file;
 use crate::ui::i18n::*;
 use crate::ui::period::{PeriodChoice, PeriodControls, Span};
@@ -93,8 +93,8 @@ fn map_table(
     let colour = |v: f64| {
         let x = range.map_or(0.5, |r| scale(v, r));
         match kpi {
-            Kpi::Volume => format!("background: hsl(215 70% {:.0}%)", 94.0 - 50.0 * x),
-            _ => format!("background: hsl({:.0} 65% 82%)", 8.0 + 112.0 * x),
+            Kpi::Volume => format!("hsl(215 70% {:.0}%)", 94.0 - 50.0 * x),
+            _ => format!("hsl({:.0} 65% 82%)", 8.0 + 112.0 * x),
         }
     };
     let dark = |v: f64| kpi == Kpi::Volume && range.is_some_and(|r| scale(v, r) > 0.6);
@@ -109,10 +109,10 @@ fn map_table(
                     Some(f) => {
                         let value = f.value(kpi);
                         let (c, p) = (customer.clone(), provider.clone());
-                        let style = value.map(colour).unwrap_or_default();
+                        let background = value.map(colour).unwrap_or_default();
                         let class = if value.is_some_and(dark) { "map-cell dark" } else { "map-cell" };
                         view! {
-                            <td class=class style=style data-customer=customer.clone() data-provider=provider.clone()
+                            <td class=class style=("background", background) data-customer=customer.clone() data-provider=provider.clone()
                                 data-volume=f.volume data-value=raw(value)>
                                 <button type="button" class="figure-button" on:click=move |_| open(c.clone(), p.clone())>
                                     {show(l, kpi, value)}
@@ -140,9 +140,9 @@ fn map_table(
         </div>
         {range.map(|(lo, hi)| view! {
             <p class="legend">
-                <span class="swatch" style=colour(lo)></span>{show(l, kpi, Some(lo))}
+                <span class="swatch" style=("background", colour(lo))></span>{show(l, kpi, Some(lo))}
                 " … "
-                <span class="swatch" style=colour(hi)></span>{show(l, kpi, Some(hi))}
+                <span class="swatch" style=("background", colour(hi))></span>{show(l, kpi, Some(hi))}
                 <span class="legend-definition">{kpi_name(l, kpi)}": "{kpi_definition(l, kpi)}</span>
             </p>
         })}
@@ -157,7 +157,7 @@ fn map_csv(l: Locale, map: &ServiceMap, kpi: Kpi) -> String {
             .iter()
             .map(|p| group_name(l, Dimension::Provider, p)),
     );
-    let mut out = csv_row(&header);
+    let mut out = csv::row(&header);
     for customer in &map.customers {
         let mut cells = vec![group_name(l, Dimension::Customer, customer)];
         cells.extend(map.providers.iter().map(|p| {
@@ -166,7 +166,7 @@ fn map_csv(l: Locale, map: &ServiceMap, kpi: Kpi) -> String {
                 map.cell(customer, p).and_then(|f| f.value(kpi)),
             )
         }));
-        out.push_str(&csv_row(&cells));
+        out.push_str(&csv::row(&cells));
     }
     out
 }

@@ -277,8 +277,8 @@ fn detail_view(l: Locale, zh: bool, kind: &QuestionKind, r: &QuestionResult) -> 
     view! {
         <ul class="bars">
             {labels.into_iter().zip(r.counts.iter().copied()).map(|(label, n)| {
-                let width = format!("width: {}%", n * 100 / most);
-                view! { <li><span class="bar-label">{label}</span><span class="bar" style=width></span><span class="bar-count">{n}</span></li> }
+                let width = format!("{}%", n * 100 / most);
+                view! { <li><span class="bar-label">{label}</span><span class="bar" style=("width", width)></span><span class="bar-count">{n}</span></li> }
             }).collect_view()}
         </ul>
     }

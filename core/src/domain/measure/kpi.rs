@@ -396,10 +396,9 @@ pub fn behind<'a>(
 
 /// The KPI table as CSV: one line per group, times in hours.
 pub fn to_csv(lines: &[KpiLine], names: impl Fn(&str) -> String) -> String {
-    use crate::domain::people_csv::csv_row;
     let mut header = vec!["group".to_string()];
     header.extend(Kpi::ALL.iter().map(|k| k.id().to_string()));
-    let mut out = csv_row(&header);
+    let mut out = crate::csv::row(&header);
     for line in lines {
         let mut cells = vec![names(&line.key)];
         cells.extend(
@@ -407,7 +406,7 @@ pub fn to_csv(lines: &[KpiLine], names: impl Fn(&str) -> String) -> String {
                 .iter()
                 .map(|&k| csv_value(k, line.figures.value(k))),
         );
-        out.push_str(&csv_row(&cells));
+        out.push_str(&crate::csv::row(&cells));
     }
     out
 }

@@ -5,7 +5,7 @@
 use super::rating::Rating;
 use super::results::RoundResult;
 use super::survey::{QuestionKind, Survey};
-use crate::domain::people_csv::csv_row;
+use crate::csv;
 use crate::domain::{TicketSummary, Timestamp};
 use std::collections::BTreeMap;
 
@@ -114,7 +114,7 @@ impl Report {
 
     /// The rating lines as CSV (one line per subject; empty cells where a figure is missing).
     pub fn to_csv(&self) -> String {
-        let mut out = csv_row(
+        let mut out = csv::row(
             &[
                 "provider",
                 "service",
@@ -160,7 +160,7 @@ impl Report {
                 fixed(line.before.mean),
                 fixed(line.trend()),
             ]);
-            out.push_str(&csv_row(&fields));
+            out.push_str(&csv::row(&fields));
         }
         out
     }
@@ -169,7 +169,7 @@ impl Report {
 impl Report {
     /// The survey lines as CSV.
     pub fn surveys_csv(&self) -> String {
-        let mut out = csv_row(
+        let mut out = csv::row(
             &[
                 "survey",
                 "question",
@@ -184,7 +184,7 @@ impl Report {
             .map(String::from),
         );
         for line in &self.surveys {
-            out.push_str(&csv_row(&[
+            out.push_str(&csv::row(&[
                 line.survey.clone(),
                 line.question.clone(),
                 line.about.clone(),
