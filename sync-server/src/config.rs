@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Parser)]
 #[command(name = "sync-server", version, about)]
 pub struct Cli {
-    /// A TOML file with any of: addr, data_dir, page_dir, trusted_proxies and a [limits] table.
+    /// A TOML file with any of: addr, data_dir, page_dir, trusted_proxies, metrics_token and a
+    /// [limits] table.
     #[arg(long, env = "INNERDESK_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Folder for the relay's own store (created if missing). Default: `data`.
@@ -55,6 +56,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// A secret a monitoring system sends (`Authorization: Bearer …`) to read `/metrics`;
+    /// without it only admins can. Prefer the environment or the file: flags show in `ps`.
+    #[arg(long, env = "INNERDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Seconds a connection may go without finishing anything (an HTTP request head; on a
     /// WebSocket, any frame: the relay pings every third of it) before it is closed.
     #[arg(long, env = "INNERDESK_IDLE_SECONDS")]
@@ -120,7 +125,19 @@ pub enum PeopleCommand {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
     },
-    /// Revoke every token of a person: their next connection is refused.
+    /// Move a person to another department or role; their open connections are cut, and
+    /// reconnect to what they may see now.
+    Set {
+        /// Email or person id.
+        who: String,
+        #[arg(long)]
+        department: Option<String>,
+        /// requester, agent, lead or admin.
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Revoke every token of a person: their open connections are cut within a second, and
+    /// every later one is refused.
     Revoke {
         /// Email or person id.
         who: String,
@@ -160,6 +177,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     page_dir: Option<PathBuf>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_token: Option<String>,
     limits: Option<Limits>,
 }
 
@@ -170,6 +188,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub page_dir: PathBuf,
     pub trusted_proxies: Vec<Cidr>,
+    pub metrics_token: Option<String>,
     pub limits: Limits,
 }
 
@@ -201,8 +220,13 @@ impl Cli {
             .map(|p| p.parse())
             .collect::<Result<_, String>>()
             .map_err(|e| format!("trusted proxy: {e}"))?;
+        let metrics_token = s.metrics_token.clone().or(file.metrics_token);
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("the metrics token must be at least 16 characters".into());
+        }
         Ok(Settings {
             trusted_proxies,
+            metrics_token,
             addr: s
                 .addr
                 .or(file.addr)

@@ -5,7 +5,7 @@
 
 use crate::hub::{Hub, Outbox, RELAY_PEER};
 use crate::people::Person;
-use crate::relay::Shared;
+use crate::relay::{Shared, Signed};
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
 use futures::{SinkExt, StreamExt};
 use innerdesk_core::domain::DocumentId;
@@ -55,6 +55,7 @@ pub async fn serve(
     hub: Arc<Hub>,
     socket: WebSocket,
     person: Person,
+    token_hash: String,
     peer: String,
 ) {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -68,6 +69,16 @@ pub async fn serve(
         frames,
         cut,
     };
+    shared.connections.lock().unwrap().insert(
+        outbox.conn,
+        Signed {
+            person: person.id.clone(),
+            token_hash,
+            role: person.role,
+            department: person.department.clone(),
+            cut: outbox.cut.clone(),
+        },
+    );
     shared.metrics.connected();
     let idle = shared.limits.idle_seconds;
     // Pings keep a quiet connection alive; a client that cannot answer them (one stuck halfway
@@ -144,6 +155,7 @@ pub async fn serve(
     if let Err(violation) = outcome {
         let _ = outbox.cut.send(violation.to_string());
     }
+    shared.connections.lock().unwrap().remove(&outbox.conn);
     drop(connection.outbox);
     hub.leave(outbox.conn, connection.documents).await;
     drop(outbox);

@@ -22,6 +22,7 @@ mod docstore;
 mod error;
 mod feeds;
 mod guard;
+mod headers;
 mod hub;
 mod listen;
 mod metrics;
@@ -134,6 +135,25 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
                 .and_then(|mut b| b.issue_token(&who))
                 .map_err(text)?;
             print_token(&url, &token);
+        }
+        Command::People(PeopleCommand::Set {
+            who,
+            department,
+            role,
+        }) => {
+            if department.is_none() && role.is_none() {
+                return Err("say what changes: --department, --role or both".into());
+            }
+            let person = PeopleBook::open(dir)
+                .and_then(|mut b| b.change(&who, department.as_deref(), role.as_deref()))
+                .map_err(text)?;
+            println!(
+                "{} <{}> is now {} in {}",
+                person.name,
+                person.email,
+                person.role.as_str(),
+                person.department
+            );
         }
         Command::People(PeopleCommand::Revoke { who }) => {
             let person = PeopleBook::open(dir)

@@ -1,8 +1,8 @@
 //! The people who may sign in, kept in `people.json` in the data folder. Only SHA-256 hashes of
 //! sign-in tokens are stored; the token itself is shown once, when it is issued.
 //!
-//! The admin subcommands edit the file while the relay runs; the relay rereads it when it changes,
-//! so a revoked token is refused at its next connection.
+//! The admin subcommands edit the file while the relay runs; the relay rereads it within a second
+//! of a change and cuts the open connections of anyone whose sign-in, role or department changed.
 
 use innerdesk_core::access::{PersonId, Role, Viewer};
 use serde::{Deserialize, Serialize};
@@ -177,9 +177,35 @@ impl PeopleBook {
     /// A new token for the person with this email or id.
     pub fn issue_token(&mut self, who: &str) -> Result<String, PeopleError> {
         let token = format!("idk_{}", bs58::encode(random_bytes::<24>()).into_string());
-        self.find_mut(who)?.token_hashes.push(hash(&token));
+        self.find_mut(who)?.token_hashes.push(token_hash(&token));
         self.save()?;
         Ok(token)
+    }
+
+    /// Moves a person to another department or role (or both).
+    pub fn change(
+        &mut self,
+        who: &str,
+        department: Option<&str>,
+        role: Option<&str>,
+    ) -> Result<Person, PeopleError> {
+        let role = role
+            .map(|r| Role::parse(r).ok_or_else(|| PeopleError::BadRole(r.into())))
+            .transpose()?;
+        let department = department.map(str::trim);
+        if department.is_some_and(str::is_empty) {
+            return Err(PeopleError::Missing("a department"));
+        }
+        let person = self.find_mut(who)?;
+        if let Some(department) = department {
+            person.department = department.into();
+        }
+        if let Some(role) = role {
+            person.role = role;
+        }
+        let person = person.clone();
+        self.save()?;
+        Ok(person)
     }
 
     pub fn revoke(&mut self, who: &str) -> Result<Person, PeopleError> {
@@ -192,7 +218,7 @@ impl PeopleBook {
 
     /// The person a token belongs to, if it is valid.
     pub fn authenticate(&self, token: &str) -> Option<&Person> {
-        let hashed = hash(token);
+        let hashed = token_hash(token);
         self.people
             .iter()
             .find(|p| p.token_hashes.contains(&hashed))
@@ -225,7 +251,8 @@ fn modified(path: &Path) -> Option<(SystemTime, u64)> {
     Some((meta.modified().ok()?, meta.ino()))
 }
 
-fn hash(token: &str) -> String {
+/// What the file keeps of a token.
+pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 

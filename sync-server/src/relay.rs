@@ -6,15 +6,20 @@ use crate::backlog::Backlog;
 use crate::config::Limits;
 use crate::docstore::DocStore;
 use crate::feeds::Feeds;
+use crate::hub::ConnId;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::people::{PeopleBook, Person};
 use crate::registry::Registry;
+use innerdesk_core::access::Role;
 use innerdesk_core::access::{decide, Access, DocFacts, PersonId, Viewer};
 use innerdesk_core::domain::directory::{DepartmentId, Directory};
 use innerdesk_core::domain::{DocumentId, Timestamp};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Everything a request handler needs, shared.
 pub struct Relay {
@@ -36,7 +41,22 @@ pub struct Shared {
     /// (The lowest id wins, should two admins each have created one offline; the page folds the
     /// other into it.)
     pub directory: RwLock<Option<(DocumentId, Directory)>>,
+    /// Every open sync connection, to cut those whose sign-in, role or department changes.
+    pub connections: Mutex<HashMap<ConnId, Signed>>,
 }
+
+/// Who an open connection signed in as, and how to cut it.
+pub struct Signed {
+    pub person: PersonId,
+    /// What `people.json` keeps of the token it signed in with.
+    pub token_hash: String,
+    pub role: Role,
+    pub department: String,
+    pub cut: mpsc::UnboundedSender<String>,
+}
+
+/// How often the relay looks for edits to `people.json`.
+const PEOPLE_CHECKED_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -54,8 +74,44 @@ impl Shared {
     }
 
     fn refresh_people(&self) {
-        if let Err(e) = self.people.write().unwrap().refresh() {
-            tracing::error!(error = %e, "kept the people already loaded");
+        let refreshed = self.people.write().unwrap().refresh();
+        match refreshed {
+            Ok(true) => self.cut_outdated_connections(),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "kept the people already loaded"),
+        }
+    }
+
+    /// Cuts each connection whose token was revoked, or whose person now has another role or
+    /// department: what it may read and write was decided for who they were. A device still
+    /// entitled reconnects at once, to what its person may see now.
+    fn cut_outdated_connections(&self) {
+        let people = self.people.read().unwrap();
+        for signed in self.connections.lock().unwrap().values() {
+            let reason = match people.get(&signed.person) {
+                Some(p) if p.token_hashes.contains(&signed.token_hash) => {
+                    (p.role != signed.role || p.department != signed.department).then_some(
+                        "your role or department changed: connect again to sync what you may see now",
+                    )
+                }
+                _ => Some("the sign-in of this device was revoked"),
+            };
+            if let Some(reason) = reason {
+                let _ = signed.cut.send(reason.into());
+            }
+        }
+    }
+
+    /// Rereads `people.json` once a second for as long as the relay runs.
+    async fn watch_people(shared: std::sync::Weak<Shared>) {
+        let mut every = tokio::time::interval(PEOPLE_CHECKED_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            shared.refresh_people();
         }
     }
 
@@ -135,7 +191,9 @@ impl Relay {
             metrics: Metrics::default(),
             limits,
             directory: RwLock::default(),
+            connections: Mutex::default(),
         });
+        tokio::spawn(Shared::watch_people(Arc::downgrade(&shared)));
         // In the relay's own log, so lines later cut off the audit log's end can be noticed.
         tracing::info!(head = %shared.audit.head(), "audit log opened");
         // Indexing a crash interrupted is taken up first; then classifying what was delivered

@@ -1,12 +1,13 @@
 //! HTTP routes: the page's static files, the sync socket, the session the page signs in with, the
-//! audit trail for admins, health and metrics.
+//! audit trail for admins, health and metrics; security headers on every response.
 
 use crate::audit;
 use crate::client_address::{client_address, Cidr};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::guard;
-use crate::people::Person;
+use crate::headers::SecurityHeaders;
+use crate::people::{token_hash, Person};
 use crate::relay::{peer_id_for, Relay};
 use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -32,6 +33,8 @@ pub struct App {
     relay: Arc<Relay>,
     failures: Arc<Mutex<FailedSignIns>>,
     trusted_proxies: Arc<[Cidr]>,
+    /// The SHA-256 of the secret that reads `/metrics`, if one is set.
+    metrics_token: Option<[u8; 32]>,
 }
 
 /// Failed sign-ins per client address in the current minute of each.
@@ -84,6 +87,7 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
         relay,
         failures: Arc::default(),
         trusted_proxies: settings.trusted_proxies.clone().into(),
+        metrics_token: settings.metrics_token.as_deref().map(sha256),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -96,6 +100,10 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            SecurityHeaders::for_page(&settings.page_dir),
+            SecurityHeaders::add,
         ))
 }
 
@@ -115,11 +123,9 @@ async fn sync_socket(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let person = app.sign_in(
-        client.ip(),
-        &headers,
-        bearer(&headers).or(params.token.as_deref()),
-    )?;
+    let token = bearer(&headers).or(params.token.as_deref());
+    let person = app.sign_in(client.ip(), &headers, token)?;
+    let token_hash = token.map(token_hash).expect("signed in with a token");
     let device = params.device.unwrap_or_else(|| "default".into());
     if device.is_empty()
         || device.len() > 64
@@ -148,6 +154,7 @@ async fn sync_socket(
                 relay.hub.clone(),
                 socket,
                 person,
+                token_hash,
                 peer,
             )
         }))
@@ -218,12 +225,34 @@ async fn audit_trail(
     })
 }
 
-async fn metrics(State(app): State<App>) -> impl IntoResponse {
+/// The relay's figures in Prometheus' text format, for the metrics token or an admin: they tell
+/// how many people and documents there are and when they are busy.
+async fn metrics(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = bearer(&headers);
+    let is_monitor = app
+        .metrics_token
+        .is_some_and(|secret| token.is_some_and(|t| sha256(t) == secret));
+    if !is_monitor && app.sign_in(client.ip(), &headers, token)?.role != Role::Admin {
+        return Err(AppError::Forbidden(
+            "only admins and the metrics token read the metrics",
+        ));
+    }
     let shared = &app.relay.shared;
-    (
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         shared.metrics.render(shared.registry.len()),
     )
+        .into_response())
+}
+
+/// Compared as hashes, so how long a comparison takes says nothing about the secret.
+fn sha256(text: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).into()
 }
 
 impl App {

@@ -10,6 +10,8 @@ use minicbor::Encoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message as Frame;
 
+const METRICS_TOKEN: &str = "monitoring-secret-0123456789";
+
 struct Setup {
     relay: Relay,
     token: String,
@@ -75,7 +77,7 @@ fn cbor_type(kind: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn malformed_unknown_and_text_frames_close_only_their_connection() {
-    let setup = relay_with(&[]);
+    let setup = relay_with(&["--metrics-token", METRICS_TOKEN]);
     let kept = setup.synced_document().await;
     let mut bystander = setup.peer("bystander").await;
 
@@ -102,7 +104,7 @@ async fn malformed_unknown_and_text_frames_close_only_their_connection() {
         "others are still served"
     );
     setup.still_serves(kept).await;
-    let (_, _, metrics) = setup.relay.get("/metrics");
+    let (_, _, metrics) = setup.relay.request("/metrics", Some(METRICS_TOKEN));
     assert!(
         metrics.contains("innerdesk_connections_cut_total 3"),
         "{metrics}"

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{page_dir, temp_dir, Relay, BINARY};
+use common::{add_person, page_dir, temp_dir, Relay, BINARY};
 use std::process::Command;
 
 #[test]
@@ -31,6 +31,67 @@ fn serves_the_page_and_answers_health_checks() {
     let (status, _, body) = relay.get("/some/deep/link");
     assert_eq!(status, 200);
     assert!(body.contains("Innerdesk"));
+}
+
+#[test]
+fn every_response_carries_the_security_headers_and_the_page_its_script_hash() {
+    let page = page_dir();
+    let loader = "import init from './innerdesk.js';\nawait init();";
+    std::fs::write(
+        page.join("index.html"),
+        format!("<!doctype html><title>Innerdesk</title><script type=\"module\">{loader}</script>"),
+    )
+    .unwrap();
+    let relay = Relay::start(&page, &temp_dir("headers"));
+    for path in [
+        "/",
+        "/sw.js",
+        "/healthz",
+        "/api/session",
+        "/metrics",
+        "/sync",
+    ] {
+        let (status, head, _) = relay.get(path);
+        let has = |header: &str| head.lines().any(|l| l.trim() == header);
+        assert!(
+            has("x-content-type-options: nosniff"),
+            "{path} ({status}): {head}"
+        );
+        assert!(has("referrer-policy: no-referrer"), "{path}: {head}");
+        assert!(has("x-frame-options: deny"), "{path}: {head}");
+        let policy = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-security-policy: "))
+            .unwrap_or_else(|| panic!("{path} has no policy: {head}"));
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(
+            policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{policy}"
+        );
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+    }
+}
+
+#[test]
+fn metrics_are_read_only_with_the_metrics_token_or_as_an_admin() {
+    let data = temp_dir("metrics");
+    let admin = add_person(&data, "Root", "root@example.cn", "IT", "admin");
+    let agent = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let secret = "monitoring-secret-0123456789";
+    let relay = Relay::start_with(
+        &page_dir(),
+        &data,
+        "127.0.0.1:0",
+        &["--metrics-token", secret],
+    );
+    assert_eq!(relay.get("/metrics").0, 401);
+    assert_eq!(relay.request("/metrics", Some("guess-guess-guess")).0, 401);
+    assert_eq!(relay.request("/metrics", Some(&agent)).0, 403);
+    for token in [secret, admin.as_str()] {
+        let (status, _, body) = relay.request("/metrics", Some(token));
+        assert_eq!(status, 200);
+        assert!(body.contains("innerdesk_connections"), "{body}");
+    }
 }
 
 #[test]

@@ -161,14 +161,14 @@ async fn indexes_are_read_only_and_the_writer_is_told() {
 }
 
 #[tokio::test]
-async fn a_revoked_token_is_refused_at_the_next_connect() {
+async fn a_revoked_token_cuts_its_open_connection_and_is_refused_at_the_next_connect() {
     let data = temp_dir("revoke");
     let token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
     let relay = Relay::start(&page_dir(), &data);
     let (id, _) = relay.session(&token);
-    Peer::connect(&relay.addr, &token, &id, "desk")
-        .await
-        .expect("valid token");
+    let mut open = sign_in(&relay, &token, "desk").await;
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
     assert_eq!(
         Peer::connect(&relay.addr, "idk_wrong", &id, "desk")
             .await
@@ -177,6 +177,18 @@ async fn a_revoked_token_is_refused_at_the_next_connect() {
     );
 
     admin(&data, &["people", "revoke", "li@example.cn"]);
+    // The open socket is cut within seconds, before anything new reaches it.
+    assert!(open.peer.until(|p| p.is_closed(), 5).await, "still open");
+    assert!(
+        open.peer.errors.join("; ").contains("revoked"),
+        "{:?}",
+        open.peer.errors
+    );
+    let (ticket, doc) = new_ticket(&wang, "王芳", "VPN 连不上", "IT", 1);
+    wang.peer.replica.docs.insert(ticket, doc);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await, "others are still served");
+    assert!(!open.peer.seen_on_wire.contains(&ticket));
     assert_eq!(
         Peer::connect(&relay.addr, &token, &id, "desk").await.err(),
         Some(401)
@@ -1014,4 +1026,66 @@ async fn a_ticket_of_an_older_schema_is_moved_into_its_parts_and_its_internal_no
     // Whom the old ticket followed, the team let in: 赵敏 still reads it.
     let mut zhao = sign_in(&relay, &zhao_token, "desk").await;
     assert!(fetch_all(&mut zhao.peer, &[ticket]).await);
+}
+
+#[tokio::test]
+async fn a_role_change_cuts_open_connections_and_they_come_back_with_what_the_new_role_may_see() {
+    let data = temp_dir("role-change");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    let (ticket, doc) = new_ticket(&wang, "王芳", "VPN 连不上", "IT", 1);
+    wang.peer.replica.docs.insert(ticket, doc);
+    wang.peer.track(ticket).await;
+    assert!(wang.peer.up_to_date(10).await);
+    assert!(
+        li.peer
+            .until(|p| listed_in(p, &li.indexes).contains(&ticket), 10)
+            .await,
+        "the agent sees his queue"
+    );
+
+    // Li leaves the service desk for finance, as a requester.
+    let said = admin(
+        &data,
+        &[
+            "people",
+            "set",
+            "li@example.cn",
+            "--role",
+            "requester",
+            "--department",
+            "财务部",
+        ],
+    );
+    assert!(said.contains("requester in 财务部"), "{said}");
+    assert!(li.peer.until(|p| p.is_closed(), 5).await, "still open");
+    assert!(
+        li.peer
+            .errors
+            .join("; ")
+            .contains("role or department changed"),
+        "{:?}",
+        li.peer.errors
+    );
+
+    // His device connects again (its token is still good) and reads as a requester.
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+    assert!(!li.indexes.is_empty());
+    li.peer.track(ticket).await;
+    assert!(
+        li.peer.until(|p| p.unavailable.contains(&ticket), 10).await,
+        "the IT ticket is no longer his"
+    );
+    assert!(!li.peer.replica.docs.contains_key(&ticket));
+    let indexes = li.indexes.clone();
+    let settled = |p: &Peer| {
+        indexes
+            .iter()
+            .all(|i| p.replica.docs.contains_key(i) || p.unavailable.contains(i))
+    };
+    assert!(li.peer.until(settled, 10).await);
+    assert!(!listed(&li).contains(&ticket), "nor is it in his lists");
 }

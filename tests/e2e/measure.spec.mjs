@@ -108,6 +108,10 @@ test('who serves whom, the bottlenecks and the forecast match the native figures
     await expect(td).toHaveAttribute('data-volume', String(cell.volume));
   }
   const busiest = expected.map.reduce((a, b) => (b.volume > a.volume ? b : a));
+  // Coloured by its figure, through the style object (the security policy refuses style attributes).
+  const shade = await page.locator(`#service-map td[data-customer="${busiest.customer}"][data-provider="${busiest.provider}"]`)
+    .evaluate((td) => getComputedStyle(td).backgroundColor);
+  expect(shade).not.toBe('rgba(0, 0, 0, 0)');
   await page.locator(`#service-map td[data-customer="${busiest.customer}"][data-provider="${busiest.provider}"] button`).click();
   await expect(page.locator('#drill-count')).toContainText(`${busiest.volume} tickets behind this figure`);
   await page.locator('#map-metric').selectOption('on_time');
