@@ -8,12 +8,13 @@
 //! line. Cutting lines off the end leaves no gap, so verify prints the last hash for an operator
 //! to keep elsewhere (the relay also logs it at start).
 
-use automerge::{Automerge, ChangeHash};
+use crate::quota::Usage;
+use automerge::{Change, ChangeHash};
 use innerdesk_core::access::PersonId;
 use innerdesk_core::domain::DocumentId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,27 @@ struct Inner {
     /// The file may end inside a line (torn by a crash or a failed write): the next write
     /// starts a new line first.
     mid_line: bool,
+    stored: Stored,
+}
+
+/// What each person and each document holds, counted from the records: what quotas check.
+#[derive(Default)]
+struct Stored {
+    by_person: HashMap<PersonId, Usage>,
+    /// Bytes of changes per document; a document is here once anyone delivered to it.
+    by_document: HashMap<DocumentId, u64>,
+}
+
+impl Stored {
+    fn count(&mut self, doc: DocumentId, person: &PersonId, bytes: u64) {
+        let usage = self.by_person.entry(person.clone()).or_default();
+        let document = self.by_document.entry(doc).or_insert_with(|| {
+            usage.documents += 1;
+            0
+        });
+        *document += bytes;
+        usage.bytes += bytes;
+    }
 }
 
 impl AuditLog {
@@ -57,11 +79,13 @@ impl AuditLog {
         let path = data_dir.join("audit.log");
         let mut seen = HashSet::new();
         let mut head = String::new();
+        let mut stored = Stored::default();
         each_line(&path, |line| {
             if let Line::Record(record, hash) = line {
                 if let Ok(change) = record.change.parse() {
                     seen.insert((record.doc, change));
                 }
+                stored.count(record.doc, &record.person, record.bytes);
                 head = hash;
             }
         })?;
@@ -71,6 +95,7 @@ impl AuditLog {
             seen,
             head,
             mid_line: true,
+            stored,
         };
         Ok(Self {
             path,
@@ -83,13 +108,20 @@ impl AuditLog {
         self.inner.lock().unwrap().head.clone()
     }
 
-    /// Records the changes `person`'s connection just brought into `doc` (those after `before`).
+    /// What `person` has stored, and what `doc` holds (`None` if nobody delivered to it yet).
+    pub fn stored(&self, person: &PersonId, doc: DocumentId) -> (Usage, Option<u64>) {
+        let inner = self.inner.lock().unwrap();
+        let stored = &inner.stored;
+        let usage = stored.by_person.get(person).copied().unwrap_or_default();
+        (usage, stored.by_document.get(&doc).copied())
+    }
+
+    /// Records the changes `person`'s connection just brought into document `id`.
     pub fn applied(
         &self,
         id: DocumentId,
         person: &PersonId,
-        doc: &Automerge,
-        before: &[ChangeHash],
+        changes: &[Change],
     ) -> std::io::Result<()> {
         let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut inner = self.inner.lock().unwrap();
@@ -99,20 +131,22 @@ impl AuditLog {
             Vec::new()
         };
         let mut head = inner.head.clone();
-        let mut fresh = Vec::new();
-        for change in doc.get_changes(before) {
-            if inner.seen.contains(&(id, change.hash())) || fresh.contains(&change.hash()) {
+        let mut fresh: Vec<(ChangeHash, u64)> = Vec::new();
+        for change in changes {
+            let hash = change.hash();
+            if inner.seen.contains(&(id, hash)) || fresh.iter().any(|(h, _)| *h == hash) {
                 continue;
             }
-            fresh.push(change.hash());
+            let bytes = change.raw_bytes().len() as u64;
+            fresh.push((hash, bytes));
             let record = AuditRecord {
                 doc: id,
-                change: change.hash().to_string(),
+                change: hash.to_string(),
                 actor: change.actor_id().to_hex_string(),
                 person: person.clone(),
                 received_at: received_at.clone(),
                 made_at: change.timestamp(),
-                bytes: change.raw_bytes().len() as u64,
+                bytes,
                 prev: Some(head),
             };
             let line = serde_json::to_vec(&record)?;
@@ -121,16 +155,17 @@ impl AuditLog {
             lines.push(b'\n');
         }
         // One write per message: once it returns, a SIGKILL cannot lose it. Only a write that
-        // succeeded moves the chain on and marks its changes as recorded.
+        // succeeded moves the chain on and counts its changes as recorded.
         if let Err(e) = inner.file.write_all(&lines) {
             inner.mid_line = true;
             return Err(e);
         }
         inner.mid_line = false;
         inner.head = head;
-        inner
-            .seen
-            .extend(fresh.into_iter().map(|change| (id, change)));
+        for (hash, bytes) in fresh {
+            inner.seen.insert((id, hash));
+            inner.stored.count(id, person, bytes);
+        }
         Ok(())
     }
 
@@ -290,6 +325,7 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
 mod tests {
     use super::*;
     use automerge::transaction::Transactable;
+    use automerge::Automerge;
     use automerge::ROOT;
 
     #[test]
@@ -303,15 +339,15 @@ mod tests {
 
         let log = AuditLog::open(&dir).unwrap();
         let li = PersonId("li".into());
-        log.applied(id, &li, &doc, &[]).unwrap();
-        log.applied(id, &li, &doc, &[]).unwrap();
+        log.applied(id, &li, &doc.get_changes(&[])).unwrap();
+        log.applied(id, &li, &doc.get_changes(&[])).unwrap();
         let records = log.of_documents(&[id]).unwrap();
         assert_eq!(records.len(), 2);
         assert!(records.iter().all(|r| r.person == li));
         assert!(to_csv(&records).starts_with("document,change,actor,person"));
         drop(log);
         let reopened = AuditLog::open(&dir).unwrap();
-        reopened.applied(id, &li, &doc, &[]).unwrap();
+        reopened.applied(id, &li, &doc.get_changes(&[])).unwrap();
         assert_eq!(
             reopened.of_documents(&[id]).unwrap().len(),
             2,
@@ -328,7 +364,7 @@ mod tests {
         for title in ["VPN", "VPN down", "VPN down in Chengdu"] {
             let before = doc.get_heads();
             doc.transact(|tx| tx.put(ROOT, "title", title)).unwrap();
-            log.applied(id, &PersonId("li".into()), &doc, &before)
+            log.applied(id, &PersonId("li".into()), &doc.get_changes(&before))
                 .unwrap();
         }
         let text = std::fs::read_to_string(dir.join("audit.log")).unwrap();
@@ -383,7 +419,7 @@ mod tests {
         let mut doc = Automerge::new();
         doc.transact(|tx| tx.put(ROOT, "title", "printer")).unwrap();
         let log = AuditLog::open(&dir).unwrap();
-        log.applied(id, &PersonId("wang".into()), &doc, &[])
+        log.applied(id, &PersonId("wang".into()), &doc.get_changes(&[]))
             .unwrap();
         let found = verify_in(&dir).unwrap().unwrap();
         assert_eq!((found.records, found.torn), (3, 1));
@@ -407,7 +443,7 @@ mod tests {
         doc.transact(|tx| tx.put(ROOT, "title", "badge")).unwrap();
         AuditLog::open(&dir)
             .unwrap()
-            .applied(id, &PersonId("wang".into()), &doc, &[])
+            .applied(id, &PersonId("wang".into()), &doc.get_changes(&[]))
             .unwrap();
         let found = verify_in(&dir).unwrap().unwrap();
         assert_eq!((found.records, found.unchained), (2, 1));

@@ -48,6 +48,21 @@ pub struct ServeArgs {
     /// disk when next needed.
     #[arg(long, env = "INNERDESK_RESIDENT_DOCUMENTS")]
     pub resident_documents: Option<usize>,
+    /// Documents one person may bring to the relay.
+    #[arg(long, env = "INNERDESK_MAX_DOCUMENTS_PER_PERSON")]
+    pub max_documents_per_person: Option<u64>,
+    /// Bytes of changes one person may store.
+    #[arg(long, env = "INNERDESK_MAX_BYTES_PER_PERSON")]
+    pub max_bytes_per_person: Option<u64>,
+    /// Bytes of changes one document may hold.
+    #[arg(long, env = "INNERDESK_MAX_DOCUMENT_BYTES")]
+    pub max_document_bytes: Option<u64>,
+    /// Changes one person may send a minute on average.
+    #[arg(long, env = "INNERDESK_CHANGES_PER_MINUTE_PER_PERSON")]
+    pub changes_per_minute_per_person: Option<u64>,
+    /// Changes one person may send at once after a quiet spell.
+    #[arg(long, env = "INNERDESK_CHANGE_BURST_PER_PERSON")]
+    pub change_burst_per_person: Option<u64>,
     /// Reverse proxies (addresses or ranges such as 10.0.0.0/8, comma-separated) whose
     /// `Forwarded` / `X-Forwarded-For` headers name the client; from anyone else they are ignored.
     #[arg(
@@ -154,6 +169,16 @@ pub struct Limits {
     pub failed_sign_ins_per_minute: u32,
     pub resident_documents: usize,
     pub idle_seconds: u64,
+    /// Documents one person may bring to the relay (those whose first change they deliver).
+    pub max_documents_per_person: u64,
+    /// Bytes of changes one person may store.
+    pub max_bytes_per_person: u64,
+    /// Bytes of changes one document may hold.
+    pub max_document_bytes: u64,
+    /// Changes one person may send a minute, on average…
+    pub changes_per_minute_per_person: u64,
+    /// …and at once, after a quiet spell.
+    pub change_burst_per_person: u64,
 }
 
 impl Default for Limits {
@@ -166,6 +191,14 @@ impl Default for Limits {
             // An Automerge document takes some 17 KB of memory even when tiny.
             resident_documents: 2_000,
             idle_seconds: 60,
+            // Far above what anyone does by hand in years: a busy agent makes a few thousand
+            // changes a day, a few kilobytes each, and a long ticket holds a few megabytes.
+            max_documents_per_person: 1_000_000,
+            max_bytes_per_person: 20 * 1024 * 1024 * 1024,
+            max_document_bytes: 256 * 1024 * 1024,
+            changes_per_minute_per_person: 6_000,
+            // A device back from weeks offline delivers its backlog at once.
+            change_burst_per_person: 60_000,
         }
     }
 }
@@ -210,6 +243,24 @@ impl Cli {
             .unwrap_or(limits.failed_sign_ins_per_minute);
         limits.resident_documents = s.resident_documents.unwrap_or(limits.resident_documents);
         limits.idle_seconds = s.idle_seconds.unwrap_or(limits.idle_seconds).max(1);
+        for (flag, limit) in [
+            (
+                s.max_documents_per_person,
+                &mut limits.max_documents_per_person,
+            ),
+            (s.max_bytes_per_person, &mut limits.max_bytes_per_person),
+            (s.max_document_bytes, &mut limits.max_document_bytes),
+            (
+                s.changes_per_minute_per_person,
+                &mut limits.changes_per_minute_per_person,
+            ),
+            (
+                s.change_burst_per_person,
+                &mut limits.change_burst_per_person,
+            ),
+        ] {
+            *limit = flag.unwrap_or(*limit);
+        }
         let proxies = if s.trusted_proxies.is_empty() {
             file.trusted_proxies.unwrap_or_default()
         } else {

@@ -6,6 +6,7 @@
 
 use crate::backlog::Backlog;
 use crate::docstore::DocStore;
+use crate::quota::{Delivery, OverQuota};
 use crate::relay::Shared;
 use automerge::sync::{self, SyncDoc};
 use automerge::Automerge;
@@ -16,6 +17,7 @@ use innerdesk_core::sync::fanout::{self, Subscribers};
 use innerdesk_core::sync::wire::{DocumentMessage, Message};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// The relay's own name on the wire.
@@ -58,6 +60,8 @@ pub enum HubError {
     BadSync(DocumentId),
     #[error("the sync message for {0} is refused: {1}")]
     Refused(DocumentId, checked::Refused),
+    #[error("the change to {0} is refused: {1}")]
+    Quota(DocumentId, OverQuota),
     #[error("the relay could not store {0}: {1}")]
     Storage(DocumentId, std::io::Error),
     #[error(
@@ -206,6 +210,11 @@ impl Hub {
             }
             // A peer that has it offers it: the first deliverer owns it until it is classified.
             None => {
+                let (used, _) = self.shared.audit.stored(&from.person, id);
+                self.shared
+                    .quotas
+                    .may_bring_document(used)
+                    .map_err(|over| self.over_quota(id, over))?;
                 self.shared
                     .registry
                     .first_delivery(id, &from.person)
@@ -254,15 +263,31 @@ impl Hub {
         increments: usize,
     ) -> Result<usize, HubError> {
         let failed = |e| HubError::Storage(id, e);
+        let changes = doc.get_changes(before);
+        let (used, held) = self.shared.audit.stored(person, id);
+        let delivery = Delivery {
+            changes: changes.len() as u64,
+            bytes: changes.iter().map(|c| c.raw_bytes().len() as u64).sum(),
+            document_bytes: held.unwrap_or(0),
+        };
+        self.shared
+            .quotas
+            .admit(person, used, delivery, Instant::now())
+            .map_err(|over| self.over_quota(id, over))?;
         self.shared
             .audit
-            .applied(id, person, doc, before)
+            .applied(id, person, &changes)
             .map_err(|e| HubError::Audit(id, e))?;
         // Owed before stored: a crash between the two re-indexes it, never skips it.
         self.backlog.owe(id).map_err(failed)?;
         self.store
             .append(id, doc, before, increments)
             .map_err(failed)
+    }
+
+    fn over_quota(&self, id: DocumentId, over: OverQuota) -> HubError {
+        self.shared.metrics.quota_refused(&over);
+        HubError::Quota(id, over)
     }
 
     /// A connection has closed: its sync states go, and documents nobody syncs leave memory.

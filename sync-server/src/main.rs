@@ -27,6 +27,7 @@ mod hub;
 mod listen;
 mod metrics;
 mod people;
+mod quota;
 mod registry;
 mod relay;
 mod results;

@@ -14,6 +14,8 @@ pub struct Metrics {
     sync_messages_sent_total: AtomicU64,
     sync_bytes_sent_total: AtomicU64,
     documents_open: AtomicI64,
+    /// Deliveries refused, by quota (in the order of `OverQuota::NAMES`).
+    quota_refusals_total: [AtomicU64; 4],
 }
 
 impl Metrics {
@@ -43,6 +45,10 @@ impl Metrics {
     pub fn sync_sent(&self, bytes: usize) {
         self.sync_messages_sent_total.fetch_add(1, Relaxed);
         self.sync_bytes_sent_total.fetch_add(bytes as u64, Relaxed);
+    }
+
+    pub fn quota_refused(&self, over: &crate::quota::OverQuota) {
+        self.quota_refusals_total[over.index()].fetch_add(1, Relaxed);
     }
 
     pub fn document_opened(&self) {
@@ -123,6 +129,17 @@ impl Metrics {
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
             );
+        }
+        let name = "innerdesk_quota_refusals_total";
+        let _ = write!(
+            out,
+            "# HELP {name} deliveries refused for a person's quota\n# TYPE {name} counter\n"
+        );
+        for (quota, count) in crate::quota::OverQuota::NAMES
+            .iter()
+            .zip(&self.quota_refusals_total)
+        {
+            let _ = writeln!(out, "{name}{{quota=\"{quota}\"}} {}", load(count));
         }
         out
     }

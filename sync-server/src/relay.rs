@@ -10,6 +10,7 @@ use crate::hub::ConnId;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::people::{PeopleBook, Person};
+use crate::quota::Quotas;
 use crate::registry::Registry;
 use innerdesk_core::access::Role;
 use innerdesk_core::access::{decide, Access, DocFacts, PersonId, Viewer};
@@ -35,6 +36,7 @@ pub struct Shared {
     pub registry: Registry,
     pub audit: AuditLog,
     pub metrics: Metrics,
+    pub quotas: Quotas,
     pub limits: Limits,
     /// The organisation's directory as last synced: its merges decide which queue a merged
     /// department's tickets now belong to.
@@ -189,6 +191,7 @@ impl Relay {
             registry: Registry::open(data_dir)?,
             audit: AuditLog::open(data_dir)?,
             metrics: Metrics::default(),
+            quotas: Quotas::new(limits),
             limits,
             directory: RwLock::default(),
             connections: Mutex::default(),

@@ -544,3 +544,112 @@ fn an_edited_audit_line_is_found_by_audit_verify() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("not intact: line 4"), "{said}");
 }
+
+/// A document this peer makes with `notes` changes and offers the relay; true if it was taken.
+async fn offer(peer: &mut Peer, n: u8, notes: usize) -> bool {
+    let id = DocumentId::from_bytes([n; 16]);
+    let mut doc = automerge::AutoCommit::new();
+    for note in 0..notes {
+        doc.put(automerge::ROOT, "note", note as i64).unwrap();
+        doc.commit();
+    }
+    peer.replica.docs.insert(id, doc);
+    peer.track(id).await;
+    peer.until(|p| p.client.is_settled(id) || p.is_closed(), 10)
+        .await;
+    !peer.is_closed()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quotas_follow_the_person_across_connections_and_restarts() {
+    let data = temp_dir("hostile-quota");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let limits = [
+        "--max-documents-per-person",
+        "3",
+        "--changes-per-minute-per-person",
+        "6",
+        "--change-burst-per-person",
+        "20",
+        "--metrics-token",
+        METRICS_TOKEN,
+    ];
+    let mut relay = Relay::start_with(&page_dir(), &data, "127.0.0.1:0", &limits);
+    let (li, _) = relay.session(&li_token);
+    let (wang, _) = relay.session(&wang_token);
+    let connect = |relay: &Relay, token: &str, person: &str, device: &str| {
+        let (addr, token, person, device) = (
+            relay.addr.clone(),
+            token.to_string(),
+            person.to_string(),
+            device.to_string(),
+        );
+        async move {
+            Peer::connect(&addr, &token, &person, &device)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Three documents of one change each, over three connections: each reconnect starts afresh
+    // only for the connection, not for the person.
+    for n in 1..=3 {
+        let mut peer = connect(&relay, &li_token, &li, &format!("device{n}")).await;
+        assert!(offer(&mut peer, n, 1).await, "document {n} is taken");
+    }
+    let mut peer = connect(&relay, &li_token, &li, "device4").await;
+    assert!(!offer(&mut peer, 4, 1).await, "a fourth is refused");
+    let why = peer.errors.join("; ");
+    assert!(why.contains("3 documents"), "{why}");
+    let mut other = connect(&relay, &wang_token, &wang, "phone").await;
+    assert!(offer(&mut other, 20, 1).await, "others are not held back");
+    other.track(DocumentId::from_bytes([4; 16])).await;
+    assert!(
+        other
+            .until(
+                |p| p.unavailable.contains(&DocumentId::from_bytes([4; 16])),
+                10
+            )
+            .await,
+        "nothing of the refused document was kept"
+    );
+
+    // A burst of 20 changes is all she may send at once; reconnecting does not refill it.
+    let mut wang_peer = connect(&relay, &wang_token, &wang, "laptop").await;
+    assert!(offer(&mut wang_peer, 21, 15).await);
+    let mut again = connect(&relay, &wang_token, &wang, "laptop2").await;
+    assert!(!offer(&mut again, 22, 10).await);
+    let why = again.errors.join("; ");
+    assert!(why.contains("more than 6 changes a minute"), "{why}");
+
+    let (_, _, metrics) = relay.request("/metrics", Some(METRICS_TOKEN));
+    assert!(
+        metrics.contains("innerdesk_quota_refusals_total{quota=\"documents\"} 1")
+            && metrics.contains("innerdesk_quota_refusals_total{quota=\"rate\"} 1"),
+        "{metrics}"
+    );
+
+    // What a person stored is counted again from the audit log after a restart.
+    relay.kill_and_restart(&page_dir());
+    let mut peer = connect(&relay, &li_token, &li, "device5").await;
+    assert!(!offer(&mut peer, 5, 1).await, "still three documents");
+    assert!(peer.errors.join("; ").contains("3 documents"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_may_not_grow_past_its_size_limit() {
+    let setup = relay_with(&["--max-document-bytes", "4000"]);
+    let mut peer = setup.peer("laptop").await;
+    assert!(offer(&mut peer, 30, 3).await, "a small document is taken");
+    let id = DocumentId::from_bytes([30; 16]);
+    let doc = peer.replica.docs.get_mut(&id).unwrap();
+    doc.put(automerge::ROOT, "attachment", "x".repeat(8_000))
+        .unwrap();
+    doc.commit();
+    peer.changed(id).await;
+    assert!(peer.until(|p| p.is_closed(), 10).await, "cut");
+    let why = peer.errors.join("; ");
+    assert!(why.contains("past 4000 bytes"), "{why}");
+    setup.still_serves(id).await;
+}
