@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// Changes one person may send at once after a quiet spell.
     #[arg(long, env = "INNERDESK_CHANGE_BURST_PER_PERSON")]
     pub change_burst_per_person: Option<u64>,
+    /// Acknowledge changes before they are synced to disk: faster on slow disks, but a power
+    /// cut (not a crash of the relay alone) may lose changes devices were told are kept.
+    #[arg(long, env = "INNERDESK_UNSYNCED_WRITES")]
+    pub unsynced_writes: bool,
     /// Reverse proxies (addresses or ranges such as 10.0.0.0/8, comma-separated) whose
     /// `Forwarded` / `X-Forwarded-For` headers name the client; from anyone else they are ignored.
     #[arg(
@@ -179,6 +183,8 @@ pub struct Limits {
     pub changes_per_minute_per_person: u64,
     /// …and at once, after a quiet spell.
     pub change_burst_per_person: u64,
+    /// Whether a change is synced to disk before it is acknowledged (see `--unsynced-writes`).
+    pub synced_writes: bool,
 }
 
 impl Default for Limits {
@@ -199,6 +205,7 @@ impl Default for Limits {
             changes_per_minute_per_person: 6_000,
             // A device back from weeks offline delivers its backlog at once.
             change_burst_per_person: 60_000,
+            synced_writes: true,
         }
     }
 }
@@ -243,6 +250,7 @@ impl Cli {
             .unwrap_or(limits.failed_sign_ins_per_minute);
         limits.resident_documents = s.resident_documents.unwrap_or(limits.resident_documents);
         limits.idle_seconds = s.idle_seconds.unwrap_or(limits.idle_seconds).max(1);
+        limits.synced_writes &= !s.unsynced_writes;
         for (flag, limit) in [
             (
                 s.max_documents_per_person,

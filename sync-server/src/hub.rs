@@ -5,7 +5,8 @@
 //! connections or all documents, so the relay scales to many clients and many documents.
 
 use crate::backlog::Backlog;
-use crate::docstore::DocStore;
+use crate::docstore::{DocStore, Staged};
+use crate::durable::Durability;
 use crate::quota::{Delivery, OverQuota};
 use crate::relay::Shared;
 use automerge::sync::{self, SyncDoc};
@@ -85,6 +86,7 @@ struct Slot {
 
 pub struct Hub {
     store: DocStore,
+    durability: Durability,
     shared: Arc<Shared>,
     slots: Mutex<HashMap<DocumentId, Arc<tokio::sync::Mutex<Slot>>>>,
     /// Documents loaded into memory, earliest first. An Automerge document takes some 17 KB even
@@ -97,9 +99,15 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(store: DocStore, shared: Arc<Shared>, backlog: Arc<Backlog>) -> Self {
+    pub fn new(
+        store: DocStore,
+        durability: Durability,
+        shared: Arc<Shared>,
+        backlog: Arc<Backlog>,
+    ) -> Self {
         Self {
             store,
+            durability,
             shared,
             slots: Mutex::default(),
             resident: Mutex::default(),
@@ -234,7 +242,10 @@ impl Hub {
         doc.receive_sync_message(state, message)
             .map_err(|_| HubError::BadSync(id))?;
         if doc.get_heads() != before {
-            match self.keep(id, &from.person, doc, &before, slot.increments) {
+            match self
+                .keep(id, &from.person, doc, &before, slot.increments)
+                .await
+            {
                 Ok(increments) => slot.increments = increments,
                 Err(e) => {
                     // Not recorded, not acknowledged, not kept: the next use reads what the disk
@@ -252,9 +263,10 @@ impl Hub {
         Ok(())
     }
 
-    /// Makes the changes after `before` that `person` just delivered durable: audited (who
-    /// delivered them), owed to the index keeper, stored. Returns the store's new increment count.
-    fn keep(
+    /// Makes the changes after `before` that `person` just delivered durable: within quota,
+    /// audited (who delivered them), owed to the index keeper, stored. Returns the store's new
+    /// increment count.
+    async fn keep(
         &self,
         id: DocumentId,
         person: &PersonId,
@@ -280,9 +292,24 @@ impl Hub {
             .map_err(|e| HubError::Audit(id, e))?;
         // Owed before stored: a crash between the two re-indexes it, never skips it.
         self.backlog.owe(id).map_err(failed)?;
-        self.store
-            .append(id, doc, before, increments)
-            .map_err(failed)
+        let staged = self
+            .store
+            .stage_append(id, doc, before, increments)
+            .map_err(failed)?;
+        self.write_durably(staged).await.map_err(failed)
+    }
+
+    /// Publishes a staged chunk so that a power cut leaves it whole or not at all, and returns
+    /// only once it (and every log line written before it) is on disk: the bytes are synced
+    /// before the chunk gets its name, the name before anyone is told. Each sync is shared with
+    /// every other message written meanwhile.
+    async fn write_durably(&self, staged: Staged) -> std::io::Result<usize> {
+        self.durability.barrier().await?;
+        self.store.publish(&staged)?;
+        self.durability.barrier().await?;
+        let increments = staged.increments;
+        self.store.tidy(staged);
+        Ok(increments)
     }
 
     fn over_quota(&self, id: DocumentId, over: OverQuota) -> HubError {
@@ -341,10 +368,18 @@ impl Hub {
         let before = doc.get_heads();
         f(doc);
         if doc.get_heads() != before {
-            slot.increments = self
-                .store
-                .append(id, doc, &before, slot.increments)
-                .map_err(|e| HubError::Storage(id, e))?;
+            let stored = match self.store.stage_append(id, doc, &before, slot.increments) {
+                Ok(staged) => self.write_durably(staged).await,
+                Err(e) => Err(e),
+            };
+            match stored {
+                Ok(increments) => slot.increments = increments,
+                Err(e) => {
+                    slot.doc = None; // what the disk has is what counts
+                    slot.put_away = None;
+                    return Err(HubError::Storage(id, e));
+                }
+            }
             answer_everyone(id, doc, &mut slot.peers);
         }
         drop(guard);
@@ -359,8 +394,12 @@ impl Hub {
         let handle = self.slot(id);
         let mut guard = handle.lock().await;
         let slot = &mut *guard;
-        self.store
-            .write_snapshot(id, &doc)
+        let staged = self
+            .store
+            .stage_snapshot(id, &doc)
+            .map_err(|e| HubError::Storage(id, e))?;
+        self.write_durably(staged)
+            .await
             .map_err(|e| HubError::Storage(id, e))?;
         slot.increments = 0;
         slot.put_away = None;

@@ -5,6 +5,7 @@ use crate::audit::AuditLog;
 use crate::backlog::Backlog;
 use crate::config::Limits;
 use crate::docstore::DocStore;
+use crate::durable::Durability;
 use crate::feeds::Feeds;
 use crate::hub::ConnId;
 use crate::hub::Hub;
@@ -218,7 +219,8 @@ impl Relay {
         {
             backlog.nudge(doc);
         }
-        let hub = Arc::new(Hub::new(store, shared.clone(), backlog.clone()));
+        let durability = Durability::new(store.disk(), limits.synced_writes);
+        let hub = Arc::new(Hub::new(store, durability, shared.clone(), backlog.clone()));
         let feeds = Arc::new(Feeds::open(hub.clone(), shared.clone(), backlog)?);
         tokio::spawn(feeds.clone().keep_current(owed));
         Ok(Relay { hub, shared, feeds })
