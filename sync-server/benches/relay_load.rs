@@ -8,7 +8,9 @@
 //! client makes changes back to back as fast as the server acknowledges them (throughput); then one
 //! device that filed 1,000 tickets offline reconnects (catch-up). The servers' resident memory and
 //! CPU time are read from `/proc`. Each figure is a median over `--runs` runs, each on a fresh
-//! server and data folder, alternating the two servers.
+//! server and data folder, taking the servers in turn. The relay runs twice per run: as shipped,
+//! syncing every acknowledged change to disk (group commit), and with `--unsynced-writes`, to
+//! show what durability costs.
 //!
 //! ```text
 //! npm ci --prefix benches/reference-relay
@@ -91,6 +93,7 @@ enum Server {
         relay: Relay,
         tokens: Vec<String>,
         people: Vec<String>,
+        synced: bool,
     },
     Reference {
         child: Child,
@@ -99,7 +102,7 @@ enum Server {
 }
 
 impl Server {
-    fn ours(people: usize) -> Server {
+    fn ours(people: usize, synced: bool) -> Server {
         let data = temp_dir("bench");
         let tokens: Vec<String> = (0..people)
             .map(|i| {
@@ -112,12 +115,14 @@ impl Server {
                 )
             })
             .collect();
-        let relay = Relay::start(&page_dir(), &data);
+        let extra: &[&str] = if synced { &[] } else { &["--unsynced-writes"] };
+        let relay = Relay::start_with(&page_dir(), &data, "127.0.0.1:0", extra);
         let people = tokens.iter().map(|t| relay.session(t).0).collect();
         Server::Ours {
             relay,
             tokens,
             people,
+            synced,
         }
     }
 
@@ -150,7 +155,8 @@ impl Server {
 
     fn name(&self) -> &'static str {
         match self {
-            Server::Ours { .. } => "innerdesk sync-server",
+            Server::Ours { synced: true, .. } => "innerdesk sync-server",
+            Server::Ours { synced: false, .. } => "innerdesk sync-server, writes not synced",
             Server::Reference { .. } => "reference (automerge-repo, Node.js)",
         }
     }
@@ -162,6 +168,7 @@ impl Server {
                 relay,
                 tokens,
                 people,
+                ..
             } => (
                 format!(
                     "ws://{}/sync?token={}&device={device}",
@@ -706,9 +713,13 @@ fn summary(runs: &[RunFigures], o: &Options) -> serde_json::Value {
 async fn main() {
     let o = options();
     let mut ours = Vec::new();
+    let mut unsynced = Vec::new();
     let mut reference = Vec::new();
     for run_index in 0..o.runs {
-        let mut servers = vec![Server::ours(o.clients / 2)];
+        let mut servers = vec![
+            Server::ours(o.clients / 2, true),
+            Server::ours(o.clients / 2, false),
+        ];
         if !o.only_ours {
             servers.push(Server::reference());
         }
@@ -716,19 +727,23 @@ async fn main() {
             eprintln!("run {}/{}: {}", run_index + 1, o.runs, server.name());
             let figures = run(&server, &o).await;
             match server {
-                Server::Ours { .. } => ours.push(figures),
+                Server::Ours { synced: true, .. } => ours.push(figures),
+                Server::Ours { synced: false, .. } => unsynced.push(figures),
                 Server::Reference { .. } => reference.push(figures),
             }
         }
     }
     if reference.is_empty() {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary(&ours, &o)).unwrap()
-        );
+        let figures =
+            json!({ "ours": summary(&ours, &o), "ours_unsynced": summary(&unsynced, &o) });
+        println!("{}", serde_json::to_string_pretty(&figures).unwrap());
         return;
     }
-    let (ours, reference) = (summary(&ours, &o), summary(&reference, &o));
+    let (ours, unsynced, reference) = (
+        summary(&ours, &o),
+        summary(&unsynced, &o),
+        summary(&reference, &o),
+    );
     let rows = [
         ("upload, documents/s", "upload_docs_per_s"),
         (
@@ -763,27 +778,31 @@ async fn main() {
         o.clients, o.docs, o.seconds, o.rate, o.burst, o.offline_tickets, o.runs
     );
     println!(
-        "{:<52} {:>12} {:>12} {:>8}",
-        "", "innerdesk", "reference", "ratio"
+        "{:<52} {:>12} {:>12} {:>8} {:>12} {:>8}",
+        "", "innerdesk", "reference", "ratio", "not synced", "ratio"
     );
     for (label, key) in rows {
-        let (mine, theirs) = (
-            ours[key].as_f64().unwrap(),
-            reference[key].as_f64().unwrap(),
-        );
-        let ratio = if theirs > 0.0 {
-            format!("{:.2}×", mine / theirs)
-        } else {
-            "—".into()
+        let figure = |of: &serde_json::Value| of[key].as_f64().unwrap();
+        let (mine, theirs, fast) = (figure(&ours), figure(&reference), figure(&unsynced));
+        let ratio = |to: f64| {
+            if to > 0.0 {
+                format!("{:.2}×", mine / to)
+            } else {
+                "—".into()
+            }
         };
-        println!("{label:<52} {mine:>12.1} {theirs:>12.1} {ratio:>8}");
+        println!(
+            "{label:<52} {mine:>12.1} {theirs:>12.1} {:>8} {fast:>12.1} {:>8}",
+            ratio(theirs),
+            ratio(fast)
+        );
     }
     if let Some(path) = &o.json {
         let report = json!({
             "clients": o.clients, "docs": o.docs, "seconds": o.seconds, "rate": o.rate,
             "burst": o.burst, "offline_tickets": o.offline_tickets, "runs": o.runs,
             "phase_seconds": o.phase_seconds,
-            "ours": ours, "reference": reference,
+            "ours": ours, "ours_unsynced": unsynced, "reference": reference,
         });
         std::fs::write(path, serde_json::to_string_pretty(&report).unwrap())
             .expect("the JSON is written");

@@ -3,11 +3,11 @@
 //! closes that connection with an `error` message saying why; nobody else is affected and nothing
 //! stored is touched.
 
-use crate::hub::{Hub, Outbox, RELAY_PEER};
+use crate::hub::{Hub, Outbox, Pending, Received, RELAY_PEER};
 use crate::people::Person;
 use crate::relay::{Shared, Signed};
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use innerdesk_core::domain::DocumentId;
 use innerdesk_core::sync::wire::{DocumentMessage, Message};
 use std::collections::HashSet;
@@ -27,6 +27,9 @@ const PASSED_OVER: [&str; 4] = [
 const OUTBOX_FRAMES: usize = 4_096;
 /// How long a new connection may take to introduce itself.
 const HANDSHAKE: Duration = Duration::from_secs(10);
+/// Most messages whose changes share one sync to disk: the documents they touch are held
+/// until it ends.
+const MOST_IN_A_BATCH: usize = 256;
 
 /// Why a connection is closed.
 #[derive(Debug, thiserror::Error)]
@@ -131,8 +134,25 @@ pub async fn serve(
         outbox: outbox.clone(),
         documents: HashSet::new(),
         joined: false,
+        batch: Vec::new(),
     };
     let outcome = loop {
+        // Messages already waiting join the batch; once none is, the batch is synced to disk
+        // in one go and answered, so a device catching up pays for one sync, not one each.
+        if !connection.batch.is_empty() {
+            let waiting = from_socket.next().now_or_never();
+            if waiting.is_none() || connection.batch.len() >= MOST_IN_A_BATCH {
+                if let Err(e) = connection.settle().await {
+                    break Err(e);
+                }
+            }
+            if let Some(next) = waiting {
+                if let Err(end) = connection.frame(next).await {
+                    break end;
+                }
+            }
+            continue;
+        }
         let (deadline, late) = if connection.joined {
             (Duration::from_secs(idle), Violation::Idle(idle))
         } else {
@@ -142,16 +162,12 @@ pub async fn serve(
             Ok(next) => next,
             Err(_) => break Err(late),
         };
-        let verdict = match next {
-            Some(Ok(Frame::Binary(bytes))) => connection.handle(&bytes).await,
-            Some(Ok(Frame::Text(_))) => Err(Violation::Text),
-            Some(Ok(Frame::Close(_))) | None | Some(Err(_)) => break Ok(()),
-            Some(Ok(_)) => Ok(()),
-        };
-        if let Err(violation) = verdict {
-            break Err(violation);
+        if let Err(end) = connection.frame(next).await {
+            break end;
         }
     };
+    // What was accepted before the end is still made durable and answered.
+    let _ = connection.settle().await;
     if let Err(violation) = outcome {
         let _ = outbox.cut.send(violation.to_string());
     }
@@ -169,9 +185,32 @@ struct Connection {
     outbox: Outbox,
     documents: HashSet<DocumentId>,
     joined: bool,
+    /// Messages whose changes wait for the next sync to disk.
+    batch: Vec<Pending>,
 }
 
 impl Connection {
+    /// One item from the socket. `Err` ends the connection: `Err(Ok(()))` when the client
+    /// closed it, `Err(Err(…))` when it broke a rule.
+    async fn frame(
+        &mut self,
+        next: Option<Result<Frame, axum::Error>>,
+    ) -> Result<(), Result<(), Violation>> {
+        let verdict = match next {
+            Some(Ok(Frame::Binary(bytes))) => self.handle(&bytes).await,
+            Some(Ok(Frame::Text(_))) => Err(Violation::Text),
+            Some(Ok(Frame::Close(_))) | None | Some(Err(_)) => return Err(Ok(())),
+            Some(Ok(_)) => Ok(()),
+        };
+        verdict.map_err(Err)
+    }
+
+    /// Syncs the batch to disk and answers it.
+    async fn settle(&mut self) -> Result<(), Violation> {
+        let batch = std::mem::take(&mut self.batch);
+        Ok(self.hub.settle(batch).await?)
+    }
+
     async fn handle(&mut self, bytes: &[u8]) -> Result<(), Violation> {
         let limit = self.shared.limits.max_message_bytes;
         if bytes.len() > limit {
@@ -206,7 +245,26 @@ impl Connection {
         if self.documents.insert(m.document) && self.documents.len() > limit {
             return Err(Violation::TooManyDocuments(limit));
         }
-        Ok(self.hub.receive(&self.outbox, m, is_request).await?)
+        let holding = !self.batch.is_empty();
+        let m = match self
+            .hub
+            .receive(&self.outbox, m, is_request, holding)
+            .await?
+        {
+            Received::Done => return Ok(()),
+            Received::Pending(pending) => {
+                self.batch.push(pending);
+                return Ok(());
+            }
+            // Held by someone else, or by this batch itself: settle first, hold nothing.
+            Received::Busy(m) => m,
+        };
+        self.settle().await?;
+        match self.hub.receive(&self.outbox, m, is_request, false).await? {
+            Received::Pending(pending) => self.batch.push(pending),
+            Received::Done | Received::Busy(_) => {}
+        }
+        Ok(())
     }
 }
 

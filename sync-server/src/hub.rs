@@ -71,7 +71,24 @@ pub enum HubError {
     Audit(DocumentId, std::io::Error),
 }
 
-struct Slot {
+/// What became of a document message.
+pub enum Received {
+    /// Handled; nothing is left to wait for.
+    Done,
+    /// Its changes are written, not yet synced: the document stays held until [`Hub::settle`].
+    Pending(Pending),
+    /// The document is in use, and the caller holds others: settle them, then send it again.
+    Busy(DocumentMessage),
+}
+
+/// Changes written to disk but not yet synced, their document held so nobody hears of them.
+pub struct Pending {
+    id: DocumentId,
+    slot: tokio::sync::OwnedMutexGuard<Slot>,
+    staged: Staged,
+}
+
+pub struct Slot {
     /// `None` until loaded; `Some(None)` when the relay does not have the document.
     doc: Option<Option<Automerge>>,
     /// The document saved compactly while put away (a few hundred bytes where the loaded form
@@ -177,33 +194,41 @@ impl Hub {
         }
     }
 
-    /// A `sync` or `request` from a signed-in connection.
+    /// A `sync` or `request` from a signed-in connection. Changes it brings are written but
+    /// not yet durable: they come back [`Received::Pending`], holding the document, for
+    /// [`Hub::settle`] to sync with the rest of the connection's batch and answer. A caller
+    /// already holding documents (`holding_others`) never waits for another: it is handed the
+    /// message back as [`Received::Busy`], settles, and sends it again.
     pub async fn receive(
         &self,
         from: &Outbox,
         m: DocumentMessage,
         is_request: bool,
-    ) -> Result<(), HubError> {
+        holding_others: bool,
+    ) -> Result<Received, HubError> {
         let id = m.document;
         let message = match checked::decode_sync(&m.data, self.shared.limits.max_inflated_bytes) {
             Ok(message) => message,
             Err(checked::Refused::Malformed) => return Err(HubError::BadSync(id)),
             Err(refused) => return Err(HubError::Refused(id, refused)),
         };
+        let handle = self.slot(id);
+        let mut guard = if holding_others {
+            match handle.try_lock_owned() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(Received::Busy(m)),
+            }
+        } else {
+            handle.lock_owned().await
+        };
         let access = self.shared.access(&from.person, id);
         if access == Access::None {
             if self.shared.registry.is_pending(id) {
-                self.slot(id)
-                    .lock()
-                    .await
-                    .waiting
-                    .insert(from.conn, from.clone());
+                guard.waiting.insert(from.conn, from.clone());
             }
             from.unavailable(id);
-            return Ok(());
+            return Ok(Received::Done);
         }
-        let handle = self.slot(id);
-        let mut guard = handle.lock().await;
         self.load(id, &mut guard)?;
         let slot = &mut *guard;
         let doc = match slot.doc.as_mut().expect("loaded above") {
@@ -214,7 +239,7 @@ impl Hub {
             None if is_request => {
                 slot.waiting.insert(from.conn, from.clone());
                 from.unavailable(id);
-                return Ok(());
+                return Ok(Received::Done);
             }
             // A peer that has it offers it: the first deliverer owns it until it is classified.
             None => {
@@ -242,38 +267,65 @@ impl Hub {
         doc.receive_sync_message(state, message)
             .map_err(|_| HubError::BadSync(id))?;
         if doc.get_heads() != before {
-            match self
-                .keep(id, &from.person, doc, &before, slot.increments)
+            return match self
+                .write(id, &from.person, doc, &before, slot.increments)
                 .await
             {
-                Ok(increments) => slot.increments = increments,
+                Ok(staged) => {
+                    slot.increments = staged.increments;
+                    Ok(Received::Pending(Pending {
+                        id,
+                        slot: guard,
+                        staged,
+                    }))
+                }
                 Err(e) => {
                     // Not recorded, not acknowledged, not kept: the next use reads what the disk
                     // has, and the sender (cut) offers the change again.
-                    slot.doc = None;
-                    slot.put_away = None;
-                    return Err(e);
+                    forget_unsynced(slot);
+                    Err(e)
                 }
-            }
+            };
         }
-        // Stored first, then told: an acknowledgement from the relay survives SIGKILL.
         answer_everyone(id, doc, &mut slot.peers);
         drop(guard);
         self.put_away_extra();
-        Ok(())
+        Ok(Received::Done)
     }
 
-    /// Makes the changes after `before` that `person` just delivered durable: within quota,
-    /// audited (who delivered them), owed to the index keeper, stored. Returns the store's new
-    /// increment count.
-    async fn keep(
+    /// Syncs a batch of received changes to disk with one sync, then tells everyone: an
+    /// acknowledgement from the relay survives a power cut. If the disk cannot sync, nobody is
+    /// told and the documents are read again from what the disk has.
+    pub async fn settle(&self, batch: Vec<Pending>) -> Result<(), HubError> {
+        let Some(first) = batch.first().map(|p| p.id) else {
+            return Ok(());
+        };
+        let synced = self.durability.barrier().await;
+        for mut pending in batch {
+            let slot = &mut *pending.slot;
+            match (&synced, slot.doc.as_ref().and_then(Option::as_ref)) {
+                (Ok(()), Some(doc)) => {
+                    self.store.tidy(pending.staged);
+                    answer_everyone(pending.id, doc, &mut slot.peers);
+                }
+                _ => forget_unsynced(slot),
+            }
+        }
+        self.put_away_extra();
+        synced.map_err(|e| HubError::Storage(first, e))
+    }
+
+    /// Writes the changes after `before` that `person` just delivered: within quota, audited
+    /// (who delivered them), owed to the index keeper, stored under their name. Durable only
+    /// after the next sync.
+    async fn write(
         &self,
         id: DocumentId,
         person: &PersonId,
         doc: &Automerge,
         before: &[automerge::ChangeHash],
         increments: usize,
-    ) -> Result<usize, HubError> {
+    ) -> Result<Staged, HubError> {
         let failed = |e| HubError::Storage(id, e);
         let changes = doc.get_changes(before);
         let (used, held) = self.shared.audit.stored(person, id);
@@ -296,15 +348,20 @@ impl Hub {
             .store
             .stage_append(id, doc, before, increments)
             .map_err(failed)?;
-        self.write_durably(staged).await.map_err(failed)
+        if staged.overwrites {
+            self.durability.barrier().await.map_err(failed)?;
+        }
+        self.store.publish(&staged).map_err(failed)?;
+        Ok(staged)
     }
 
-    /// Publishes a staged chunk so that a power cut leaves it whole or not at all, and returns
-    /// only once it (and every log line written before it) is on disk: the bytes are synced
-    /// before the chunk gets its name, the name before anyone is told. Each sync is shared with
-    /// every other message written meanwhile.
+    /// Publishes a staged chunk and returns only once it (and every log line written before
+    /// it) is on disk, so nobody is told of a change a power cut could take back. The sync is
+    /// shared with every other message written meanwhile.
     async fn write_durably(&self, staged: Staged) -> std::io::Result<usize> {
-        self.durability.barrier().await?;
+        if staged.overwrites {
+            self.durability.barrier().await?;
+        }
         self.store.publish(&staged)?;
         self.durability.barrier().await?;
         let increments = staged.increments;
@@ -375,8 +432,7 @@ impl Hub {
             match stored {
                 Ok(increments) => slot.increments = increments,
                 Err(e) => {
-                    slot.doc = None; // what the disk has is what counts
-                    slot.put_away = None;
+                    forget_unsynced(slot);
                     return Err(HubError::Storage(id, e));
                 }
             }
@@ -461,6 +517,12 @@ impl Hub {
         }
         answer_everyone(id, doc, &mut slot.peers);
     }
+}
+
+/// Drops what a slot holds in memory, so its next use reads what the disk has.
+fn forget_unsynced(slot: &mut Slot) {
+    slot.doc = None;
+    slot.put_away = None;
 }
 
 /// Sends each connection syncing the document whatever it still lacks.

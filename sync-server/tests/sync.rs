@@ -1089,3 +1089,46 @@ async fn a_role_change_cuts_open_connections_and_they_come_back_with_what_the_ne
     assert!(li.peer.until(settled, 10).await);
     assert!(!listed(&li).contains(&ticket), "nor is it in his lists");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_back_from_offline_delivers_hundreds_of_documents_at_once_and_all_are_kept() {
+    let data = temp_dir("catch-up");
+    let token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let mut relay = Relay::start(&page_dir(), &data);
+    let (person, _) = relay.session(&token);
+    let mut device = Peer::connect(&relay.addr, &token, &person, "laptop")
+        .await
+        .unwrap();
+    // More than one batch of changes sharing a sync to disk.
+    let ids: Vec<DocumentId> = (0..600u32)
+        .map(|n| {
+            let mut bytes = [7u8; 16];
+            bytes[..4].copy_from_slice(&n.to_be_bytes());
+            DocumentId::from_bytes(bytes)
+        })
+        .collect();
+    for (n, id) in ids.iter().enumerate() {
+        device
+            .replica
+            .docs
+            .insert(*id, document_of_kind("note", &format!("filed offline {n}")));
+    }
+    for id in &ids {
+        device.track(*id).await;
+    }
+    assert!(
+        device
+            .until(|p| ids.iter().all(|id| p.client.is_settled(*id)), 30)
+            .await,
+        "{} of {} acknowledged",
+        ids.iter()
+            .filter(|id| device.client.is_settled(**id))
+            .count(),
+        ids.len()
+    );
+    relay.kill_and_restart(&page_dir());
+    let mut fresh = Peer::connect(&relay.addr, &token, &person, "phone")
+        .await
+        .unwrap();
+    assert!(fetch_all(&mut fresh, &ids).await, "all of them were kept");
+}
