@@ -1,5 +1,9 @@
 //! Signing in to the organisation's relay with the link an administrator sends: once per device,
 //! after which the page keeps working offline and syncs whenever it can.
+//!
+//! A link that would make a device signed in as one person someone else's (one planted in a
+//! message, say) first says who each is and what becomes of the work not yet sent, and waits to
+//! be told.
 
 use super::i18n::*;
 use super::route::{navigate, Route};
@@ -12,8 +16,67 @@ use leptos::task::spawn_local;
 enum Progress {
     Idle,
     Working,
-    Done { name: String, department: String },
+    /// The token is someone else's than the person this device is signed in as.
+    Confirm(Switch),
+    Done {
+        name: String,
+        department: String,
+    },
     Failed(SignInError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Switch {
+    token: String,
+    current: String,
+    name: String,
+    department: String,
+    /// Documents with changes the relay has not confirmed.
+    unsent: usize,
+}
+
+/// Signs in with a token and says how it went.
+async fn finish(state: AppState, token: &str) -> Progress {
+    match sync::sign_in(state, token).await {
+        Ok(session) => Progress::Done {
+            name: session.person.name,
+            department: session.person.department,
+        },
+        Err(e) => Progress::Failed(e),
+    }
+}
+
+/// Documents changed here that the relay has not confirmed, leaving out those it said it will
+/// not share with this person (they would never be sent).
+fn unsent(state: AppState) -> usize {
+    let unavailable = state.unavailable.get_untracked();
+    state.read_untracked(|d| {
+        d.outbox()
+            .into_iter()
+            .filter(|id| !unavailable.contains(id))
+            .count()
+    })
+}
+
+/// Signs in, or asks first when the token belongs to someone other than the person signed in.
+async fn sign_in_or_ask(state: AppState, token: String) -> Progress {
+    let current = state.read_untracked(|d| d.profile().filter(|p| p.account.is_some()));
+    let Some(current) = current else {
+        return finish(state, &token).await;
+    };
+    match sync::who(&token).await {
+        Err(e) => Progress::Failed(e),
+        Ok(session) if current.account.as_ref().map(|a| &a.person) == Some(&session.person.id) => {
+            finish(state, &token).await
+        }
+        Ok(session) => Progress::Confirm(Switch {
+            token,
+            current: current.name,
+            name: session.person.name,
+            department: session.person.department,
+            unsent: unsent(state),
+        }),
+    }
 }
 
 #[component]
@@ -32,14 +95,19 @@ pub fn SignInPage() -> impl IntoView {
             return;
         }
         progress.set(Progress::Working);
+        spawn_local(async move { progress.set(sign_in_or_ask(state, token).await) });
+    };
+    let switch = move |token: String| {
+        progress.set(Progress::Working);
         spawn_local(async move {
-            progress.set(match sync::sign_in(state, &token).await {
-                Ok(session) => Progress::Done {
-                    name: session.person.name,
-                    department: session.person.department,
-                },
-                Err(e) => Progress::Failed(e),
-            });
+            let signed_in = finish(state, &token).await;
+            if matches!(signed_in, Progress::Done { .. }) {
+                // Everything in memory was the other person's: start afresh as the new one.
+                let location = window().location();
+                let _ = location.set_hash("#/");
+                let _ = location.reload();
+            }
+            progress.set(signed_in);
         });
     };
     // Opened from a sign-in link: take the token out of the address (so it stays out of history
@@ -60,6 +128,7 @@ pub fn SignInPage() -> impl IntoView {
         match progress.get() {
         Progress::Idle => None,
         Progress::Working => Some(view! { <p class="muted" aria-busy="true">{t!(i18n, sign_in.working)}</p> }.into_any()),
+        Progress::Confirm(s) => Some(confirm_switch(s, progress, switch).into_any()),
         Progress::Done { name, department } => Some(view! {
             <div class="notice success" role="status" data-signed-in="true">
                 <p>{td_string!(i18n.get_locale(), sign_in.done, name = name, department = department)}</p>
@@ -81,7 +150,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow">
             <h1>{t!(i18n, sign_in.title)}</h1>
             <p class="muted">{t!(i18n, sign_in.intro)}</p>
-            {move || (!matches!(progress.get(), Progress::Done { .. })).then(|| view! {
+            {move || (!matches!(progress.get(), Progress::Done { .. } | Progress::Confirm(_))).then(|| view! {
             <form on:submit=submit novalidate>
                 <div class="field">
                     <label for="sign-in-token">{t!(i18n, sign_in.label)}</label>
@@ -97,5 +166,68 @@ pub fn SignInPage() -> impl IntoView {
             })}
             {outcome}
         </section>
+    }
+}
+
+/// Says who the device belongs to and who the link would make it belong to, and what happens to
+/// unsent work; staying is the first choice, and has the focus.
+fn confirm_switch(
+    s: Switch,
+    progress: RwSignal<Progress>,
+    switch: impl Fn(String) + Copy + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let Switch {
+        token,
+        current,
+        name,
+        department,
+        unsent,
+    } = s;
+    let (title_name, keep_name) = (current.clone(), current);
+    let (explain_name, unsent_name, confirm_name) = (name.clone(), name.clone(), name);
+    let unsent_text = move || {
+        let l = i18n.get_locale();
+        if unsent > 0 {
+            td_string!(
+                l,
+                sign_in.switch_unsent,
+                documents = unsent,
+                name = unsent_name.clone()
+            )
+        } else {
+            td_string!(l, sign_in.switch_all_sent).to_string()
+        }
+    };
+    let stay = move |_| {
+        progress.set(Progress::Idle);
+        navigate(Route::Tickets);
+    };
+    let stay_button = NodeRef::<leptos::html::Button>::new();
+    stay_button.on_load(|button| {
+        let _ = button.focus();
+    });
+    let has_unsent = unsent > 0;
+    view! {
+        <div class="notice warning" role="alertdialog" aria-labelledby="switch-title"
+            aria-describedby="switch-explain switch-unsent" data-switch=unsent.to_string()>
+            <h2 id="switch-title">
+                {move || td_string!(i18n.get_locale(), sign_in.switch_title, current = title_name.clone())}
+            </h2>
+            <p id="switch-explain">
+                {move || td_string!(i18n.get_locale(), sign_in.switch_explain,
+                    name = explain_name.clone(), department = department.clone())}
+            </p>
+            <p id="switch-unsent" class:field-error=has_unsent>{unsent_text}</p>
+            <div class="actions">
+                <button type="button" class="button primary" id="switch-stay" node_ref=stay_button on:click=stay>
+                    {move || td_string!(i18n.get_locale(), sign_in.switch_keep, current = keep_name.clone())}
+                </button>
+                <button type="button" class="button" id="switch-confirm"
+                    on:click=move |_| switch(token.clone())>
+                    {move || td_string!(i18n.get_locale(), sign_in.switch_confirm, name = confirm_name.clone())}
+                </button>
+            </div>
+        </div>
     }
 }

@@ -105,6 +105,11 @@ pub fn start(state: AppState) {
     spawn_local(async move { run(state).await });
 }
 
+/// Who a token would sign in, without signing in.
+pub async fn who(token: &str) -> Result<Session, SignInError> {
+    fetch_session(token).await
+}
+
 async fn fetch_session(token: &str) -> Result<Session, SignInError> {
     let response = Request::get("/api/session")
         .header("Authorization", &format!("Bearer {token}"))

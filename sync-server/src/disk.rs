@@ -15,6 +15,7 @@ pub trait Disk: Send + Sync + 'static {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// The names in a folder; `NotFound` if there is no such folder.
     fn list(&self, path: &Path) -> io::Result<Vec<String>>;
+    fn exists(&self, path: &Path) -> io::Result<bool>;
     /// Returns once everything written before the call survives a power cut.
     fn sync(&self) -> io::Result<()>;
 }
@@ -60,6 +61,10 @@ impl Disk for RealDisk {
         std::fs::read_dir(path)?
             .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
             .collect()
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        path.try_exists()
     }
 
     fn sync(&self) -> io::Result<()> {
@@ -201,6 +206,10 @@ pub mod simulated {
                 return Err(missing());
             }
             Ok(names)
+        }
+
+        fn exists(&self, path: &Path) -> io::Result<bool> {
+            Ok(self.0.lock().unwrap().files.contains_key(path))
         }
 
         fn sync(&self) -> io::Result<()> {

@@ -146,11 +146,7 @@ impl DocStore {
     fn stage(&self, folder: &Path, name: &str, bytes: &[u8]) -> io::Result<Staged> {
         let temporary = folder.join(format!(".{name}.tmp"));
         let target = folder.join(name);
-        let overwrites = match self.disk.list(folder) {
-            Ok(names) => names.iter().any(|n| n == name),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-            Err(e) => return Err(e),
-        };
+        let overwrites = self.disk.exists(&target)?;
         self.disk.write(&temporary, bytes)?;
         Ok(Staged {
             temporary,

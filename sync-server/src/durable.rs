@@ -108,6 +108,9 @@ mod tests {
         fn list(&self, _: &Path) -> io::Result<Vec<String>> {
             Ok(Vec::new())
         }
+        fn exists(&self, _: &Path) -> io::Result<bool> {
+            Ok(false)
+        }
         fn sync(&self) -> io::Result<()> {
             std::thread::sleep(std::time::Duration::from_millis(20));
             self.0.fetch_add(1, Ordering::SeqCst);

@@ -176,12 +176,23 @@ fn link(text: &str) -> Option<(Inline, usize)> {
     let safe = ["https://", "http://", "mailto:", "#/"]
         .iter()
         .any(|scheme| href.starts_with(scheme));
-    safe.then(|| {
+    (safe && !signs_in(href)).then(|| {
         let inline = Inline::Link {
             text: label.into(),
             href: href.into(),
         };
         (inline, label_len + href_len)
+    })
+}
+
+/// A link that would sign whoever opens it in as someone else (the page's `#/signin/<token>`,
+/// on this desk or any other): never a link in an article, whoever wrote it.
+fn signs_in(href: &str) -> bool {
+    href.split_once('#').is_some_and(|(_, route)| {
+        route
+            .trim_start_matches('/')
+            .get(..6)
+            .is_some_and(|start| start.eq_ignore_ascii_case("signin"))
     })
 }
 
@@ -240,6 +251,21 @@ mod tests {
             vec![Block::Paragraph(vec![text("[click](javascript:alert(1))")])],
             "only web, mail and desk links become links"
         );
+        for sign_in in [
+            "[VPN help](#/signin/idk_abc)",
+            "[VPN help](https://desk.example.cn/#/signin/idk_abc)",
+            "[VPN help](#//SignIn/idk_abc)",
+        ] {
+            assert_eq!(
+                parse(sign_in),
+                vec![Block::Paragraph(vec![text(sign_in)])],
+                "a sign-in link stays text: {sign_in}"
+            );
+        }
+        assert!(matches!(
+            &parse("[sign in help](#/kb/signing-in)")[0],
+            Block::Paragraph(inlines) if matches!(inlines[0], Inline::Link { .. })
+        ));
         assert_eq!(
             parse("#nospace\n####   too deep"),
             vec![Block::Paragraph(vec![text("#nospace ####   too deep")])]
