@@ -348,21 +348,24 @@ impl Hub {
             .store
             .stage_append(id, doc, before, increments)
             .map_err(failed)?;
-        if staged.overwrites {
-            self.durability.barrier().await.map_err(failed)?;
-        }
-        self.store.publish(&staged).map_err(failed)?;
+        self.publish(&staged).await.map_err(failed)?;
         Ok(staged)
+    }
+
+    /// Gives a staged chunk its name. A chunk that replaces others waits until every earlier
+    /// write is on disk, so a power cut never leaves the replacement's name without its bytes.
+    async fn publish(&self, staged: &Staged) -> std::io::Result<()> {
+        if staged.overwrites {
+            self.durability.barrier().await?;
+        }
+        self.store.publish(staged)
     }
 
     /// Publishes a staged chunk and returns only once it (and every log line written before
     /// it) is on disk, so nobody is told of a change a power cut could take back. The sync is
     /// shared with every other message written meanwhile.
     async fn write_durably(&self, staged: Staged) -> std::io::Result<usize> {
-        if staged.overwrites {
-            self.durability.barrier().await?;
-        }
-        self.store.publish(&staged)?;
+        self.publish(&staged).await?;
         self.durability.barrier().await?;
         let increments = staged.increments;
         self.store.tidy(staged);
