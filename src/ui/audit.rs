@@ -4,7 +4,6 @@ use super::files::save_file;
 use super::i18n::*;
 use super::state::AppState;
 use super::sync;
-use crate::access::Role;
 use crate::domain::DocumentId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,13 +12,7 @@ use leptos::task::spawn_local;
 pub fn AuditDownload(id: DocumentId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
-    let is_admin = move || {
-        state.read(|d| {
-            d.profile()
-                .and_then(|p| p.account)
-                .is_some_and(|a| a.role == Role::Admin)
-        })
-    };
+    let is_admin = move || state.is_admin();
     let failed = RwSignal::new(false);
     let download = move |_| {
         spawn_local(async move {

@@ -10,6 +10,7 @@ mod banner;
 mod catalog;
 mod catalog_messages;
 mod customers;
+mod devices;
 mod directory;
 mod files;
 mod format;

@@ -1,5 +1,6 @@
 //! Who is using this device: asked on first open, editable later.
 
+use super::devices::DeviceList;
 use super::i18n::*;
 use super::route::{navigate, Route};
 use super::state::AppState;
@@ -11,6 +12,7 @@ pub fn ProfileForm(first_visit: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let i18n = use_i18n();
     let current = state.read_untracked(|d| d.profile()).unwrap_or_default();
+    let signed_in = current.account.is_some();
     let name = RwSignal::new(current.name);
     let department = RwSignal::new(current.department);
     let error = RwSignal::new(None::<ProfileError>);
@@ -60,5 +62,6 @@ pub fn ProfileForm(first_visit: bool) -> impl IntoView {
                 </button>
             </form>
         </section>
+        {(signed_in && !first_visit).then(|| view! { <DeviceList/> })}
     }
 }

@@ -264,6 +264,15 @@ impl AppState {
         self.change(|d| d.set_away(email, away, new_id))
     }
 
+    /// Whether the person signed in here is an administrator, following profile changes.
+    pub fn is_admin(&self) -> bool {
+        self.read(|d| {
+            d.profile()
+                .and_then(|p| p.account)
+                .is_some_and(|a| a.role == crate::access::Role::Admin)
+        })
+    }
+
     /// Where this person stands on a ticket (what the page offers them), following its changes.
     pub fn role_on(&self, ticket: &crate::domain::Ticket) -> TicketRole {
         self.read(|d| d.role_on(ticket))

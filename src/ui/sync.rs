@@ -7,16 +7,20 @@ use super::state::{new_id, AppState, Notice};
 use crate::domain::{Account, DocumentId, Profile};
 use crate::storage::{Batch, ChunkStore};
 use crate::sync::session::socket_query;
-use crate::sync::{Output, Session, SyncClient, SyncStatus};
+use crate::sync::{DeviceView, Enrolled, Output, Session, SyncClient, SyncStatus};
 use futures::channel::mpsc;
 use futures::StreamExt;
 use gloo::net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// Settings (in IndexedDB) that let the page reconnect after a reload, offline-first.
+/// Settings (in IndexedDB) that let the page reconnect after a reload, offline-first. The secret
+/// is this device's own credential; a device that signed in before devices had their own keeps
+/// a link token there until its next connection trades it for one.
 const TOKEN_SETTING: &str = "relay_token";
 const DEVICE_SETTING: &str = "device";
+/// A sign-in link's token: it enrols devices, and is never kept.
+const LINK_PREFIX: &str = "idk_";
 /// Reconnect delays grow from the first to the last, doubling.
 const FIRST_RETRY_MS: u32 = 1_000;
 const LAST_RETRY_MS: u32 = 30_000;
@@ -72,28 +76,57 @@ impl Link {
     }
 }
 
-/// Accepts a sign-in link's token: asks the relay who it belongs to, remembers it, starts syncing.
+/// Accepts a sign-in link's token: enrols this device with it (the device keeps its own
+/// credential, not the link), learns who it signs in, starts syncing.
 pub async fn sign_in(state: AppState, token: &str) -> Result<Session, SignInError> {
-    let session = fetch_session(token).await?;
     let store = state.store();
     let device = match store.setting(DEVICE_SETTING).await {
         Ok(Some(device)) => device,
         _ => new_id().to_string(),
     };
+    let credential = enrol(token, &device).await?;
+    let session = fetch_session(&credential, &device).await?;
+    remember(state, &credential, &device).await?;
+    adopt_session(state, &session);
+    start(state);
+    Ok(session)
+}
+
+/// Trades a sign-in link's token for this device's own credential.
+async fn enrol(link: &str, device: &str) -> Result<String, SignInError> {
+    let body = serde_json::json!({ "device": device }).to_string();
+    let response = Request::post("/api/devices")
+        .header("Authorization", &format!("Bearer {link}"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(|_| SignInError::Unreachable)?
+        .send()
+        .await
+        .map_err(|_| SignInError::Unreachable)?;
+    match response.status() {
+        200 => response
+            .json::<Enrolled>()
+            .await
+            .map(|enrolled| enrolled.credential)
+            .map_err(|_| SignInError::Unreachable),
+        401 | 403 => Err(SignInError::Refused),
+        _ => Err(SignInError::Unreachable),
+    }
+}
+
+async fn remember(state: AppState, credential: &str, device: &str) -> Result<(), SignInError> {
     let settings = vec![
-        (TOKEN_SETTING.into(), token.into()),
-        (DEVICE_SETTING.into(), device),
+        (TOKEN_SETTING.into(), credential.into()),
+        (DEVICE_SETTING.into(), device.into()),
     ];
-    store
+    state
+        .store()
         .write(Batch {
             settings,
             ..Batch::default()
         })
         .await
-        .map_err(|_| SignInError::Storage)?;
-    adopt_session(state, &session);
-    start(state);
-    Ok(session)
+        .map_err(|_| SignInError::Storage)
 }
 
 /// Starts syncing if this device has signed in before; does nothing otherwise.
@@ -107,12 +140,13 @@ pub fn start(state: AppState) {
 
 /// Who a token would sign in, without signing in.
 pub async fn who(token: &str) -> Result<Session, SignInError> {
-    fetch_session(token).await
+    fetch_session(token, "default").await
 }
 
-async fn fetch_session(token: &str) -> Result<Session, SignInError> {
-    let response = Request::get("/api/session")
-        .header("Authorization", &format!("Bearer {token}"))
+/// Who the secret signs in, and a ticket that opens the socket once.
+async fn fetch_session(secret: &str, device: &str) -> Result<Session, SignInError> {
+    let response = Request::get(&format!("/api/session?device={device}"))
+        .header("Authorization", &format!("Bearer {secret}"))
         .send()
         .await
         .map_err(|_| SignInError::Unreachable)?;
@@ -153,7 +187,7 @@ async fn run(state: AppState) {
     let mut delay = FIRST_RETRY_MS;
     loop {
         let store = state.store();
-        let (Ok(Some(token)), Ok(Some(device))) = (
+        let (Ok(Some(secret)), Ok(Some(device))) = (
             store.setting(TOKEN_SETTING).await,
             store.setting(DEVICE_SETTING).await,
         ) else {
@@ -161,10 +195,14 @@ async fn run(state: AppState) {
             state.link().borrow_mut().running = false;
             return;
         };
-        match fetch_session(&token).await {
+        let session = match own_credential(state, secret, &device).await {
+            Ok(credential) => fetch_session(&credential, &device).await,
+            Err(e) => Err(e),
+        };
+        match session {
             Ok(session) => {
                 adopt_session(state, &session);
-                if connect(state, &session, &token, &device).await {
+                if connect(state, &session, &device).await {
                     delay = FIRST_RETRY_MS;
                 }
             }
@@ -183,9 +221,24 @@ async fn run(state: AppState) {
     }
 }
 
+/// This device's credential: the one it keeps, or, if it kept a link token from before devices
+/// had their own, one traded for that (and the link forgotten).
+async fn own_credential(
+    state: AppState,
+    secret: String,
+    device: &str,
+) -> Result<String, SignInError> {
+    if !secret.starts_with(LINK_PREFIX) {
+        return Ok(secret);
+    }
+    let credential = enrol(&secret, device).await?;
+    remember(state, &credential, device).await?;
+    Ok(credential)
+}
+
 /// One connection's life. True if the handshake finished (so the next retry starts quickly).
-async fn connect(state: AppState, session: &Session, token: &str, device: &str) -> bool {
-    let Some(url) = socket_url(&socket_query(token, device)) else {
+async fn connect(state: AppState, session: &Session, device: &str) -> bool {
+    let Some(url) = socket_url(&socket_query(&session.ticket)) else {
         return false;
     };
     let Ok((socket, mut events)) = RelaySocket::open(&url) else {
@@ -354,12 +407,7 @@ async fn fetch(state: AppState, id: DocumentId) {
 
 /// The relay's audit trail of a document as CSV (admins only; `None` if refused or unreachable).
 pub async fn audit_csv(state: AppState, id: DocumentId) -> Option<String> {
-    let token = state.store().setting(TOKEN_SETTING).await.ok()??;
-    let response = Request::get(&format!("/api/audit/{id}"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .ok()?;
+    let response = as_this_device(state, Request::get(&format!("/api/audit/{id}"))).await?;
     if response.status() != 200 {
         return None;
     }
@@ -388,4 +436,35 @@ pub fn token_in_link(hash: &str) -> Option<String> {
         .strip_prefix("signin/")?;
     let token = token.trim();
     (!token.is_empty()).then(|| token.to_string())
+}
+
+/// This person's signed-in devices, or (admins, `everyone`) all of them. `None` if the relay
+/// cannot be asked (offline, or this device is not signed in).
+pub async fn devices(state: AppState, everyone: bool) -> Option<Vec<DeviceView>> {
+    let request = Request::get(&format!("/api/devices?everyone={everyone}"));
+    let response = as_this_device(state, request).await?;
+    if response.status() != 200 {
+        return None;
+    }
+    response.json().await.ok()
+}
+
+/// Revokes one device; true if the relay did.
+pub async fn revoke_device(state: AppState, device: &DeviceView) -> bool {
+    let path = format!("/api/devices/{}/{}", device.person, device.id);
+    let response = as_this_device(state, Request::delete(&path)).await;
+    response.is_some_and(|r| r.status() == 204)
+}
+
+/// Sends a request to the relay signed in as this device; `None` if the device is not signed in
+/// or the relay cannot be reached.
+async fn as_this_device(
+    state: AppState,
+    request: gloo::net::http::RequestBuilder,
+) -> Option<gloo::net::http::Response> {
+    let secret = state.store().setting(TOKEN_SETTING).await.ok()??;
+    (request.header("Authorization", &format!("Bearer {secret}")))
+        .send()
+        .await
+        .ok()
 }

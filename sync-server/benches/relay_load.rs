@@ -161,8 +161,8 @@ impl Server {
         }
     }
 
-    /// The URL client `i` connects to, and the name it uses on the wire.
-    fn client(&self, i: usize, device: &str) -> (String, String) {
+    /// Where client `i` connects, and the name it uses on the wire.
+    fn client(&self, i: usize, device: &str) -> (Dial, String) {
         match self {
             Server::Ours {
                 relay,
@@ -170,14 +170,19 @@ impl Server {
                 people,
                 ..
             } => (
-                format!(
-                    "ws://{}/sync?token={}&device={device}",
-                    relay.addr,
-                    tokens[(i / 2) % tokens.len()]
-                ),
+                Dial {
+                    url: format!("ws://{}/sync?device={device}", relay.addr),
+                    bearer: Some(tokens[(i / 2) % tokens.len()].clone()),
+                },
                 format!("{}~{device}", people[(i / 2) % people.len()]),
             ),
-            Server::Reference { addr, .. } => (format!("ws://{addr}/"), format!("client-{device}")),
+            Server::Reference { addr, .. } => (
+                Dial {
+                    url: format!("ws://{addr}/"),
+                    bearer: None,
+                },
+                format!("client-{device}"),
+            ),
         }
     }
 
@@ -253,17 +258,35 @@ fn read_u64(doc: &automerge::AutoCommit, key: &str) -> u64 {
     }
 }
 
-/// A WebSocket to `url`, retried while the server is busy.
-async fn socket(url: &str) -> Socket {
+/// Where a device connects: a URL, and for our relay the sign-in token it sends in a header.
+#[derive(Clone)]
+struct Dial {
+    url: String,
+    bearer: Option<String>,
+}
+
+/// A WebSocket as `dial` says, retried while the server is busy.
+async fn socket(dial: &Dial) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     for _ in 0..600 {
+        let mut request = dial
+            .url
+            .as_str()
+            .into_client_request()
+            .expect("a valid URL");
+        if let Some(token) = &dial.bearer {
+            let value = format!("Bearer {token}").parse().expect("a valid header");
+            request.headers_mut().insert("authorization", value);
+        }
         // Without Nagle's algorithm, as browsers open WebSockets.
-        if let Ok((socket, _)) = tokio_tungstenite::connect_async_with_config(url, None, true).await
+        if let Ok((socket, _)) =
+            tokio_tungstenite::connect_async_with_config(request, None, true).await
         {
             return socket;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("could not connect to {url}");
+    panic!("could not connect to {}", dial.url);
 }
 
 type Socket =
@@ -272,7 +295,7 @@ type Socket =
 /// One device: its socket, its protocol state, its documents and its partner's, and what it saw.
 struct Device {
     socket: Socket,
-    url: String,
+    dial: Dial,
     /// How often the server cut this device's connection (it then reconnects, as the page does).
     cut: u32,
     sync: SyncClient,
@@ -289,10 +312,10 @@ struct Device {
 
 impl Device {
     /// Opens the socket; the protocol has not started yet.
-    async fn open(url: &str, me: &str, index: usize, epoch: Instant) -> Device {
+    async fn open(dial: &Dial, me: &str, index: usize, epoch: Instant) -> Device {
         Device {
-            socket: socket(url).await,
-            url: url.to_string(),
+            socket: socket(dial).await,
+            dial: dial.clone(),
             cut: 0,
             sync: SyncClient::new(me),
             replica: MemoryReplica::default(),
@@ -310,7 +333,7 @@ impl Device {
     async fn reconnect(&mut self) {
         self.cut += 1;
         self.sync.disconnected();
-        self.socket = socket(&self.url).await;
+        self.socket = socket(&self.dial).await;
         let hello = self.sync.hello();
         self.send(hello).await;
     }
@@ -596,10 +619,10 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
     let cpu_before = process_use(server.pid()).2;
     let tasks: Vec<_> = (0..o.clients)
         .map(|i| {
-            let (url, me) = server.client(i, &format!("d{i}"));
+            let (dial, me) = server.client(i, &format!("d{i}"));
             let (plan, meeting) = (plan.clone(), meeting.clone());
             tokio::spawn(async move {
-                let mut device = Device::open(&url, &me, i, epoch).await;
+                let mut device = Device::open(&dial, &me, i, epoch).await;
                 device.handshake().await;
                 play(device, plan, meeting).await
             })
@@ -651,8 +674,8 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
 async fn catch_up(server: &Server, o: &Options, epoch: Instant) -> (Duration, u64) {
     let (clients, count) = (o.clients, o.offline_tickets);
     let started = Instant::now();
-    let (url, me) = server.client(clients, "offline");
-    let mut device = Device::open(&url, &me, clients, epoch).await;
+    let (dial, me) = server.client(clients, "offline");
+    let mut device = Device::open(&dial, &me, clients, epoch).await;
     device.own = (0..count).map(|n| doc_id(clients + 1, n)).collect();
     for (n, id) in device.own.clone().into_iter().enumerate() {
         device.replica.docs.insert(id, ticket(clients + 1, n));

@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// Changes one person may send at once after a quiet spell.
     #[arg(long, env = "INNERDESK_CHANGE_BURST_PER_PERSON")]
     pub change_burst_per_person: Option<u64>,
+    /// Days a device may go unused before its credential lapses and it must sign in with a
+    /// link again.
+    #[arg(long, env = "INNERDESK_DEVICE_IDLE_DAYS")]
+    pub device_idle_days: Option<u64>,
     /// Acknowledge changes before they are synced to disk: faster on slow disks, but a power
     /// cut (not a crash of the relay alone) may lose changes devices were told are kept.
     #[arg(long, env = "INNERDESK_UNSYNCED_WRITES")]
@@ -155,11 +159,23 @@ pub enum PeopleCommand {
         #[arg(long)]
         role: Option<String>,
     },
-    /// Revoke every token of a person: their open connections are cut within a second, and
-    /// every later one is refused.
+    /// Revoke every sign-in link and device of a person: their open connections are cut within
+    /// a second, and every later one is refused.
     Revoke {
         /// Email or person id.
         who: String,
+    },
+    /// List the devices a person signed in on, with when each was last used.
+    Devices {
+        /// Email or person id.
+        who: String,
+    },
+    /// Revoke one device of a person (its id as `people devices` lists it); the others stay
+    /// signed in.
+    RevokeDevice {
+        /// Email or person id.
+        who: String,
+        device: String,
     },
 }
 
@@ -185,6 +201,14 @@ pub struct Limits {
     pub change_burst_per_person: u64,
     /// Whether a change is synced to disk before it is acknowledged (see `--unsynced-writes`).
     pub synced_writes: bool,
+    /// Days a device credential stays valid unused.
+    pub device_idle_days: u64,
+}
+
+impl Limits {
+    pub fn device_idle_seconds(&self) -> i64 {
+        i64::try_from(self.device_idle_days.saturating_mul(86_400)).unwrap_or(i64::MAX)
+    }
 }
 
 impl Default for Limits {
@@ -206,6 +230,8 @@ impl Default for Limits {
             // A device back from weeks offline delivers its backlog at once.
             change_burst_per_person: 60_000,
             synced_writes: true,
+            // A remote site may be offline for weeks; a lost laptop is revoked by hand.
+            device_idle_days: 90,
         }
     }
 }
@@ -266,6 +292,7 @@ impl Cli {
                 s.change_burst_per_person,
                 &mut limits.change_burst_per_person,
             ),
+            (s.device_idle_days, &mut limits.device_idle_days),
         ] {
             *limit = flag.unwrap_or(*limit);
         }

@@ -13,6 +13,8 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    NotFound(&'static str),
     #[error("the relay could not read its data: {0}")]
     Io(std::io::Error),
 }
@@ -24,6 +26,7 @@ impl IntoResponse for AppError {
             AppError::TooManyFailures => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Io(e) => {
                 tracing::error!(error = %e, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

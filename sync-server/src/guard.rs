@@ -58,7 +58,7 @@ pub async fn serve(
     hub: Arc<Hub>,
     socket: WebSocket,
     person: Person,
-    token_hash: String,
+    credential_hash: String,
     peer: String,
 ) {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -76,7 +76,7 @@ pub async fn serve(
         outbox.conn,
         Signed {
             person: person.id.clone(),
-            token_hash,
+            credential_hash,
             role: person.role,
             department: person.department.clone(),
             cut: outbox.cut.clone(),

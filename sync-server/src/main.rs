@@ -34,6 +34,7 @@ mod registry;
 mod relay;
 mod results;
 mod routes;
+mod sessions;
 mod tickets;
 
 use clap::Parser;
@@ -163,9 +164,36 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
                 .and_then(|mut b| b.revoke(&who))
                 .map_err(text)?;
             println!(
-                "revoked every sign-in token of {} <{}>",
+                "revoked every sign-in link and device of {} <{}>",
                 person.name, person.email
             );
+        }
+        Command::People(PeopleCommand::Devices { who }) => {
+            let book = PeopleBook::open(dir).map_err(text)?;
+            let person = book
+                .find(&who)
+                .ok_or_else(|| text(people::PeopleError::Unknown(who)))?;
+            println!("device\tlabel\tenrolled\tlast used");
+            let when = |at: i64| {
+                chrono::DateTime::from_timestamp(at, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default()
+            };
+            for d in &person.devices {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    d.id,
+                    d.label,
+                    when(d.enrolled_at),
+                    when(d.last_used_at)
+                );
+            }
+        }
+        Command::People(PeopleCommand::RevokeDevice { who, device }) => {
+            let revoked = PeopleBook::open(dir)
+                .and_then(|mut b| b.revoke_device(&who, &device))
+                .map_err(text)?;
+            println!("revoked {} ({})", revoked.id, revoked.label);
         }
         Command::Backup { to } => {
             let copy = backup::backup(dir, &to).map_err(|e| e.to_string())?;

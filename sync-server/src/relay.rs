@@ -10,7 +10,7 @@ use crate::feeds::Feeds;
 use crate::hub::ConnId;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
-use crate::people::{PeopleBook, Person};
+use crate::people::{Credential, PeopleBook, PeopleError, Person};
 use crate::quota::Quotas;
 use crate::registry::Registry;
 use innerdesk_core::access::Role;
@@ -51,8 +51,8 @@ pub struct Shared {
 /// Who an open connection signed in as, and how to cut it.
 pub struct Signed {
     pub person: PersonId,
-    /// What `people.json` keeps of the token it signed in with.
-    pub token_hash: String,
+    /// What `people.json` keeps of the secret it signed in with.
+    pub credential_hash: String,
     pub role: Role,
     pub department: String,
     pub cut: mpsc::UnboundedSender<String>,
@@ -60,6 +60,9 @@ pub struct Signed {
 
 /// How often the relay looks for edits to `people.json`.
 const PEOPLE_CHECKED_EVERY: Duration = Duration::from_secs(1);
+/// How often open connections count as a use of their device (so a device connected for months
+/// never lapses) and lapsed devices are forgotten.
+const DEVICES_TENDED_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -70,10 +73,51 @@ pub enum StartError {
 }
 
 impl Shared {
-    /// The person a token signs in, rereading the people file if an admin changed it.
-    pub fn authenticate(&self, token: &str) -> Option<Person> {
+    /// The person a secret signs in, rereading the people file if an admin changed it. A device
+    /// credential's use is recorded.
+    pub fn authenticate(&self, secret: &str) -> Option<(Person, Credential)> {
         self.refresh_people();
-        self.people.read().unwrap().authenticate(token).cloned()
+        let now = chrono::Utc::now().timestamp();
+        let (person, credential) = {
+            let people = self.people.read().unwrap();
+            let (person, credential) =
+                people.authenticate(secret, self.limits.device_idle_seconds(), now)?;
+            (person.clone(), credential)
+        };
+        if credential.device.is_some() {
+            self.touch(std::slice::from_ref(&credential.hash), now);
+        }
+        Some((person, credential))
+    }
+
+    fn touch(&self, hashes: &[String], now: i64) {
+        if let Err(e) = self.edit_people(|people| people.touch(hashes, now)) {
+            tracing::error!(error = %e, "could not record when devices were last used");
+        }
+    }
+
+    /// Changes `people.json`. An edit rereads the file first, which may bring in an admin's
+    /// changes: connections are checked against the result, as after any reread.
+    pub fn edit_people<T>(
+        &self,
+        edit: impl FnOnce(&mut PeopleBook) -> Result<T, PeopleError>,
+    ) -> Result<T, PeopleError> {
+        let result = edit(&mut self.people.write().unwrap());
+        self.cut_outdated_connections();
+        result
+    }
+
+    /// Counts every open connection as a use of its device, and forgets lapsed devices.
+    fn tend_devices(&self) {
+        let now = chrono::Utc::now().timestamp();
+        let open: Vec<String> = (self.connections.lock().unwrap().values())
+            .map(|signed| signed.credential_hash.clone())
+            .collect();
+        self.touch(&open, now);
+        let idle = self.limits.device_idle_seconds();
+        if let Err(e) = self.edit_people(|people| people.forget_idle_devices(idle, now)) {
+            tracing::error!(error = %e, "could not forget lapsed devices");
+        }
     }
 
     fn refresh_people(&self) {
@@ -92,7 +136,7 @@ impl Shared {
         let people = self.people.read().unwrap();
         for signed in self.connections.lock().unwrap().values() {
             let reason = match people.get(&signed.person) {
-                Some(p) if p.token_hashes.contains(&signed.token_hash) => {
+                Some(p) if p.holds(&signed.credential_hash) => {
                     (p.role != signed.role || p.department != signed.department).then_some(
                         "your role or department changed: connect again to sync what you may see now",
                     )
@@ -105,16 +149,22 @@ impl Shared {
         }
     }
 
-    /// Rereads `people.json` once a second for as long as the relay runs.
+    /// Rereads `people.json` once a second, and tends devices every few minutes, for as long as
+    /// the relay runs.
     async fn watch_people(shared: std::sync::Weak<Shared>) {
         let mut every = tokio::time::interval(PEOPLE_CHECKED_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tended = tokio::time::Instant::now();
         loop {
             every.tick().await;
             let Some(shared) = shared.upgrade() else {
                 return;
             };
             shared.refresh_people();
+            if tended.elapsed() >= DEVICES_TENDED_EVERY {
+                tended = tokio::time::Instant::now();
+                shared.tend_devices();
+            }
         }
     }
 

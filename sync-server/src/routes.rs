@@ -7,16 +7,19 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::guard;
 use crate::headers::SecurityHeaders;
-use crate::people::{token_hash, Person};
+use crate::people::{Credential, PeopleError, Person};
 use crate::relay::{peer_id_for, Relay};
-use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, HeaderValue};
+use crate::sessions::{device_label, SocketTickets, Ticket};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State, WebSocketUpgrade};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::{Json, Router};
 use innerdesk_core::access::{Access, Role};
 use innerdesk_core::domain::DocumentId;
-use innerdesk_core::sync::{Session, SessionPerson};
+use innerdesk_core::sync::{DeviceView, Enrolled, Session, SessionPerson};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -32,6 +35,7 @@ const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 pub struct App {
     relay: Arc<Relay>,
     failures: Arc<Mutex<FailedSignIns>>,
+    tickets: Arc<SocketTickets>,
     trusted_proxies: Arc<[Cidr]>,
     /// The SHA-256 of the secret that reads `/metrics`, if one is set.
     metrics_token: Option<[u8; 32]>,
@@ -86,6 +90,7 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
     let app = App {
         relay,
         failures: Arc::default(),
+        tickets: Arc::default(),
         trusted_proxies: settings.trusted_proxies.clone().into(),
         metrics_token: settings.metrics_token.as_deref().map(sha256),
     };
@@ -94,6 +99,8 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
         .route("/metrics", get(metrics))
         .route("/sync", get(sync_socket))
         .route("/api/session", get(session))
+        .route("/api/devices", get(devices).post(enrol))
+        .route("/api/devices/{person}/{device}", delete(revoke_device))
         .route("/api/audit/{document}", get(audit_trail))
         .with_state(app)
         .fallback_service(page)
@@ -109,34 +116,43 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
 
 #[derive(Deserialize)]
 struct SyncParams {
+    /// A one-use ticket from `/api/session`.
+    ticket: Option<String>,
+    /// Refused: a long-lived secret in an address ends up in proxies' logs.
     token: Option<String>,
-    /// Names this device, so one person's devices are separate peers.
+    /// Names this device, for a client that signs in with a link token in a header.
     device: Option<String>,
 }
 
 /// The WebSocket: signed in before the upgrade, so no document flows on an unauthenticated socket.
-/// Browsers cannot set headers on a WebSocket, hence the token may come in the query string.
+/// Browsers cannot set headers on a WebSocket, so the page brings a one-use ticket; other clients
+/// may send their secret in an `Authorization` header.
 async fn sync_socket(
     State(app): State<App>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(params): Query<SyncParams>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
-    let token = bearer(&headers).or(params.token.as_deref());
-    let person = app.sign_in(client.ip(), &headers, token)?;
-    let token_hash = token.map(token_hash).expect("signed in with a token");
-    let device = params.device.unwrap_or_else(|| "default".into());
-    if device.is_empty()
-        || device.len() > 64
-        || !device
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if params.token.is_some() {
         return Err(AppError::BadRequest(
-            "device must be 1 to 64 letters, digits, - or _".into(),
+            "a sign-in token never goes in an address: send it in an Authorization header, \
+             or open the socket with a ticket from /api/session"
+                .into(),
         ));
     }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(not_a_socket) => return Ok(not_a_socket.into_response()),
+    };
+    let (person, credential, device) = match params.ticket {
+        Some(ticket) => app.redeem(client.ip(), &headers, &ticket)?,
+        None => {
+            let (person, credential) = app.sign_in(client.ip(), &headers, bearer(&headers))?;
+            let device = device_of(&credential, params.device)?;
+            (person, credential, device)
+        }
+    };
     let peer = peer_id_for(&person.id, &device);
     let relay = app.relay.clone();
     let limit = relay.shared.limits.max_message_bytes;
@@ -154,20 +170,59 @@ async fn sync_socket(
                 relay.hub.clone(),
                 socket,
                 person,
-                token_hash,
+                credential.hash,
                 peer,
             )
         }))
 }
 
-/// Who the token signs in, and which index documents list the tickets they may read.
+/// The device a connection speaks for: a device credential's own, or the one a link-token
+/// client names.
+fn device_of(credential: &Credential, named: Option<String>) -> Result<String, AppError> {
+    let device = match &credential.device {
+        Some(enrolled) => enrolled.clone(),
+        None => named.unwrap_or_else(|| "default".into()),
+    };
+    valid_device_name(&device)?;
+    Ok(device)
+}
+
+fn valid_device_name(device: &str) -> Result<(), AppError> {
+    let fine = (1..=64).contains(&device.len())
+        && device
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if fine {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(
+            "device must be 1 to 64 letters, digits, - or _".into(),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionParams {
+    device: Option<String>,
+}
+
+/// Who the secret signs in, which index documents list the tickets they may read, and a ticket
+/// that opens the sync socket once.
 async fn session(
     State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    SignedIn { person, credential }: SignedIn,
+    Query(params): Query<SessionParams>,
 ) -> Result<Response, AppError> {
-    let person = app.sign_in(client.ip(), &headers, bearer(&headers))?;
+    let device = device_of(&credential, params.device)?;
     let indexes = app.relay.feeds.indexes_for(&person).await;
+    let ticket = app.tickets.issue(
+        Ticket {
+            person: person.id.clone(),
+            credential,
+            device,
+        },
+        Instant::now(),
+    );
     let person = SessionPerson {
         id: person.id,
         name: person.name,
@@ -186,8 +241,109 @@ async fn session(
         person,
         indexes,
         organisation,
+        ticket,
     })
     .into_response())
+}
+
+#[derive(Deserialize)]
+struct EnrolRequest {
+    device: String,
+}
+
+/// A device signing in with a link gets its own credential: the page keeps that, not the link,
+/// so the device can lapse or be revoked alone.
+async fn enrol(
+    State(app): State<App>,
+    SignedIn { person, credential }: SignedIn,
+    headers: HeaderMap,
+    Json(request): Json<EnrolRequest>,
+) -> Result<Response, AppError> {
+    if credential.device.is_some() {
+        return Err(AppError::Forbidden(
+            "a device's credential cannot enrol another device: use a sign-in link",
+        ));
+    }
+    valid_device_name(&request.device)?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let now = chrono::Utc::now().timestamp();
+    let label = device_label(user_agent);
+    let secret = (app.relay.shared)
+        .edit_people(|people| people.enrol(&person.id, &request.device, &label, now))
+        .map_err(people_error)?;
+    tracing::info!(person = %person.id, device = %request.device, "device enrolled");
+    Ok(Json(Enrolled {
+        credential: secret,
+        device: request.device,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct DevicesParams {
+    /// Admins only: every person's devices.
+    #[serde(default)]
+    everyone: bool,
+}
+
+/// The signed-in devices of the person asking, or, for an admin who asks, of everyone.
+async fn devices(
+    State(app): State<App>,
+    SignedIn { person, credential }: SignedIn,
+    Query(params): Query<DevicesParams>,
+) -> Result<Response, AppError> {
+    if params.everyone && person.role != Role::Admin {
+        return Err(AppError::Forbidden("only admins see everyone's devices"));
+    }
+    let people = app.relay.shared.people.read().unwrap();
+    let listed: Vec<DeviceView> = people
+        .everyone()
+        .iter()
+        .filter(|p| params.everyone || p.id == person.id)
+        .flat_map(|p| {
+            p.devices.iter().map(|d| DeviceView {
+                person: p.id.clone(),
+                person_name: p.name.clone(),
+                id: d.id.clone(),
+                label: d.label.clone(),
+                enrolled_at: d.enrolled_at,
+                last_used_at: d.last_used_at,
+                current: d.credential_hash == credential.hash,
+            })
+        })
+        .collect();
+    Ok(Json(listed).into_response())
+}
+
+/// Revokes one device: its open connection is cut within a second, its credential refused.
+/// A person revokes their own; an admin anyone's.
+async fn revoke_device(
+    State(app): State<App>,
+    SignedIn { person, .. }: SignedIn,
+    Path((owner, device)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    if person.id.0 != owner && person.role != Role::Admin {
+        return Err(AppError::Forbidden("only admins revoke others' devices"));
+    }
+    let shared = &app.relay.shared;
+    let revoked = shared.edit_people(|people| people.revoke_device(&owner, &device));
+    match revoked {
+        Ok(_) => {
+            tracing::info!(by = %person.id, %owner, %device, "device revoked");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(PeopleError::Unknown(_) | PeopleError::UnknownDevice(..)) => {
+            Err(AppError::NotFound("no such device"))
+        }
+        Err(e) => Err(people_error(e)),
+    }
+}
+
+fn people_error(e: PeopleError) -> AppError {
+    AppError::Io(std::io::Error::other(e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -198,12 +354,10 @@ struct AuditParams {
 /// The audit trail of one document, for admins: CSV by default, `?format=json` for JSON.
 async fn audit_trail(
     State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    SignedIn { person, .. }: SignedIn,
     Path(document): Path<String>,
     Query(params): Query<AuditParams>,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let person = app.sign_in(client.ip(), &headers, bearer(&headers))?;
     if person.role != Role::Admin {
         return Err(AppError::Forbidden("only admins read the audit trail"));
     }
@@ -236,7 +390,7 @@ async fn metrics(
     let is_monitor = app
         .metrics_token
         .is_some_and(|secret| token.is_some_and(|t| sha256(t) == secret));
-    if !is_monitor && app.sign_in(client.ip(), &headers, token)?.role != Role::Admin {
+    if !is_monitor && app.sign_in(client.ip(), &headers, token)?.0.role != Role::Admin {
         return Err(AppError::Forbidden(
             "only admins and the metrics token read the metrics",
         ));
@@ -250,9 +404,29 @@ async fn metrics(
 }
 
 /// Compared as hashes, so how long a comparison takes says nothing about the secret.
-fn sha256(text: &str) -> [u8; 32] {
+pub fn sha256(text: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes()).into()
+}
+
+/// A request signed in with the secret in its `Authorization` header.
+struct SignedIn {
+    person: Person,
+    credential: Credential,
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        let ConnectInfo(client) = *parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .expect("the relay serves with connection info");
+        let (person, credential) =
+            app.sign_in(client.ip(), &parts.headers, bearer(&parts.headers))?;
+        Ok(SignedIn { person, credential })
+    }
 }
 
 impl App {
@@ -263,22 +437,46 @@ impl App {
         peer: IpAddr,
         headers: &HeaderMap,
         token: Option<&str>,
-    ) -> Result<Person, AppError> {
+    ) -> Result<(Person, Credential), AppError> {
         // Tokens are 24 random bytes: the limit saves the relay work and its log noise; guessing
         // one is hopeless either way, so a valid token is never held up by someone else's failures.
-        if let Some(person) = token.and_then(|t| self.relay.shared.authenticate(t)) {
-            return Ok(person);
+        if let Some(signed_in) = token.and_then(|t| self.relay.shared.authenticate(t)) {
+            return Ok(signed_in);
         }
+        Err(self.refuse(peer, headers))
+    }
+
+    /// Uses up a socket ticket. Its person must still hold the secret it was issued for: a
+    /// revocation in the ticket's half minute counts.
+    fn redeem(
+        &self,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        ticket: &str,
+    ) -> Result<(Person, Credential, String), AppError> {
+        let shared = &self.relay.shared;
+        let granted = self.tickets.redeem(ticket, Instant::now()).and_then(|t| {
+            let people = shared.people.read().unwrap();
+            let person = people
+                .get(&t.person)
+                .filter(|p| p.holds(&t.credential.hash))?;
+            Some((person.clone(), t.credential, t.device))
+        });
+        granted.ok_or_else(|| self.refuse(peer, headers))
+    }
+
+    /// Counts a failed sign-in against the client's address.
+    fn refuse(&self, peer: IpAddr, headers: &HeaderMap) -> AppError {
         let client = client_address(peer, headers, &self.trusted_proxies);
         let limit = self.relay.shared.limits.failed_sign_ins_per_minute;
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap();
         self.relay.shared.metrics.sign_in_refused();
         if failures.exhausted(client, limit, now) {
-            return Err(AppError::TooManyFailures);
+            return AppError::TooManyFailures;
         }
         failures.failed(client, now);
-        Err(AppError::SignIn)
+        AppError::SignIn
     }
 }
 

@@ -269,8 +269,8 @@ async fn clients_stuck_halfway_through_a_request_or_a_frame_are_cut_and_others_s
     // A signed-in WebSocket that joins, then sends a frame's first bytes and stalls.
     let mut slow_frame = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let upgrade = format!(
-        "GET /sync?token={}&device=stuck HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\n\
-         Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        "GET /sync?device=stuck HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {}\r\n\
+         Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
         setup.token
     );
     slow_frame.write_all(upgrade.as_bytes()).await.unwrap();

@@ -1132,3 +1132,185 @@ async fn a_device_back_from_offline_delivers_hundreds_of_documents_at_once_and_a
         .unwrap();
     assert!(fetch_all(&mut fresh, &ids).await, "all of them were kept");
 }
+
+/// Enrols a device with a sign-in link: its own credential.
+fn enrol(relay: &Relay, link: &str, device: &str) -> String {
+    let (status, _, body) = relay.call(
+        "POST",
+        "/api/devices",
+        Some(link),
+        Some(&format!(r#"{{"device":"{device}"}}"#)),
+    );
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&common::dechunk(&body)).unwrap();
+    assert_eq!(json["device"], device);
+    json["credential"].as_str().unwrap().to_string()
+}
+
+fn ticket_for(relay: &Relay, credential: &str) -> String {
+    let session = relay.session_json(credential);
+    session["ticket"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_socket_opens_with_a_one_use_ticket_never_a_token_in_its_address() {
+    let data = temp_dir("tickets");
+    let link = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let (id, _) = relay.session(&link);
+
+    // A long-lived secret in the address is refused outright, even a valid one.
+    let (status, _, body) = relay.request(&format!("/sync?token={link}&device=desk"), None);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Authorization header"), "{body}");
+
+    let laptop = enrol(&relay, &link, "laptop");
+    let ticket = ticket_for(&relay, &laptop);
+    let peer = Peer::connect_with_ticket(&relay.addr, &ticket, &id, "laptop")
+        .await
+        .expect("a fresh ticket opens the socket");
+    let mut li = Person {
+        id: id.clone(),
+        token: laptop.clone(),
+        indexes: Vec::new(),
+        peer,
+    };
+    let (doc_id, doc) = new_ticket(&li, "Li Lei", "打印机卡纸", "IT", 1);
+    li.peer.replica.docs.insert(doc_id, doc);
+    li.peer.track(doc_id).await;
+    assert!(li.peer.up_to_date(10).await, "the ticketed socket syncs");
+
+    // Used up: the same ticket opens nothing again, nor does a made-up one.
+    for used in [ticket.as_str(), "idt_made_up"] {
+        assert_eq!(
+            Peer::connect_with_ticket(&relay.addr, used, &id, "laptop")
+                .await
+                .err(),
+            Some(401)
+        );
+    }
+    // The ticket speaks for the device it was issued to: the peer id must be that device's.
+    let ticket = ticket_for(&relay, &laptop);
+    let posing = Peer::connect_with_ticket(&relay.addr, &ticket, &id, "phone").await;
+    assert!(posing.is_err(), "a laptop's ticket joined as the phone");
+}
+
+#[tokio::test]
+async fn each_device_is_listed_and_revoked_alone_and_a_revoked_one_is_cut_at_once() {
+    let data = temp_dir("devices");
+    let link = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let wang_link = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let admin_link = add_person(&data, "Root", "root@example.cn", "IT", "admin");
+    let relay = Relay::start(&page_dir(), &data);
+    let (id, _) = relay.session(&link);
+    let laptop = enrol(&relay, &link, "laptop");
+    let phone = enrol(&relay, &link, "phone");
+    let wang_phone = enrol(&relay, &wang_link, "phone");
+
+    // A device's credential cannot mint more credentials: a stolen one ends when revoked.
+    let (status, _, _) = relay.call(
+        "POST",
+        "/api/devices",
+        Some(&phone),
+        Some(r#"{"device":"another"}"#),
+    );
+    assert_eq!(status, 403);
+
+    // Li sees his two devices, the one asking marked, named after the browser.
+    let (status, _, body) = relay.request("/api/devices", Some(&laptop));
+    assert_eq!(status, 200);
+    let listed: serde_json::Value = serde_json::from_str(&common::dechunk(&body)).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let current: Vec<_> = listed.iter().filter(|d| d["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["id"], "laptop");
+    assert_eq!(current[0]["label"], "Firefox on Linux");
+    // Everyone's devices are for admins only.
+    assert_eq!(
+        relay.request("/api/devices?everyone=true", Some(&laptop)).0,
+        403
+    );
+    let (_, _, body) = relay.request("/api/devices?everyone=true", Some(&admin_link));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&common::dechunk(&body))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // 王芳 cannot revoke Li's phone; a device that does not exist answers as not found.
+    let revoke = |who: &str, device: &str, by: &str| {
+        relay
+            .call(
+                "DELETE",
+                &format!("/api/devices/{who}/{device}"),
+                Some(by),
+                None,
+            )
+            .0
+    };
+    assert_eq!(revoke(&id, "phone", &wang_phone), 403);
+    assert_eq!(revoke(&id, "tablet", &laptop), 404);
+
+    // The phone syncs; Li revokes it from his laptop; its socket is cut within seconds and
+    // its credential refused, while the laptop stays signed in.
+    let mut on_phone =
+        Peer::connect_with_ticket(&relay.addr, &ticket_for(&relay, &phone), &id, "phone")
+            .await
+            .unwrap();
+    assert_eq!(revoke(&id, "phone", &laptop), 204);
+    assert!(on_phone.until(|p| p.is_closed(), 5).await, "still open");
+    assert_eq!(relay.request("/api/session", Some(&phone)).0, 401);
+    assert_eq!(relay.request("/api/session", Some(&laptop)).0, 200);
+    // A ticket issued just before the revocation is worth nothing after it.
+    let ticket = ticket_for(&relay, &laptop);
+    let (root, _) = relay.session(&admin_link);
+    assert_eq!(
+        revoke(&id, "laptop", &admin_link),
+        204,
+        "{root} revokes for Li"
+    );
+    assert_eq!(
+        Peer::connect_with_ticket(&relay.addr, &ticket, &id, "laptop")
+            .await
+            .err(),
+        Some(401)
+    );
+
+    // The shell sees and revokes devices too.
+    let listed = admin(&data, &["people", "devices", "wang@example.cn"]);
+    assert!(
+        listed.contains("phone") && listed.contains("Firefox on Linux"),
+        "{listed}"
+    );
+    admin(
+        &data,
+        &["people", "revoke-device", "wang@example.cn", "phone"],
+    );
+    assert_eq!(relay.request("/api/session", Some(&wang_phone)).0, 401);
+    // The link itself still enrols a new device.
+    enrol(&relay, &wang_link, "new-phone");
+}
+
+#[tokio::test]
+async fn a_device_unused_past_its_limit_must_sign_in_again() {
+    let data = temp_dir("lapse");
+    let link = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start_with(
+        &page_dir(),
+        &data,
+        "127.0.0.1:0",
+        &["--device-idle-days", "0"],
+    );
+    let laptop = enrol(&relay, &link, "laptop");
+    assert_eq!(relay.request("/api/session", Some(&laptop)).0, 200, "fresh");
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let (status, _, body) = relay.request("/api/session", Some(&laptop));
+    assert_eq!(status, 401, "{body}");
+    // The link enrols the device again.
+    let again = enrol(&relay, &link, "laptop");
+    assert_eq!(relay.request("/api/session", Some(&again)).0, 200);
+}

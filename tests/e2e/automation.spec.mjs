@@ -160,7 +160,7 @@ test('a claim under the threshold is approved by a rule, a larger one in two ste
 
     // 王芳 forges approvals with a plain automerge-repo client: an "automatic" decision in the
     // team's part (which she may only read) and one in her own request. Neither counts.
-    const forger = jsClient(relay, people['王芳'], 'script');
+    const forger = await jsClient(relay, people['王芳'], 'script');
     await forger.repo.networkSubsystem.whenReady();
     const claimId = ticketIdOf(wang.page);
     const forged = JSON.stringify({ approve: true, by: '王芳', at: Date.now(), comment: '', automatic: true });

@@ -108,12 +108,19 @@ export async function personAt(browser, person) {
   });
   const page = await context.newPage();
   const received = [];
-  page.on('websocket', (socket) => socket.on('framereceived', (frame) => received.push(Buffer.from(frame.payload))));
+  const socketUrls = [];
+  page.on('websocket', (socket) => {
+    socketUrls.push(socket.url());
+    socket.on('framereceived', (frame) => received.push(Buffer.from(frame.payload)));
+  });
   await page.goto(person.link);
   await expect(page.locator('[data-signed-in]')).toContainText(person.name);
   expect(page.url()).not.toContain(person.token);
   await page.getByRole('button', { name: /Go to tickets|前往工单/ }).click();
   await expect(page.locator('.sync-status')).toHaveAttribute('data-sync', 'up-to-date');
+  // The socket opened with a one-use ticket: the sign-in secret is in no address.
+  expect(socketUrls.length).toBeGreaterThan(0);
+  for (const url of socketUrls) expect(url).toMatch(/\/sync\?ticket=idt_[^&]+$/);
   return {
     page,
     context,
@@ -193,25 +200,30 @@ export function partId(ticketId, part, email = '') {
   return documentId(sha256(Buffer.concat(pieces)).subarray(0, 16));
 }
 
-/** Every key and value this page's IndexedDB holds, values as text (lossy where not UTF-8). */
-export async function storedChunks(page) {
-  return page.evaluate(async () => {
+/** Every key and value one object store of this page's IndexedDB holds, values as text (lossy
+ * where not UTF-8). */
+export async function storedChunks(page, storeName = 'chunks') {
+  return page.evaluate(async (storeName) => {
     const db = await new Promise((ok, fail) => {
       const r = indexedDB.open('innerdesk');
       r.onsuccess = () => ok(r.result);
       r.onerror = () => fail(r.error);
     });
-    const store = db.transaction('chunks').objectStore('chunks');
+    const store = db.transaction(storeName).objectStore(storeName);
     const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()].map((r) => new Promise((ok) => { r.onsuccess = () => ok(r.result); })));
     db.close();
-    return keys.map((k, i) => [String(k), new TextDecoder().decode(values[i])]);
-  });
+    const text = (v) => (typeof v === 'string' ? v : new TextDecoder().decode(v));
+    return keys.map((k, i) => [String(k), text(values[i])]);
+  }, storeName);
 }
 
 /** A plain JavaScript automerge-repo client (the npm packages, not our code) signed in as
- * `person` from `device`: it syncs and edits documents raw, as anyone could. */
-export function jsClient(relay, person, device) {
-  const url = `${relay.url.replace('http', 'ws')}sync?token=${person.token}&device=${device}`;
+ * `person` from `device`: it syncs and edits documents raw, as anyone could. Like the page, it
+ * opens its socket with a one-use ticket from /api/session. */
+export async function jsClient(relay, person, device) {
+  const response = await fetch(`${relay.url}api/session?device=${device}`, { headers: { Authorization: `Bearer ${person.token}` } });
+  const { ticket } = await response.json();
+  const url = `${relay.url.replace('http', 'ws')}sync?ticket=${ticket}`;
   const adapter = new WebSocketClientAdapter(url);
   const repo = new Repo({ network: [adapter], peerId: `${person.id}~${device}` });
   return { repo, adapter };

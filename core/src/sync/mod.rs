@@ -8,5 +8,5 @@ pub mod session;
 pub mod wire;
 
 pub use client::{MemoryReplica, Output, ProtocolError, Replica, SyncClient, SyncStatus};
-pub use session::{Session, SessionPerson};
+pub use session::{DeviceView, Enrolled, Session, SessionPerson};
 pub use wire::{Message, WireError};

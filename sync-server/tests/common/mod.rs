@@ -101,13 +101,32 @@ impl Relay {
 
     /// A GET with an optional bearer token: status, lower-cased head, body.
     pub fn request(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
+        self.call("GET", path, token, None)
+    }
+
+    /// Any request, with an optional bearer token and JSON body: status, lower-cased head, body.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<&str>,
+    ) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
         let auth = token
             .map(|t| format!("Authorization: Bearer {t}\r\n"))
             .unwrap_or_default();
+        let body = json
+            .map(|j| {
+                format!(
+                    "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{j}",
+                    j.len()
+                )
+            })
+            .unwrap_or_else(|| "\r\n".into());
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0\r\n{auth}Connection: close\r\n{body}",
             self.addr
         )
         .unwrap();
@@ -237,6 +256,8 @@ type Socket =
 pub struct Peer {
     socket: Option<Socket>,
     url: String,
+    /// Sent in an `Authorization` header: a sign-in secret never goes in an address.
+    token: String,
     pub client: SyncClient,
     pub replica: MemoryReplica,
     /// Every document the relay sent a sync or request message about: what crossed the wire.
@@ -249,10 +270,36 @@ pub struct Peer {
 impl Peer {
     /// Connects and finishes the handshake, or returns the HTTP status that refused it.
     pub async fn connect(addr: &str, token: &str, person: &str, device: &str) -> Result<Peer, u16> {
-        let url = format!("ws://{addr}/sync?token={token}&device={device}");
+        Self::dial(
+            format!("ws://{addr}/sync?device={device}"),
+            token,
+            person,
+            device,
+        )
+        .await
+    }
+
+    /// Connects with a one-use ticket from `/api/session`, as the page does.
+    pub async fn connect_with_ticket(
+        addr: &str,
+        ticket: &str,
+        person: &str,
+        device: &str,
+    ) -> Result<Peer, u16> {
+        Self::dial(
+            format!("ws://{addr}/sync?ticket={ticket}"),
+            "",
+            person,
+            device,
+        )
+        .await
+    }
+
+    async fn dial(url: String, token: &str, person: &str, device: &str) -> Result<Peer, u16> {
         let mut peer = Peer {
             socket: None,
             url,
+            token: token.into(),
             client: SyncClient::new(format!("{person}~{device}")),
             replica: MemoryReplica::default(),
             seen_on_wire: HashSet::new(),
@@ -266,15 +313,18 @@ impl Peer {
 
     pub async fn reconnect(&mut self) -> Result<(), u16> {
         self.client.disconnected();
-        let (socket, _) =
-            tokio_tungstenite::connect_async(&self.url)
-                .await
-                .map_err(|e| match e {
-                    tokio_tungstenite::tungstenite::Error::Http(response) => {
-                        response.status().as_u16()
-                    }
-                    _ => 0,
-                })?;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = self.url.as_str().into_client_request().unwrap();
+        if !self.token.is_empty() {
+            let value = format!("Bearer {}", self.token).parse().unwrap();
+            request.headers_mut().insert("authorization", value);
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(response) => response.status().as_u16(),
+                _ => 0,
+            })?;
         self.socket = Some(socket);
         let hello = self.client.hello();
         self.send(hello).await;
