@@ -261,7 +261,9 @@ impl World {
                 }
             }
             Op::Assign(..) => {}
-            Op::Describe(d, t, at) if !works(d) => {
+            // Only who may write a request describes it (its requester, not a follower of it);
+            // anyone else's edit is a forgery.
+            Op::Describe(d, t, at) if !works(d) && self.writes_request(d, t) => {
                 let marker = format!("[{}]", self.tick().0);
                 let done = self.edit_request(d, t, |request| describe(request, at, &marker));
                 if let Some(id) = done {
@@ -430,6 +432,13 @@ impl World {
         let outputs = device.client.changed_locally(id, &mut device.replica);
         self.send(d, outputs);
         Some(id)
+    }
+
+    fn writes_request(&self, d: usize, t: usize) -> bool {
+        self.filed.get(t).is_some_and(|id| {
+            let facts = self.relay.facts.get(id);
+            decide(&viewer(d), facts, |_| facts.cloned()) == Access::Write
+        })
     }
 
     /// A mark written raw into one of the ticket's documents (0 request, 1 team part, 2 staff

@@ -273,6 +273,7 @@ impl Relay {
         let hub = Arc::new(Hub::new(store, durability, shared.clone(), backlog.clone()));
         let feeds = Arc::new(Feeds::open(hub.clone(), shared.clone(), backlog)?);
         tokio::spawn(feeds.clone().keep_current(owed));
+        tokio::spawn(feeds.clone().publish_closed_rounds());
         Ok(Relay { hub, shared, feeds })
     }
 }

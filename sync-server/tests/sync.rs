@@ -7,8 +7,7 @@ use automerge::transaction::Transactable;
 use automerge::ReadDoc;
 use common::{
     add_person, admin, article, change_ticket, document_of_kind, fetch_all, follow_parts, listed,
-    listed_in, new_ticket, page_dir, response_doc, sign_in, temp_dir, ticket_in, Peer, Person,
-    Relay,
+    listed_in, new_ticket, page_dir, sign_in, temp_dir, ticket_in, Peer, Person, Relay,
 };
 use innerdesk_core::domain::{DocumentId, Status, Timestamp};
 use innerdesk_core::store::ticket_parts::{part_id, Part};
@@ -516,30 +515,104 @@ fn published_round(person: &Person) -> Option<innerdesk_core::domain::voice::res
     })
 }
 
-/// Waits up to five seconds for the published round to satisfy `wanted`.
-async fn wait_for_round(
-    person: &mut Person,
-    wanted: impl Fn(&innerdesk_core::domain::voice::results::RoundResult) -> bool,
-) -> bool {
-    for _ in 0..50 {
-        person.peer.idle(100).await;
-        if published_round(person).as_ref().is_some_and(&wanted) {
-            return true;
-        }
-    }
-    false
-}
-
-#[tokio::test]
-async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_one_answer() {
+/// A confidential survey `s1` with a score and an optional written answer, its one round
+/// opening on `start` for two weeks.
+fn confidential_survey(start: chrono::NaiveDate) -> innerdesk_core::domain::voice::survey::Survey {
     use innerdesk_core::domain::catalog::Text;
     use innerdesk_core::domain::voice::survey::{
         Dimension, Question, QuestionKind, Schedule, Survey, SurveyAudience,
     };
+    let text = |zh: &str| Text {
+        zh: zh.into(),
+        en: String::new(),
+    };
+    let question = |id: &str, kind, required| Question {
+        id: id.into(),
+        text: text("问题"),
+        kind,
+        dimension: Dimension::Satisfaction,
+        required,
+        about: "IT".into(),
+    };
+    Survey {
+        id: "s1".into(),
+        title: text("IT 服务满意度"),
+        questions: vec![
+            question("q1", QuestionKind::Likert, true),
+            question("q2", QuestionKind::FreeText, false),
+        ],
+        audience: SurveyAudience::default(),
+        schedule: Schedule {
+            start,
+            every_months: 0,
+            open_days: 14,
+        },
+        confidential: true,
+        follows_up: String::new(),
+        texts_released: Vec::new(),
+    }
+}
+
+/// The admin's voice document, holding just `survey`, on the admin's device.
+fn save_survey(
+    root: &mut Person,
+    voice_id: DocumentId,
+    survey: &innerdesk_core::domain::voice::survey::Survey,
+) {
     use innerdesk_core::store::voice_doc::{create, save_voice, Voice, VOICE};
+    let mut voice = Voice::default();
+    voice.surveys.insert("s1".into(), survey.clone());
+    let doc = (root.peer.replica.docs)
+        .entry(voice_id)
+        .or_insert_with(|| create(VOICE).unwrap());
+    save_voice(doc, &voice).unwrap();
+}
+
+/// A response to round 1 of `s1`: a score and, when given, a written answer.
+fn answer(score: i64, text: Option<&str>, at: i64) -> automerge::AutoCommit {
+    use innerdesk_core::domain::voice::results::Response;
+    use innerdesk_core::domain::voice::survey::Answer;
+    let mut answers: std::collections::BTreeMap<String, Answer> =
+        [("q1".to_string(), Answer::Score(score))].into();
+    if let Some(text) = text {
+        answers.insert("q2".into(), Answer::Text(text.into()));
+    }
+    innerdesk_core::store::voice_doc::create_response(&Response {
+        survey: "s1".into(),
+        round: 1,
+        respondent: "claimed-by-the-document".into(),
+        department: "claimed".into(),
+        answers,
+        at: Timestamp(at),
+    })
+    .unwrap()
+}
+
+/// Fetches the publication of round 1 of `s1` (the one with released text, or not) and reads it:
+/// the figures, and how many changes its document holds.
+async fn publication(
+    person: &mut Person,
+    released: bool,
+) -> Option<(innerdesk_core::domain::voice::results::RoundResult, usize)> {
+    use innerdesk_core::store::voice_doc::{publication_id, read_publication};
+    let id = publication_id("s1", 1, released);
+    person.peer.track(id).await;
+    for _ in 0..50 {
+        person.peer.idle(100).await;
+        if let Some(doc) = person.peer.replica.docs.get_mut(&id) {
+            if let Ok(found) = read_publication(doc) {
+                return Some((found.result, doc.get_changes(&[]).len()));
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_confidential_round_is_published_once_after_it_closes_and_nobody_reads_one_answer() {
     let data = temp_dir("survey");
     let admin_token = add_person(&data, "Root", "root@example.cn", "IT", "admin");
-    let tokens: Vec<String> = (0..5)
+    let tokens: Vec<String> = (0..6)
         .map(|n| {
             let name = format!("员工{n}");
             add_person(
@@ -554,53 +627,26 @@ async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_o
     let relay = Relay::start(&page_dir(), &data);
     let mut root = sign_in(&relay, &admin_token, "desk").await;
 
-    // The admin publishes a confidential survey.
-    let mut voice = Voice::default();
-    voice.surveys.insert(
-        "s1".into(),
-        Survey {
-            id: "s1".into(),
-            title: Text {
-                zh: "IT 服务满意度".into(),
-                en: String::new(),
-            },
-            questions: vec![Question {
-                id: "q1".into(),
-                text: Text {
-                    zh: "总体满意度".into(),
-                    en: String::new(),
-                },
-                kind: QuestionKind::Likert,
-                dimension: Dimension::Satisfaction,
-                required: true,
-                about: "IT".into(),
-            }],
-            audience: SurveyAudience::default(),
-            schedule: Schedule {
-                start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
-                every_months: 3,
-                open_days: 14,
-            },
-            confidential: true,
-            follows_up: String::new(),
-        },
-    );
-    let mut voice_doc = create(VOICE).unwrap();
-    save_voice(&mut voice_doc, &voice).unwrap();
+    // The admin publishes a confidential survey whose round opens today.
+    let today = chrono::Utc::now().date_naive();
+    let mut survey = confidential_survey(today);
     let voice_id = DocumentId::from_bytes([90; 16]);
-    root.peer.replica.docs.insert(voice_id, voice_doc);
+    save_survey(&mut root, voice_id, &survey);
     root.peer.track(voice_id).await;
     assert!(root.peer.up_to_date(10).await);
 
-    // Four people answer (the first twice, on two devices: counted once, the later answer).
+    // Five people answer (the first twice, on two devices: counted once, the later answer).
     let mut people = Vec::new();
     for token in &tokens {
         people.push(sign_in(&relay, token, "phone").await);
     }
     let mut responses = Vec::new();
-    for (n, person) in people.iter_mut().enumerate().take(4) {
+    for (n, person) in people.iter_mut().enumerate().take(5) {
         let id = DocumentId::from_bytes([100 + n as u8; 16]);
-        person.peer.replica.docs.insert(id, response_doc(5, 10));
+        let score = if n == 4 { 3 } else { 5 };
+        let written = format!("意见 {n}");
+        let text = (n != 2).then_some(written.as_str());
+        person.peer.replica.docs.insert(id, answer(score, text, 10));
         person.peer.track(id).await;
         assert!(person.peer.up_to_date(10).await);
         responses.push(id);
@@ -610,37 +656,51 @@ async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_o
         .peer
         .replica
         .docs
-        .insert(again, response_doc(4, 20));
+        .insert(again, answer(4, Some("改了主意"), 20));
     people[0].peer.track(again).await;
     assert!(people[0].peer.up_to_date(10).await);
 
-    let withheld = |r: &innerdesk_core::domain::voice::results::RoundResult| {
-        r.respondents == 4
-            && r.groups[0].questions[0].withheld
-            && r.groups[0].questions[0].mean.is_none()
-    };
+    // While the round is open nothing is published: not live, not as a round.
+    root.peer.idle(500).await;
     assert!(
-        wait_for_round(&mut root, withheld).await,
-        "four answers: counted, not shown: {:?}",
+        published_round(&root).is_none(),
+        "{:?}",
         published_round(&root)
     );
+    assert!(publication(&mut root, false).await.is_none());
 
-    // The fifth answer opens the figures: (4 + 5 + 5 + 5 + 3) / 5 = 4.4.
-    let fifth = DocumentId::from_bytes([104; 16]);
-    people[4]
+    // The round closes (the admin moves it into the past): published once, in a document of
+    // its own holding one change. (4 + 5 + 5 + 5 + 3) / 5 = 4.4; the written answers counted.
+    survey.schedule.start = today - chrono::Days::new(30);
+    save_survey(&mut root, voice_id, &survey);
+    root.peer.changed(voice_id).await;
+    assert!(root.peer.up_to_date(10).await);
+    let (first, changes) = publication(&mut root, false).await.expect("published");
+    assert_eq!(changes, 1, "a publication has no history to compare");
+    assert_eq!(first.respondents, 5);
+    assert_eq!(first.groups[0].questions[0].mean, Some(4.4));
+    assert_eq!(first.by_department["财务部"], 5);
+    let q2 = &first.groups[0].questions[1];
+    assert!(q2.withheld, "four written answers are fewer than five");
+    let (everyone, _) = publication(&mut people[1], false)
+        .await
+        .expect("everyone reads it");
+    assert_eq!(everyone, first);
+
+    // A sixth answer, late, changes nothing published: there is no second version to subtract.
+    let late = DocumentId::from_bytes([110; 16]);
+    people[5]
         .peer
         .replica
         .docs
-        .insert(fifth, response_doc(3, 10));
-    people[4].peer.track(fifth).await;
-    assert!(people[4].peer.up_to_date(10).await);
-    assert!(wait_for_round(&mut root, |r| r.respondents == 5).await);
-    let shown = published_round(&root).unwrap();
-    assert_eq!(shown.groups[0].questions[0].mean, Some(4.4));
-    assert_eq!(shown.by_department["财务部"], 5);
+        .insert(late, answer(1, Some("迟到"), 30));
+    people[5].peer.track(late).await;
+    assert!(people[5].peer.up_to_date(10).await);
+    root.peer.idle(1_000).await;
+    let (after, changes) = publication(&mut root, false).await.unwrap();
+    assert_eq!((after, changes), (first.clone(), 1));
 
-    // Everyone reads the results; nobody, the admin included, reads one person's answer.
-    assert!(wait_for_round(&mut people[1], |r| r.respondents == 5).await);
+    // Nobody, the admin included, reads one person's answer.
     root.peer.track(responses[1]).await;
     assert!(
         root.peer
@@ -648,20 +708,83 @@ async fn a_confidential_survey_is_summed_up_from_five_answers_and_nobody_reads_o
             .await
     );
     assert!(!root.peer.seen_on_wire.contains(&responses[1]));
+}
 
-    // Taking the survey down takes its results with it.
-    let doc = root.peer.replica.docs.get_mut(&voice_id).unwrap();
-    save_voice(doc, &Voice::default()).unwrap();
-    root.peer.changed(voice_id).await;
-    let mut gone = false;
-    for _ in 0..50 {
-        root.peer.idle(100).await;
-        if published_round(&root).is_none() {
-            gone = true;
-            break;
-        }
+#[tokio::test]
+async fn written_answers_of_a_closed_round_appear_only_once_an_admin_releases_them() {
+    use innerdesk_core::store::voice_doc::{save_voice, Voice};
+    let data = temp_dir("survey-texts");
+    let admin_token = add_person(&data, "Root", "root@example.cn", "IT", "admin");
+    let agent_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let tokens: Vec<String> = (0..5)
+        .map(|n| {
+            add_person(
+                &data,
+                &format!("员工{n}"),
+                &format!("p{n}@example.cn"),
+                "财务部",
+                "requester",
+            )
+        })
+        .collect();
+    let relay = Relay::start(&page_dir(), &data);
+    let mut root = sign_in(&relay, &admin_token, "desk").await;
+    let today = chrono::Utc::now().date_naive();
+    let mut survey = confidential_survey(today);
+    let voice_id = DocumentId::from_bytes([91; 16]);
+    save_survey(&mut root, voice_id, &survey);
+    root.peer.track(voice_id).await;
+    assert!(root.peer.up_to_date(10).await);
+    for (n, token) in tokens.iter().enumerate() {
+        let mut person = sign_in(&relay, token, "phone").await;
+        let id = DocumentId::from_bytes([130 + n as u8; 16]);
+        person
+            .peer
+            .replica
+            .docs
+            .insert(id, answer(4, Some(&format!("建议 {n}")), 10));
+        person.peer.track(id).await;
+        assert!(person.peer.up_to_date(10).await);
     }
-    assert!(gone, "the results of a removed survey are withdrawn");
+    survey.schedule.start = today - chrono::Days::new(30);
+    save_survey(&mut root, voice_id, &survey);
+    root.peer.changed(voice_id).await;
+    assert!(root.peer.up_to_date(10).await);
+    let (held, _) = publication(&mut root, false).await.expect("published");
+    let q2 = &held.groups[0].questions[1];
+    assert!(q2.texts.is_empty() && q2.texts_held == 5, "{q2:?}");
+
+    // An agent cannot release them: the survey's definition is the admins' to change.
+    let mut li = sign_in(&relay, &agent_token, "desk").await;
+    li.peer.track(voice_id).await;
+    assert!(li.peer.up_to_date(10).await);
+    let mut forged = survey.clone();
+    forged.texts_released = vec![1];
+    let mut voice = Voice::default();
+    voice.surveys.insert("s1".into(), forged);
+    save_voice(li.peer.replica.docs.get_mut(&voice_id).unwrap(), &voice).unwrap();
+    li.peer.changed(voice_id).await;
+    li.peer.idle(1_000).await;
+    assert!(
+        publication(&mut root, true).await.is_none(),
+        "released by an agent"
+    );
+
+    // The admin releases them: a second publication, the same figures with the text, sorted.
+    survey.texts_released = vec![1];
+    save_survey(&mut root, voice_id, &survey);
+    root.peer.changed(voice_id).await;
+    assert!(root.peer.up_to_date(10).await);
+    let (released, changes) = publication(&mut root, true).await.expect("released");
+    assert_eq!(changes, 1);
+    let texts = &released.groups[0].questions[1].texts;
+    assert_eq!(
+        texts,
+        &(0..5).map(|n| format!("建议 {n}")).collect::<Vec<_>>()
+    );
+    let mut without = released.clone();
+    innerdesk_core::domain::voice::results::hold_texts(&mut without);
+    assert_eq!(without, held, "releasing the text changes no figure");
 }
 
 /// What the indexes a peer reads say about a document: named, and as what.

@@ -231,7 +231,52 @@ pub fn reply(doc: &mut AutoCommit, suggestion: &str, reply: &Reply) -> Result<()
 }
 
 /// Where the relay keeps survey results (survey id → rounds, JSON) in the index everyone reads.
+/// Only surveys that are not confidential: a confidential round is a [`Publication`].
 pub const SURVEY_RESULTS: &str = "survey_results";
+
+/// The kind of a document the relay writes once, with one closed round of a confidential survey.
+pub const PUBLICATION: &str = "survey-publication";
+
+/// One closed round of a confidential survey, as published: a document of its own, written once
+/// and never changed, so its history holds nothing but these figures.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+pub struct Publication {
+    pub survey: String,
+    pub round: u32,
+    /// Whether an administrator released the free-text answers (then they are in).
+    pub texts_released: bool,
+    pub result: crate::domain::voice::results::RoundResult,
+}
+
+/// The document id of a publication: the same on every relay and after every restart, so one
+/// round is published once.
+pub fn publication_id(survey: &str, round: u32, texts_released: bool) -> crate::domain::DocumentId {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"innerdesk survey publication\0");
+    hash.update(survey.as_bytes());
+    hash.update(b"\0");
+    hash.update(round.to_be_bytes());
+    hash.update([u8::from(texts_released)]);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.finalize()[..16]);
+    crate::domain::DocumentId::from_bytes(bytes)
+}
+
+pub fn write_publication(
+    doc: &mut impl Transactable,
+    publication: &Publication,
+) -> Result<(), StoreError> {
+    write_header(doc, PUBLICATION, SCHEMA)?;
+    doc.put(ROOT, "publication", json(publication)?)?;
+    Ok(())
+}
+
+pub fn read_publication(doc: &impl ReadDoc) -> Result<Publication, StoreError> {
+    check_header(doc, PUBLICATION, SCHEMA)?;
+    serde_json::from_str(&str_at(doc, &ROOT, "publication")?)
+        .map_err(|_| StoreError::Invalid("publication"))
+}
 
 /// The kind of a survey response: its respondent's alone; the relay sums responses up.
 pub const RESPONSE: &str = "survey-response";

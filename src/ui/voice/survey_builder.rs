@@ -209,6 +209,7 @@ pub fn SurveyBuilder() -> impl IntoView {
             },
             confidential: confidential.get(),
             follows_up: String::new(),
+            texts_released: Vec::new(),
         };
         let found = survey.problems();
         published.set(false);

@@ -224,6 +224,7 @@ fn SurveyResult(survey: Survey, rounds: Vec<RoundResult>) -> impl IntoView {
             <p class="muted">{move || td_string!(i18n.get_locale(), voice.round_summary,
                 n = latest.round, respondents = latest.respondents).to_string()}</p>
             {survey.confidential.then(|| view! { <p class="hint">{move || td_string!(i18n.get_locale(), voice.confidential_rule, n = CONFIDENTIAL_MINIMUM).to_string()}</p> })}
+            <ReleaseTexts survey=survey.clone() round=latest.clone()/>
             <div class="table-scroll">
                 <table class="data">
                     <caption class="visually-hidden">{t!(i18n, voice.results_title)}</caption>
@@ -241,6 +242,48 @@ fn SurveyResult(survey: Survey, rounds: Vec<RoundResult>) -> impl IntoView {
         </article>
     }
     .into_any()
+}
+
+/// For administrators: releases the written answers of a closed round of a confidential survey.
+/// The relay then publishes the round again, with the same figures and the text.
+#[component]
+fn ReleaseTexts(survey: Survey, round: RoundResult) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let i18n = use_i18n();
+    let held: usize = (round.groups.iter().take(1))
+        .flat_map(|g| &g.questions)
+        .map(|q| q.texts_held)
+        .sum();
+    let asked = RwSignal::new(survey.texts_released.contains(&round.round));
+    let release = {
+        let id = survey.id.clone();
+        let number = round.round;
+        move |_| {
+            let mut voice = state.read_untracked(|d| d.voice());
+            let Some(survey) = voice.surveys.get_mut(&id) else {
+                return;
+            };
+            if !survey.texts_released.contains(&number) {
+                survey.texts_released.push(number);
+            }
+            if state.save_voice(&voice).is_ok() {
+                asked.set(true);
+            }
+        }
+    };
+    let shown = held > 0 && state.is_admin();
+    shown.then(|| view! {
+        <p class="release-texts">
+            {move || if asked.get() {
+                view! { <span class="muted" role="status">{t!(i18n, voice.texts_release_asked)}</span> }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="button" on:click=release.clone()>{t!(i18n, voice.texts_release)}</button>
+                    " " <span class="hint">{t!(i18n, voice.texts_release_hint)}</span>
+                }.into_any()
+            }}
+        </p>
+    })
 }
 
 /// The headline figure of a question: mean of 5, NPS, or nothing for choices and text.
@@ -268,6 +311,9 @@ fn detail_view(l: Locale, zh: bool, kind: &QuestionKind, r: &QuestionResult) -> 
         QuestionKind::Nps => (0..=10).map(|n| n.to_string()).collect(),
         QuestionKind::Single(o) | QuestionKind::Multiple(o) => {
             o.iter().map(|t| t.show(zh).to_string()).collect()
+        }
+        QuestionKind::FreeText if r.texts_held > 0 => {
+            return view! { <span class="muted">{td_string!(l, voice.texts_held, n = r.texts_held).to_string()}</span> }.into_any();
         }
         QuestionKind::FreeText => {
             return view! { <ul class="texts">{r.texts.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ul> }.into_any();

@@ -762,6 +762,7 @@ fn create_follow_up(state: AppState, plan_id: &str, survey_id: &str, question: &
         },
         confidential: original.confidential,
         follows_up: original.id.clone(),
+        texts_released: Vec::new(),
     };
     let id = follow_up.id.clone();
     voice.surveys.insert(id.clone(), follow_up);

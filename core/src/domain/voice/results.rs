@@ -1,6 +1,12 @@
 //! Survey results: answers counted once per person and round, summed up per question, and, for a
 //! confidential survey, shown only in groups of at least [`CONFIDENTIAL_MINIMUM`] people, so no
-//! single person's answer can be picked out, not even by subtracting one group from another.
+//! single person's answer can be picked out, not even by subtracting one group from another:
+//! every figure of every group and question needs that many answers, and where one group's is
+//! withheld, enough others are withheld with it that no subtraction recovers it.
+//!
+//! A confidential survey's round is published once, after it closes ([`publishable_rounds`]), and
+//! never changes: two publications to compare would give away whoever answered between them. Its
+//! free-text answers are counted, not shown, until an administrator releases them.
 
 use super::survey::{Answer, QuestionKind, Survey};
 use crate::domain::Timestamp;
@@ -59,6 +65,9 @@ pub struct QuestionResult {
     pub counts: Vec<usize>,
     /// Free-text answers, sorted so their order says nothing about who wrote them.
     pub texts: Vec<String>,
+    /// Free-text answers of a confidential survey not released yet: how many there are.
+    #[serde(default)]
+    pub texts_held: usize,
     /// Too few answers to show (confidential surveys).
     pub withheld: bool,
 }
@@ -75,12 +84,17 @@ pub struct RoundResult {
     pub round: u32,
     pub respondents: usize,
     /// Respondents per department (a response rate needs them; they say nothing of answers).
+    /// In a confidential survey only departments of at least the minimum are named…
     pub by_department: BTreeMap<String, usize>,
+    /// …and the respondents of the others counted together.
+    #[serde(default)]
+    pub small_departments: usize,
     /// Everyone first, then departments large enough to show.
     pub groups: Vec<GroupResult>,
 }
 
-/// The results of every round of a survey that has answers.
+/// The results of every round of a survey that has answers. A confidential survey's free text
+/// is held back.
 pub fn summarise(survey: &Survey, responses: &[Response]) -> Vec<RoundResult> {
     let latest = once_per_person(survey, responses);
     let mut rounds: BTreeMap<u32, Vec<&Response>> = BTreeMap::new();
@@ -89,8 +103,54 @@ pub fn summarise(survey: &Survey, responses: &[Response]) -> Vec<RoundResult> {
     }
     rounds
         .into_iter()
-        .map(|(round, responses)| summarise_round(survey, round, &responses))
+        .map(|(round, responses)| {
+            let mut result = summarise_round(survey, round, &responses);
+            if survey.confidential {
+                hold_texts(&mut result);
+            }
+            result
+        })
         .collect()
+}
+
+/// One round's results with every free-text answer in, for publishing once an administrator
+/// has released them (or for a survey that is not confidential).
+pub fn summarise_one_round(survey: &Survey, round: u32, responses: &[Response]) -> RoundResult {
+    let latest: Vec<&Response> = once_per_person(survey, responses)
+        .into_iter()
+        .filter(|r| r.round == round)
+        .collect();
+    summarise_round(survey, round, &latest)
+}
+
+/// Counts free-text answers instead of showing them.
+pub fn hold_texts(result: &mut RoundResult) {
+    for question in result.groups.iter_mut().flat_map(|g| &mut g.questions) {
+        question.texts_held += question.texts.len();
+        question.texts.clear();
+    }
+}
+
+/// Days after a round's last day before its results are published: answers given on the last
+/// day anywhere on Earth, and by devices a day offline, are in by then.
+pub const PUBLISH_AFTER_DAYS: u64 = 2;
+
+/// The rounds of a survey closed long enough by `today` (UTC) to publish, oldest first.
+pub fn publishable_rounds(survey: &Survey, today: chrono::NaiveDate) -> Vec<u32> {
+    let closed_by = |round: u32| {
+        survey
+            .schedule
+            .round(round)
+            .and_then(|r| {
+                r.closes
+                    .checked_add_days(chrono::Days::new(PUBLISH_AFTER_DAYS))
+            })
+            .is_some_and(|publish_on| publish_on <= today)
+    };
+    let Some(latest) = survey.schedule.latest_by(today) else {
+        return Vec::new();
+    };
+    (1..=latest.number).filter(|n| closed_by(*n)).collect()
 }
 
 /// A person's latest answers per round: answering again (or on a second device) replaces.
@@ -120,9 +180,17 @@ fn summarise_round(survey: &Survey, round: u32, responses: &[&Response]) -> Roun
     } else {
         1
     };
+    let counts = by_department.clone();
+    let small_departments = if survey.confidential {
+        let small: usize = by_department.values().filter(|n| **n < minimum).sum();
+        by_department.retain(|_, n| *n >= minimum);
+        small
+    } else {
+        0
+    };
     let mut groups = vec![group_result(survey, Group::Everyone, responses, minimum)];
     if responses.len() >= minimum {
-        let shown = departments_to_show(&by_department, minimum);
+        let shown = departments_to_show(&counts, minimum);
         for department in &shown {
             let members: Vec<&Response> = responses
                 .iter()
@@ -150,12 +218,54 @@ fn summarise_round(survey: &Survey, round: u32, responses: &[&Response]) -> Roun
             ));
         }
     }
+    withhold_complements(&mut groups, minimum);
     RoundResult {
         round,
         respondents: responses.len(),
         by_department,
+        small_departments,
         groups,
     }
+}
+
+/// The groups after "everyone" split everyone up, so a figure withheld in one of them could be
+/// recovered by subtracting the others from everyone's. Per question, more are withheld (the
+/// fewest answers first) until those withheld hold at least `minimum` answers together.
+fn withhold_complements(groups: &mut [GroupResult], minimum: usize) {
+    let Some((_, parts)) = groups.split_first_mut() else {
+        return;
+    };
+    let questions = parts.first().map_or(0, |g| g.questions.len());
+    for q in 0..questions {
+        let held = |parts: &[GroupResult]| -> usize {
+            parts
+                .iter()
+                .map(|g| &g.questions[q])
+                .filter(|r| r.withheld)
+                .map(|r| r.answers)
+                .sum()
+        };
+        let any_held = parts.iter().any(|g| g.questions[q].withheld);
+        while any_held && held(parts) < minimum {
+            let Some(next) = parts
+                .iter_mut()
+                .map(|g| &mut g.questions[q])
+                .filter(|r| !r.withheld)
+                .min_by_key(|r| r.answers)
+            else {
+                break;
+            };
+            withhold(next);
+        }
+    }
+}
+
+fn withhold(result: &mut QuestionResult) {
+    result.withheld = true;
+    result.mean = None;
+    result.nps = None;
+    result.counts.clear();
+    result.texts.clear();
 }
 
 /// The departments with enough respondents to show alone, such that the rest together are none
@@ -220,6 +330,7 @@ fn question_result(
         nps: None,
         counts: Vec::new(),
         texts: Vec::new(),
+        texts_held: 0,
         withheld: answers.len() < minimum,
     };
     if result.withheld {
@@ -363,7 +474,78 @@ mod tests {
             ]
         );
         assert_eq!(round.groups[2].respondents, 6);
-        assert_eq!(round.by_department["法务部"], 1);
+        // The response rate names no department too small to show.
+        assert!(!round.by_department.contains_key("法务部"));
+        assert_eq!(round.small_departments, 1);
+        assert_eq!(round.by_department["财务部"], 6);
+    }
+
+    #[test]
+    fn a_figure_withheld_in_one_group_cannot_be_recovered_from_the_others() {
+        let survey = quarterly();
+        let mut answers = Vec::new();
+        // Six in 财务部, six in 人事部; the optional question q2 answered by five of 财务部
+        // and two of 人事部.
+        for n in 0..6 {
+            let mut r = response(&format!("f{n}"), "财务部", 1, 4, n);
+            if n < 5 {
+                r.answers.insert("q2".into(), Answer::Score(4));
+            }
+            answers.push(r);
+        }
+        for n in 0..6 {
+            let mut r = response(&format!("h{n}"), "人事部", 1, 2, n);
+            if n < 2 {
+                r.answers.insert("q2".into(), Answer::Score(1));
+            }
+            answers.push(r);
+        }
+        let round = &summarise(&survey, &answers)[0];
+        let q2 = |g: usize| &round.groups[g].questions[1];
+        assert_eq!(round.groups.len(), 3, "everyone and both departments");
+        assert!(!q2(0).withheld, "everyone's seven answers are shown");
+        assert!(q2(2).withheld, "人事部's two are not");
+        // Everyone's figure minus 财务部's would be 人事部's two answers: 财务部's goes too.
+        assert!(q2(1).withheld && q2(1).mean.is_none() && q2(1).counts.is_empty());
+        // q1, answered by all, is shown everywhere.
+        assert!(round.groups.iter().all(|g| !g.questions[0].withheld));
+    }
+
+    #[test]
+    fn confidential_free_text_is_counted_not_shown_until_released() {
+        let mut survey = quarterly();
+        survey.questions[2].kind = QuestionKind::FreeText;
+        let answers: Vec<Response> = (0..5)
+            .map(|n| {
+                let mut r = response(&format!("p{n}"), "财务部", 1, 4, n);
+                r.answers
+                    .insert("q3".into(), Answer::Text(format!("意见 {n}")));
+                r
+            })
+            .collect();
+        let held = &summarise(&survey, &answers)[0].groups[0].questions[2];
+        assert!(held.texts.is_empty());
+        assert_eq!(held.texts_held, 5);
+        let released = summarise_one_round(&survey, 1, &answers);
+        assert_eq!(released.groups[0].questions[2].texts.len(), 5);
+    }
+
+    #[test]
+    fn a_round_is_published_two_days_after_its_last_day() {
+        let mut survey = quarterly();
+        survey.schedule = crate::domain::voice::survey::Schedule {
+            start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+            every_months: 3,
+            open_days: 14,
+        };
+        let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        // Round 1 runs 5–18 January.
+        assert!(publishable_rounds(&survey, day(1, 19)).is_empty());
+        assert_eq!(publishable_rounds(&survey, day(1, 20)), vec![1]);
+        // Round 2 opened on 5 April and is still open on the 10th.
+        assert_eq!(publishable_rounds(&survey, day(4, 10)), vec![1]);
+        assert_eq!(publishable_rounds(&survey, day(4, 20)), vec![1, 2]);
+        assert!(publishable_rounds(&survey, day(1, 1)).is_empty());
     }
 
     #[test]

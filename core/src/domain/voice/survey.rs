@@ -169,6 +169,10 @@ pub struct Survey {
     /// The survey whose results this one follows up (an improvement plan's after-measure).
     #[serde(default)]
     pub follows_up: String,
+    /// Rounds of a confidential survey whose free-text answers an administrator released after
+    /// the round closed (until then they are counted, not shown).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts_released: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -376,6 +380,7 @@ pub(crate) mod tests {
             },
             confidential: true,
             follows_up: String::new(),
+            texts_released: Vec::new(),
         }
     }
 

@@ -195,8 +195,31 @@ impl Desk {
             .collect()
     }
 
-    /// Survey results as the relay last summed them up (survey id → rounds).
+    /// Survey results as the relay last summed them up (survey id → rounds, oldest first): live
+    /// for open surveys, published per closed round for confidential ones.
     pub fn survey_results(&self) -> BTreeMap<String, Vec<RoundResult>> {
+        let mut results = self.live_survey_results();
+        let mut published: BTreeMap<(String, u32), voice_doc::Publication> = BTreeMap::new();
+        for doc in self.docs.organisation.values() {
+            let Ok(publication) = voice_doc::read_publication(doc) else {
+                continue;
+            };
+            let key = (publication.survey.clone(), publication.round);
+            // The one with the released free text supersedes the first.
+            if published.get(&key).is_none_or(|kept| !kept.texts_released) {
+                published.insert(key, publication);
+            }
+        }
+        for ((survey, _), publication) in published {
+            let rounds: &mut Vec<RoundResult> = results.entry(survey).or_default();
+            rounds.retain(|r| r.round != publication.round);
+            rounds.push(publication.result);
+            rounds.sort_by_key(|r| r.round);
+        }
+        results
+    }
+
+    fn live_survey_results(&self) -> BTreeMap<String, Vec<RoundResult>> {
         let mut results = BTreeMap::new();
         for index in self.docs.relay_indexes.values() {
             let Ok(Some((automerge::Value::Object(_), map))) = index.get(&ROOT, SURVEY_RESULTS)
