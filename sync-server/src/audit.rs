@@ -14,7 +14,7 @@ use innerdesk_core::access::PersonId;
 use innerdesk_core::domain::DocumentId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -45,13 +45,35 @@ pub struct AuditLog {
 
 struct Inner {
     file: File,
-    seen: HashSet<(DocumentId, automerge::ChangeHash)>,
+    /// Every change recorded, and who delivered it (an index into `deliverers`, so the map
+    /// stays small): what the relay derives from who did something, never from content.
+    seen: HashMap<(DocumentId, automerge::ChangeHash), u32>,
+    deliverers: Deliverers,
     /// The hash of the last whole line: what the next line chains to.
     head: String,
     /// The file may end inside a line (torn by a crash or a failed write): the next write
     /// starts a new line first.
     mid_line: bool,
     stored: Stored,
+}
+
+/// The people who delivered changes, each numbered once.
+#[derive(Default)]
+struct Deliverers {
+    people: Vec<PersonId>,
+    numbers: HashMap<PersonId, u32>,
+}
+
+impl Deliverers {
+    fn number(&mut self, person: &PersonId) -> u32 {
+        if let Some(n) = self.numbers.get(person) {
+            return *n;
+        }
+        let n = u32::try_from(self.people.len()).expect("fewer than 4 billion people");
+        self.people.push(person.clone());
+        self.numbers.insert(person.clone(), n);
+        n
+    }
 }
 
 /// What each person and each document holds, counted from the records: what quotas check.
@@ -77,13 +99,14 @@ impl Stored {
 impl AuditLog {
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
         let path = data_dir.join("audit.log");
-        let mut seen = HashSet::new();
+        let mut seen = HashMap::new();
+        let mut deliverers = Deliverers::default();
         let mut head = String::new();
         let mut stored = Stored::default();
         each_line(&path, |line| {
             if let Line::Record(record, hash) = line {
                 if let Ok(change) = record.change.parse() {
-                    seen.insert((record.doc, change));
+                    seen.insert((record.doc, change), deliverers.number(&record.person));
                 }
                 stored.count(record.doc, &record.person, record.bytes);
                 head = hash;
@@ -93,6 +116,7 @@ impl AuditLog {
         let inner = Inner {
             file,
             seen,
+            deliverers,
             head,
             mid_line: true,
             stored,
@@ -134,7 +158,7 @@ impl AuditLog {
         let mut fresh: Vec<(ChangeHash, u64)> = Vec::new();
         for change in changes {
             let hash = change.hash();
-            if inner.seen.contains(&(id, hash)) || fresh.iter().any(|(h, _)| *h == hash) {
+            if inner.seen.contains_key(&(id, hash)) || fresh.iter().any(|(h, _)| *h == hash) {
                 continue;
             }
             let bytes = change.raw_bytes().len() as u64;
@@ -162,11 +186,19 @@ impl AuditLog {
         }
         inner.mid_line = false;
         inner.head = head;
+        let number = inner.deliverers.number(person);
         for (hash, bytes) in fresh {
-            inner.seen.insert((id, hash));
+            inner.seen.insert((id, hash), number);
             inner.stored.count(id, person, bytes);
         }
         Ok(())
+    }
+
+    /// Who delivered a change of a document, if anyone did (the relay's own are not recorded).
+    pub fn deliverer(&self, doc: DocumentId, change: &automerge::ChangeHash) -> Option<PersonId> {
+        let inner = self.inner.lock().unwrap();
+        let number = *inner.seen.get(&(doc, *change))?;
+        inner.deliverers.people.get(number as usize).cloned()
     }
 
     /// Every record of these documents (a ticket and its parts), oldest first.

@@ -141,8 +141,13 @@ impl Feeds {
                 self.response_changed(doc, &owner, &survey).await?;
                 Ok(Vec::new())
             }
-            Some(DocFacts::Staff | DocFacts::Board) => {
+            Some(DocFacts::Staff) => {
                 self.announce(doc).await?;
+                Ok(Vec::new())
+            }
+            Some(DocFacts::Board) => {
+                self.announce(doc).await?;
+                self.board_changed(doc).await?;
                 Ok(Vec::new())
             }
             Some(was @ DocFacts::Article { .. }) => {
@@ -183,6 +188,7 @@ impl Feeds {
                     facts,
                     DocFacts::Staff | DocFacts::Board | DocFacts::Article { .. }
                 );
+                let board = facts == DocFacts::Board;
                 self.shared.registry.record(doc, facts)?;
                 self.hub.access_changed(doc).await;
                 if organisation {
@@ -190,6 +196,9 @@ impl Feeds {
                 }
                 if shared {
                     self.announce(doc).await?;
+                }
+                if board {
+                    self.board_changed(doc).await?;
                 }
                 if let Some((owner, survey)) = response {
                     self.response_changed(doc, &owner, &survey).await?;

@@ -36,6 +36,7 @@ mod results;
 mod routes;
 mod sessions;
 mod tickets;
+mod votes;
 
 use clap::Parser;
 use config::{AuditCommand, Cli, Command, PeopleCommand, Settings};

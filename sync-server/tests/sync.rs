@@ -1437,3 +1437,87 @@ async fn a_device_unused_past_its_limit_must_sign_in_again() {
     let again = enrol(&relay, &link, "laptop");
     assert_eq!(relay.request("/api/session", Some(&again)).0, 200);
 }
+
+/// The voters the relay counted for a suggestion, as the index everyone reads says.
+fn counted_voters(person: &Person, suggestion: &str) -> Option<Vec<String>> {
+    use innerdesk_core::store::voice_doc::VOTE_COUNTS;
+    person.indexes.iter().find_map(|index| {
+        let doc = person.peer.replica.docs.get(index)?;
+        let (_, map) = doc.get(automerge::ROOT, VOTE_COUNTS).ok()??;
+        let (value, _) = doc.get(&map, suggestion).ok()??;
+        serde_json::from_str(&value.into_scalar().ok()?.into_string().ok()?).ok()
+    })
+}
+
+#[tokio::test]
+async fn a_vote_counts_only_when_its_voter_cast_it() {
+    use innerdesk_core::domain::voice::suggestions::Suggestion;
+    use innerdesk_core::store::voice_doc::{create, suggest, vote, BOARD};
+    let data = temp_dir("votes");
+    let wang_token = add_person(&data, "王芳", "wang@example.cn", "财务部", "requester");
+    let li_token = add_person(&data, "Li Lei", "li@example.cn", "IT", "agent");
+    let relay = Relay::start(&page_dir(), &data);
+    let mut wang = sign_in(&relay, &wang_token, "laptop").await;
+    let mut li = sign_in(&relay, &li_token, "desk").await;
+
+    // 王芳 starts the board with a suggestion and votes for it.
+    let board_id = DocumentId::from_bytes([77; 16]);
+    let mut board = create(BOARD).unwrap();
+    let idea = Suggestion {
+        id: "s1".into(),
+        text: "食堂增加素食".into(),
+        department: "行政部".into(),
+        author: String::new(),
+        at: Timestamp(1),
+    };
+    suggest(&mut board, &idea).unwrap();
+    vote(&mut board, "s1", &wang.id, true).unwrap();
+    wang.peer.replica.docs.insert(board_id, board);
+    wang.peer.track(board_id).await;
+    assert!(wang.peer.up_to_date(10).await);
+    let (wang_id, li_id) = (wang.id.clone(), li.id.clone());
+    assert_eq!(
+        wait_for_voters(&mut wang, "s1", &[&wang_id]).await,
+        Some(vec![wang_id.clone()]),
+        "her vote counts"
+    );
+
+    // Li, with a raw client, writes three votes in made-up names and withdraws hers: the board
+    // says so, the count does not.
+    li.peer.track(board_id).await;
+    assert!(fetch_all(&mut li.peer, &[board_id]).await);
+    let doc = li.peer.replica.docs.get_mut(&board_id).unwrap();
+    for forged in ["p-nobody", "p-also", &wang_id] {
+        vote(doc, "s1", forged, true).unwrap();
+    }
+    vote(doc, "s1", &wang_id, false).unwrap();
+    vote(doc, "s1", &li_id, true).unwrap();
+    li.peer.changed(board_id).await;
+    assert!(li.peer.up_to_date(10).await);
+    let mut both = [wang_id.clone(), li_id.clone()];
+    both.sort();
+    let both: Vec<&str> = both.iter().map(String::as_str).collect();
+    assert_eq!(
+        wait_for_voters(&mut li, "s1", &both).await,
+        Some(both.iter().map(|s| s.to_string()).collect()),
+        "his own vote counts, and hers still does"
+    );
+}
+
+/// Waits up to five seconds for the counted voters of a suggestion to be `expected`; returns
+/// what they were last.
+async fn wait_for_voters(
+    person: &mut Person,
+    suggestion: &str,
+    expected: &[&str],
+) -> Option<Vec<String>> {
+    let mut counted = None;
+    for _ in 0..50 {
+        person.peer.idle(100).await;
+        counted = counted_voters(person, suggestion);
+        if counted.as_ref().is_some_and(|c| c == expected) {
+            break;
+        }
+    }
+    counted
+}

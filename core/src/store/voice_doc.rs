@@ -223,6 +223,51 @@ pub fn vote(
     Ok(())
 }
 
+/// Where the relay keeps the votes that count in the index everyone reads: suggestion id → its
+/// voters (JSON).
+pub const VOTE_COUNTS: &str = "vote_counts";
+
+/// The votes that count, per suggestion: each cast (or withdrawn) by a change its voter
+/// delivered. Anyone may write the board, so a vote written in someone else's name, or a
+/// withdrawal of someone else's vote, counts for nothing. `changes` in the order the document
+/// holds them (causal); `deliverer` says who delivered a change, as the relay recorded it.
+pub fn counted_votes<'a>(
+    changes: impl IntoIterator<Item = &'a automerge::Change>,
+    deliverer: impl Fn(&automerge::ChangeHash) -> Option<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    use automerge::legacy::{Key, OpType};
+    let mut votes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for change in changes {
+        let Some(by) = deliverer(&change.hash()) else {
+            continue;
+        };
+        for op in change.decode().operations {
+            // Only votes' keys hold the separator (suggestion ids are generated without it).
+            let Key::Map(key) = &op.key else {
+                continue;
+            };
+            let Some((suggestion, voter)) = key.split_once(VOTE_SEPARATOR) else {
+                continue;
+            };
+            if voter != by {
+                continue;
+            }
+            let voters = votes.entry(suggestion.to_string()).or_default();
+            match op.action {
+                OpType::Put(_) => {
+                    voters.insert(voter.to_string());
+                }
+                OpType::Delete => {
+                    voters.remove(voter);
+                }
+                _ => {}
+            }
+        }
+    }
+    votes.retain(|_, voters| !voters.is_empty());
+    votes
+}
+
 pub fn reply(doc: &mut AutoCommit, suggestion: &str, reply: &Reply) -> Result<(), StoreError> {
     let map = obj_at(doc, &ROOT, "replies")?;
     doc.put(&map, suggestion, json(reply)?)?;
@@ -323,6 +368,45 @@ mod tests {
             author: String::new(),
             at: Timestamp(1),
         }
+    }
+
+    #[test]
+    fn only_votes_their_voters_delivered_count() {
+        // 王芳's device makes the board and votes; 李雷's device writes a vote in her name for
+        // another suggestion, one in his own, and withdraws hers.
+        let mut wang = create(BOARD).unwrap();
+        suggest(&mut wang, &suggestion()).unwrap();
+        let mut other = suggestion();
+        other.id = "s2".into();
+        suggest(&mut wang, &other).unwrap();
+        vote(&mut wang, "s1", "wang", true).unwrap();
+        let mut li = wang.fork();
+        let wang_made: std::collections::HashSet<_> =
+            wang.get_changes(&[]).iter().map(|c| c.hash()).collect();
+        vote(&mut li, "s2", "wang", true).unwrap();
+        vote(&mut li, "s2", "li", true).unwrap();
+        vote(&mut li, "s1", "wang", false).unwrap();
+        let deliverer = |hash: &automerge::ChangeHash| {
+            Some(
+                if wang_made.contains(hash) {
+                    "wang"
+                } else {
+                    "li"
+                }
+                .to_string(),
+            )
+        };
+        let changes = li.get_changes(&[]);
+        let counted = counted_votes(&changes, deliverer);
+        let voters = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        assert_eq!(counted["s1"], voters(&["wang"]), "her vote stands");
+        assert_eq!(counted["s2"], voters(&["li"]), "only his own counts");
+        // The content says otherwise: that is what anyone could write.
+        let (board, _) = read_board(&li).unwrap();
+        assert_eq!(board.votes["s2"], voters(&["li", "wang"]));
+        assert!(!board.votes.contains_key("s1"));
+        // A change nobody is recorded to have delivered counts for nothing.
+        assert!(counted_votes(&changes, |_| None).is_empty());
     }
 
     #[test]

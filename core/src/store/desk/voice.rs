@@ -7,10 +7,10 @@ use crate::domain::voice::results::{Response, RoundResult};
 use crate::domain::voice::suggestions::{Reply, Suggestion};
 use crate::domain::{DocumentId, Ticket, TicketDraft, Timestamp};
 use crate::store::organisation::OrgKind;
-use crate::store::voice_doc::{self, Board, Voice, Workbench, SURVEY_RESULTS};
+use crate::store::voice_doc::{self, Board, Voice, Workbench, SURVEY_RESULTS, VOTE_COUNTS};
 use crate::store::{StoreError, TicketChangeError};
 use automerge::{ReadDoc, ROOT};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Desk {
     pub fn voice(&self) -> Voice {
@@ -23,8 +23,45 @@ impl Desk {
         })
     }
 
+    /// The suggestion board with the votes that count: as the relay counted them, once it has
+    /// (a vote written in someone else's name counts for nothing there), with this person's own
+    /// vote as cast on this device, which the relay may not have yet.
     pub fn board(&self) -> Board {
-        self.read_chosen(OrgKind::Board, |d| voice_doc::read_board(d).map(|b| b.0))
+        let mut board: Board =
+            self.read_chosen(OrgKind::Board, |d| voice_doc::read_board(d).map(|b| b.0));
+        let Some(mut counted) = self.counted_votes() else {
+            return board;
+        };
+        let me = self.person_key();
+        for id in board.suggestions.keys() {
+            let mine = board.votes.get(id).is_some_and(|v| v.contains(&me));
+            let voters = counted.entry(id.clone()).or_default();
+            if mine {
+                voters.insert(me.clone());
+            } else {
+                voters.remove(&me);
+            }
+        }
+        counted.retain(|_, voters| !voters.is_empty());
+        board.votes = counted;
+        board
+    }
+
+    /// The voters per suggestion the relay counted, if a relay index says.
+    fn counted_votes(&self) -> Option<BTreeMap<String, BTreeSet<String>>> {
+        self.docs.relay_indexes.values().find_map(|index| {
+            let (automerge::Value::Object(_), map) = index.get(&ROOT, VOTE_COUNTS).ok()?? else {
+                return None;
+            };
+            let counted = index.map_range(&map, ..).filter_map(|item| {
+                let automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) = item.value
+                else {
+                    return None;
+                };
+                Some((item.key.to_string(), serde_json::from_str(&text).ok()?))
+            });
+            Some(counted.collect())
+        })
     }
 
     fn read_chosen<T: Default>(
