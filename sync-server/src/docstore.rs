@@ -119,7 +119,7 @@ impl DocStore {
         }
         let folder = self.folder(id);
         self.disk.create_dir_all(&folder)?;
-        let name = format!("incremental-{}", heads_name(doc));
+        let name = format!("incremental-{}", increment_name(doc, before));
         let mut staged = self.stage(&folder, &name, &doc.save_after(before))?;
         staged.increments = increments + 1;
         Ok(staged)
@@ -200,7 +200,16 @@ impl DocStore {
     }
 }
 
-/// A chunk's name: the hex of the first head it ends at (unique per state of the document).
+/// An increment's name: a head it adds. Each change is saved in one increment, so no increment
+/// takes another's name (replacing a name must wait for a sync), even when two arrive at once.
+fn increment_name(doc: &Automerge, before: &[ChangeHash]) -> String {
+    let heads = doc.get_heads();
+    // A change that arrived has no descendant yet, so one of them is always a new head.
+    let added = heads.iter().find(|h| !before.contains(h)).or(heads.first());
+    added.map_or_else(|| "empty".into(), |h| h.to_string())
+}
+
+/// A snapshot's name: the hex of the first head it ends at (unique per state of the document).
 fn heads_name(doc: &Automerge) -> String {
     doc.get_heads()
         .first()

@@ -5,6 +5,7 @@
 use crate::disk::Disk;
 use std::io;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 pub struct Durability {
@@ -21,9 +22,13 @@ struct State {
     begun: u64,
     finished: u64,
     running: bool,
-    /// How the latest finished sync went.
+    /// How the latest finished sync went, and when it ended.
     failed: Option<io::ErrorKind>,
+    last_ended: Option<Instant>,
 }
+
+/// The least time from one sync's end to the next one's start.
+const GATHER: Duration = Duration::from_millis(2);
 
 impl Durability {
     pub fn new(disk: Arc<dyn Disk>, enabled: bool) -> Self {
@@ -40,13 +45,14 @@ impl Durability {
         let Some(disk) = &self.disk else {
             return Ok(());
         };
+        // Begun counts only syncs that started: one gathering writers still covers this call.
         let wanted = self.state.lock().unwrap().begun + 1;
         loop {
             let finished = self.finished.notified();
             tokio::pin!(finished);
             // Registered before the state is read, so a sync ending in between still wakes us.
             finished.as_mut().enable();
-            let generation = {
+            let last_ended = {
                 let mut state = self.state.lock().unwrap();
                 if state.finished >= wanted {
                     return match state.failed {
@@ -58,13 +64,23 @@ impl Durability {
                     None
                 } else {
                     state.running = true;
-                    state.begun += 1;
-                    Some(state.begun)
+                    Some(state.last_ended)
                 }
             };
-            let Some(generation) = generation else {
+            let Some(last_ended) = last_ended else {
                 finished.await;
                 continue;
+            };
+            // Writers arriving meanwhile join this sync: under load each sync covers many writes
+            // instead of a few (a sync costs the machine as much as a relay's whole handling of a
+            // change), and when writes are sparse no one waits.
+            if let Some(gather) = last_ended.map(|at| at + GATHER) {
+                tokio::time::sleep_until(gather.into()).await;
+            }
+            let generation = {
+                let mut state = self.state.lock().unwrap();
+                state.begun += 1;
+                state.begun
             };
             let disk = disk.clone();
             let outcome = tokio::task::spawn_blocking(move || disk.sync())
@@ -73,6 +89,7 @@ impl Durability {
             let mut state = self.state.lock().unwrap();
             state.running = false;
             state.finished = generation;
+            state.last_ended = Some(Instant::now());
             state.failed = outcome.err().map(|e| e.kind());
             drop(state);
             self.finished.notify_waiters();

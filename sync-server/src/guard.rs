@@ -245,24 +245,8 @@ impl Connection {
         if self.documents.insert(m.document) && self.documents.len() > limit {
             return Err(Violation::TooManyDocuments(limit));
         }
-        let holding = !self.batch.is_empty();
-        let m = match self
-            .hub
-            .receive(&self.outbox, m, is_request, holding)
-            .await?
-        {
-            Received::Done => return Ok(()),
-            Received::Pending(pending) => {
-                self.batch.push(pending);
-                return Ok(());
-            }
-            // Held by someone else, or by this batch itself: settle first, hold nothing.
-            Received::Busy(m) => m,
-        };
-        self.settle().await?;
-        match self.hub.receive(&self.outbox, m, is_request, false).await? {
-            Received::Pending(pending) => self.batch.push(pending),
-            Received::Done | Received::Busy(_) => {}
+        if let Received::Pending(pending) = self.hub.receive(&self.outbox, m, is_request).await? {
+            self.batch.push(pending);
         }
         Ok(())
     }

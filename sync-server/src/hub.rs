@@ -75,16 +75,16 @@ pub enum HubError {
 pub enum Received {
     /// Handled; nothing is left to wait for.
     Done,
-    /// Its changes are written, not yet synced: the document stays held until [`Hub::settle`].
+    /// Its changes are written, not yet synced: nobody hears of them until [`Hub::settle`].
     Pending(Pending),
-    /// The document is in use, and the caller holds others: settle them, then send it again.
-    Busy(DocumentMessage),
 }
 
-/// Changes written to disk but not yet synced, their document held so nobody hears of them.
+/// Changes written to disk but not yet synced. The document is not held meanwhile (others
+/// syncing it are not kept waiting for the disk); its slot counts the write as unsynced, and
+/// nobody is answered about the document while any write to it is.
 pub struct Pending {
     id: DocumentId,
-    slot: tokio::sync::OwnedMutexGuard<Slot>,
+    slot: Arc<tokio::sync::Mutex<Slot>>,
     staged: Staged,
 }
 
@@ -99,6 +99,22 @@ pub struct Slot {
     /// Connections refused while the document was missing or still being classified (after a
     /// restart, say): they are served as soon as it is there and its classification lets them.
     waiting: HashMap<ConnId, Outbox>,
+    /// Writes to the document not yet synced to disk. While there are any, nobody is sent
+    /// anything of it (it could tell of them); the write whose sync ends last answers everyone.
+    unsynced: usize,
+}
+
+impl Slot {
+    /// Sends each connection syncing the document whatever it still lacks, unless some of what
+    /// the relay holds is not yet on disk for good.
+    fn answer_everyone(&mut self, id: DocumentId) {
+        if self.unsynced > 0 {
+            return;
+        }
+        if let Some(Some(doc)) = &self.doc {
+            answer_everyone(id, doc, &mut self.peers);
+        }
+    }
 }
 
 pub struct Hub {
@@ -142,6 +158,7 @@ impl Hub {
                 increments: 0,
                 peers: HashMap::new(),
                 waiting: HashMap::new(),
+                unsynced: 0,
             }))
         });
         slot.clone()
@@ -166,7 +183,8 @@ impl Hub {
     }
 
     /// Puts away the earliest-read documents beyond the resident limit. Called with no slot held;
-    /// a document in use right now is skipped and looked at again later.
+    /// a document in use right now, or with writes waiting for a sync, is skipped and looked at
+    /// again later.
     fn put_away_extra(&self) {
         let limit = self.shared.limits.resident_documents;
         let mut resident = self.resident.lock().unwrap();
@@ -180,6 +198,8 @@ impl Hub {
                 continue; // closed since: nothing held
             };
             let put_away = match slot.try_lock() {
+                // Its unsynced writes are answered from the loaded document.
+                Ok(slot) if slot.unsynced > 0 => false,
                 Ok(mut slot) => {
                     if let Some(Some(doc)) = slot.doc.take() {
                         slot.put_away = Some(doc.save());
@@ -195,16 +215,13 @@ impl Hub {
     }
 
     /// A `sync` or `request` from a signed-in connection. Changes it brings are written but
-    /// not yet durable: they come back [`Received::Pending`], holding the document, for
-    /// [`Hub::settle`] to sync with the rest of the connection's batch and answer. A caller
-    /// already holding documents (`holding_others`) never waits for another: it is handed the
-    /// message back as [`Received::Busy`], settles, and sends it again.
+    /// not yet durable: they come back [`Received::Pending`] for [`Hub::settle`] to sync with
+    /// the rest of the connection's batch and answer.
     pub async fn receive(
         &self,
         from: &Outbox,
         m: DocumentMessage,
         is_request: bool,
-        holding_others: bool,
     ) -> Result<Received, HubError> {
         let id = m.document;
         let message = match checked::decode_sync(&m.data, self.shared.limits.max_inflated_bytes) {
@@ -213,14 +230,7 @@ impl Hub {
             Err(refused) => return Err(HubError::Refused(id, refused)),
         };
         let handle = self.slot(id);
-        let mut guard = if holding_others {
-            match handle.try_lock_owned() {
-                Ok(guard) => guard,
-                Err(_) => return Ok(Received::Busy(m)),
-            }
-        } else {
-            handle.lock_owned().await
-        };
+        let mut guard = handle.lock().await;
         let access = self.shared.access(&from.person, id);
         if access == Access::None {
             if self.shared.registry.is_pending(id) {
@@ -273,9 +283,11 @@ impl Hub {
             {
                 Ok(staged) => {
                     slot.increments = staged.increments;
+                    slot.unsynced += 1;
+                    drop(guard);
                     Ok(Received::Pending(Pending {
                         id,
-                        slot: guard,
+                        slot: handle.clone(),
                         staged,
                     }))
                 }
@@ -287,7 +299,7 @@ impl Hub {
                 }
             };
         }
-        answer_everyone(id, doc, &mut slot.peers);
+        slot.answer_everyone(id);
         drop(guard);
         self.put_away_extra();
         Ok(Received::Done)
@@ -301,14 +313,14 @@ impl Hub {
             return Ok(());
         };
         let synced = self.durability.barrier().await;
-        for mut pending in batch {
-            let slot = &mut *pending.slot;
-            match (&synced, slot.doc.as_ref().and_then(Option::as_ref)) {
-                (Ok(()), Some(doc)) => {
-                    self.store.tidy(pending.staged);
-                    answer_everyone(pending.id, doc, &mut slot.peers);
-                }
-                _ => forget_unsynced(slot),
+        for Pending { id, slot, staged } in batch {
+            let mut slot = slot.lock().await;
+            slot.unsynced -= 1;
+            if synced.is_ok() {
+                self.store.tidy(staged);
+                slot.answer_everyone(id);
+            } else {
+                forget_unsynced(&mut slot);
             }
         }
         self.put_away_extra();
@@ -427,23 +439,25 @@ impl Hub {
             .get_or_insert_with(Automerge::new);
         let before = doc.get_heads();
         f(doc);
-        if doc.get_heads() != before {
-            let stored = match self.store.stage_append(id, doc, &before, slot.increments) {
-                Ok(staged) => self.write_durably(staged).await,
-                Err(e) => Err(e),
-            };
-            match stored {
-                Ok(increments) => slot.increments = increments,
-                Err(e) => {
-                    forget_unsynced(slot);
-                    return Err(HubError::Storage(id, e));
-                }
-            }
-            answer_everyone(id, doc, &mut slot.peers);
+        if doc.get_heads() == before {
+            return Ok(());
         }
+        let written = match self.store.stage_append(id, doc, &before, slot.increments) {
+            Ok(staged) => self.publish(&staged).await.map(|()| staged),
+            Err(e) => Err(e),
+        };
+        let staged = match written {
+            Ok(staged) => staged,
+            Err(e) => {
+                forget_unsynced(slot);
+                return Err(HubError::Storage(id, e));
+            }
+        };
+        slot.increments = staged.increments;
+        slot.unsynced += 1;
         drop(guard);
-        self.put_away_extra();
-        Ok(())
+        let slot = handle.clone();
+        self.settle(vec![Pending { id, slot, staged }]).await
     }
 
     /// Replaces what the relay holds of a document with `doc` (a ticket's part, as it begins,
@@ -477,12 +491,7 @@ impl Hub {
             }
             access != Access::None
         });
-        let doc = slot
-            .doc
-            .as_ref()
-            .and_then(Option::as_ref)
-            .expect("just set");
-        answer_everyone(id, doc, &mut slot.peers);
+        slot.answer_everyone(id);
         drop(guard);
         self.put_away_extra();
         Ok(())
@@ -505,10 +514,10 @@ impl Hub {
         if slot.waiting.is_empty() || self.load(id, &mut slot).is_err() {
             return;
         }
-        let slot = &mut *slot;
-        let Some(Some(doc)) = slot.doc.as_ref() else {
+        if !matches!(slot.doc, Some(Some(_))) {
             return;
-        };
+        }
+        let slot = &mut *slot;
         for (conn, outbox) in std::mem::take(&mut slot.waiting) {
             let access = self.shared.access(&outbox.person, id);
             if access == Access::None || slot.peers.contains_key(&conn) {
@@ -518,7 +527,7 @@ impl Hub {
             state.set_read_only(access != Access::Write);
             slot.peers.insert(conn, (state, outbox));
         }
-        answer_everyone(id, doc, &mut slot.peers);
+        slot.answer_everyone(id);
     }
 }
 
@@ -538,4 +547,242 @@ fn answer_everyone(id: DocumentId, doc: &Automerge, peers: &mut Subscribers<Outb
             data,
         }))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Limits;
+    use crate::disk::{Disk, RealDisk};
+    use automerge::transaction::Transactable;
+    use automerge::ReadDoc;
+    use std::path::Path;
+    use std::sync::Condvar;
+    use std::time::Duration;
+
+    /// The real disk, whose syncs wait while the gate is shut.
+    struct Gated {
+        disk: RealDisk,
+        shut: Mutex<bool>,
+        opened: Condvar,
+        /// Syncs begun and not yet let through.
+        held: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Gated {
+        fn set(&self, shut: bool) {
+            *self.shut.lock().unwrap() = shut;
+            self.opened.notify_all();
+        }
+    }
+
+    impl Disk for Gated {
+        fn create_dir_all(&self, path: &Path) -> std::io::Result<()> {
+            self.disk.create_dir_all(path)
+        }
+        fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+            self.disk.write(path, bytes)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            self.disk.rename(from, to)
+        }
+        fn remove_file(&self, path: &Path) -> std::io::Result<()> {
+            self.disk.remove_file(path)
+        }
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            self.disk.read(path)
+        }
+        fn list(&self, path: &Path) -> std::io::Result<Vec<String>> {
+            self.disk.list(path)
+        }
+        fn exists(&self, path: &Path) -> std::io::Result<bool> {
+            self.disk.exists(path)
+        }
+        fn sync(&self) -> std::io::Result<()> {
+            use std::sync::atomic::Ordering::SeqCst;
+            self.held.fetch_add(1, SeqCst);
+            let shut = self.shut.lock().unwrap();
+            drop(self.opened.wait_while(shut, |shut| *shut).unwrap());
+            self.held.fetch_sub(1, SeqCst);
+            self.disk.sync()
+        }
+    }
+
+    struct Reopens(Arc<Gated>);
+
+    impl Drop for Reopens {
+        fn drop(&mut self) {
+            self.0.set(false);
+        }
+    }
+
+    /// One device of the person, speaking to the hub as its connection would.
+    struct Device {
+        doc: Automerge,
+        state: sync::State,
+        outbox: Outbox,
+        frames: mpsc::Receiver<Vec<u8>>,
+    }
+
+    impl Device {
+        fn new(conn: ConnId, person: &PersonId) -> Device {
+            let (frames, received) = mpsc::channel(64);
+            let (cut, _) = mpsc::unbounded_channel();
+            Device {
+                doc: Automerge::new(),
+                state: sync::State::new(),
+                outbox: Outbox {
+                    conn,
+                    person: person.clone(),
+                    peer: format!("{person}~{conn}"),
+                    frames,
+                    cut,
+                },
+                frames: received,
+            }
+        }
+
+        fn edit(&mut self, key: &str) -> automerge::ChangeHash {
+            let mut tx = self.doc.transaction();
+            tx.put(automerge::ROOT, key, true).unwrap();
+            tx.commit().0.unwrap()
+        }
+
+        /// Takes in whatever the relay has sent.
+        fn take_in(&mut self) {
+            while let Ok(bytes) = self.frames.try_recv() {
+                if let Ok(Message::Sync(m)) = Message::decode(&bytes) {
+                    let message = sync::Message::decode(&m.data).unwrap();
+                    self.doc
+                        .receive_sync_message(&mut self.state, message)
+                        .unwrap();
+                }
+            }
+        }
+
+        fn next_message(&mut self, id: DocumentId) -> Option<DocumentMessage> {
+            let message = self.doc.generate_sync_message(&mut self.state)?;
+            Some(DocumentMessage {
+                sender: self.outbox.peer.clone(),
+                target: RELAY_PEER.into(),
+                document: id,
+                data: message.encode(),
+            })
+        }
+
+        /// Sends the relay what it lacks, the relay's changes taken in, until neither has more.
+        async fn sync_fully(&mut self, hub: &Hub, id: DocumentId) {
+            for _ in 0..100 {
+                self.take_in();
+                let Some(m) = self.next_message(id) else {
+                    return;
+                };
+                if let Received::Pending(p) = hub.receive(&self.outbox, m, false).await.unwrap() {
+                    hub.settle(vec![p]).await.unwrap();
+                }
+            }
+            panic!("{} and the relay never finish syncing", self.outbox.peer);
+        }
+
+        /// Sends what the device has new; the hub must take it at once.
+        async fn send_promptly(&mut self, hub: &Hub, id: DocumentId) -> Received {
+            let m = self.next_message(id).expect("something to send");
+            tokio::time::timeout(Duration::from_secs(10), hub.receive(&self.outbox, m, false))
+                .await
+                .expect("the document is not held while a sync runs")
+                .unwrap()
+        }
+
+        /// Sends a change, which must wait for a sync, and syncs it in the background.
+        async fn send_for_later(
+            &mut self,
+            hub: &Arc<Hub>,
+            id: DocumentId,
+        ) -> tokio::task::JoinHandle<Result<(), HubError>> {
+            let Received::Pending(pending) = self.send_promptly(hub, id).await else {
+                panic!(
+                    "{}'s change is written and waits for a sync",
+                    self.outbox.peer
+                );
+            };
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.settle(vec![pending]).await })
+        }
+
+        fn has(&self, change: &automerge::ChangeHash) -> bool {
+            self.doc.get_change_by_hash(change).is_some()
+        }
+    }
+
+    /// A change waiting for the disk holds nobody else up, and nobody hears of it (nor of
+    /// anything else of the document) until the sync has ended.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nobody_hears_of_a_change_before_it_is_synced_and_nobody_waits_for_it() {
+        let dir = crate::empty_test_dir("hub-gated");
+        let shared = Arc::new(Shared::open(&dir, Limits::default()).unwrap());
+        let (person, _) = shared
+            .edit_people(|book| book.add("Wen Li", "wen@example.org", "IT", "requester"))
+            .unwrap();
+        let documents = dir.join("documents");
+        let gated = Arc::new(Gated {
+            disk: RealDisk::open(&documents).unwrap(),
+            shut: Mutex::new(false),
+            opened: Condvar::new(),
+            held: Default::default(),
+        });
+        let (backlog, _owed) = Backlog::open(&dir).unwrap();
+        let hub = Arc::new(Hub::new(
+            DocStore::open(&documents).unwrap(),
+            Durability::new(gated.clone(), true),
+            shared,
+            Arc::new(backlog),
+        ));
+        let id = DocumentId::from_bytes([7; 16]);
+        let (mut laptop, mut phone) = (Device::new(1, &person.id), Device::new(2, &person.id));
+        let first = laptop.edit("filed");
+        laptop.sync_fully(&hub, id).await;
+        phone.sync_fully(&hub, id).await;
+        assert!(phone.has(&first), "the phone has the document");
+
+        gated.set(true);
+        // Opened again however the test ends, or the runtime waits for the held sync forever.
+        let _opens = Reopens(gated.clone());
+        let from_laptop = laptop.edit("from laptop");
+        let settling = laptop.send_for_later(&hub, id).await;
+        // The phone connects afresh meanwhile: answered by nobody until the sync ends.
+        let mut reconnected = Device::new(3, &person.id);
+        reconnected.doc = phone.doc.fork();
+        let received = reconnected.send_promptly(&hub, id).await;
+        assert!(matches!(received, Received::Done));
+        // And changes it on its first connection: taken at once, not held behind the sync.
+        let from_phone = phone.edit("from phone");
+        let settling_too = phone.send_for_later(&hub, id).await;
+        while gated.held.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        laptop.take_in();
+        phone.take_in();
+        reconnected.take_in();
+        assert!(
+            !reconnected.has(&from_laptop),
+            "a device heard of an unsynced change"
+        );
+        assert!(
+            !phone.has(&from_laptop),
+            "the phone heard of an unsynced change"
+        );
+        assert!(
+            !laptop.has(&from_phone),
+            "the laptop heard of an unsynced change"
+        );
+
+        gated.set(false);
+        settling.await.unwrap().unwrap();
+        settling_too.await.unwrap().unwrap();
+        laptop.sync_fully(&hub, id).await;
+        phone.sync_fully(&hub, id).await;
+        reconnected.sync_fully(&hub, id).await;
+        assert!(phone.has(&from_laptop) && laptop.has(&from_phone));
+        assert!(reconnected.has(&from_laptop) && reconnected.has(&from_phone));
+    }
 }

@@ -73,6 +73,21 @@ pub enum StartError {
 }
 
 impl Shared {
+    /// What the relay knows of its data folder, read at start.
+    pub fn open(data_dir: &Path, limits: Limits) -> Result<Shared, StartError> {
+        Ok(Shared {
+            data_dir: data_dir.to_path_buf(),
+            people: RwLock::new(PeopleBook::open(data_dir)?),
+            registry: Registry::open(data_dir)?,
+            audit: AuditLog::open(data_dir)?,
+            metrics: Metrics::default(),
+            quotas: Quotas::new(limits),
+            limits,
+            directory: RwLock::default(),
+            connections: Mutex::default(),
+        })
+    }
+
     /// The person a secret signs in, rereading the people file if an admin changed it. A device
     /// credential's use is recorded.
     pub fn authenticate(&self, secret: &str) -> Option<(Person, Credential)> {
@@ -236,17 +251,7 @@ impl Shared {
 impl Relay {
     pub async fn start(data_dir: &Path, limits: Limits) -> Result<Relay, StartError> {
         let store = DocStore::open(&data_dir.join("documents"))?;
-        let shared = Arc::new(Shared {
-            data_dir: data_dir.to_path_buf(),
-            people: RwLock::new(PeopleBook::open(data_dir)?),
-            registry: Registry::open(data_dir)?,
-            audit: AuditLog::open(data_dir)?,
-            metrics: Metrics::default(),
-            quotas: Quotas::new(limits),
-            limits,
-            directory: RwLock::default(),
-            connections: Mutex::default(),
-        });
+        let shared = Arc::new(Shared::open(data_dir, limits)?);
         tokio::spawn(Shared::watch_people(Arc::downgrade(&shared)));
         // In the relay's own log, so lines later cut off the audit log's end can be noticed.
         tracing::info!(head = %shared.audit.head(), "audit log opened");
