@@ -6,7 +6,8 @@
 //! documents, then follows the 50 of its other device. Then, for a while, every client changes one
 //! of its documents at a steady rate, and the other device times each change's arrival; then every
 //! client makes changes back to back as fast as the server acknowledges them (throughput); then one
-//! device that filed 1,000 tickets offline reconnects (catch-up). The servers' resident memory and
+//! device that filed 1,000 tickets offline reconnects (catch-up); then a device sends a sync
+//! message that inflates to 256 MiB (a compression bomb). The servers' resident memory and
 //! CPU time are read from `/proc`. Each figure is a median over `--runs` runs, each on a fresh
 //! server and data folder, taking the servers in turn. The relay runs twice per run: as shipped,
 //! syncing every acknowledged change to disk (group commit), and with `--unsynced-writes`, to
@@ -605,6 +606,8 @@ struct RunFigures {
     peak_kib: u64,
     cpu_seconds: f64,
     cuts: u32,
+    bomb_before_kib: u64,
+    bomb_after_kib: u64,
 }
 
 async fn run(server: &Server, o: &Options) -> RunFigures {
@@ -650,6 +653,7 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
         .flat_map(|(_, done)| done.steady_latencies)
         .collect();
     let (catch_up, missing) = catch_up(server, o, epoch).await;
+    let (bomb_before_kib, bomb_after_kib) = bomb_attempt(server, o, epoch).await;
     RunFigures {
         uploaded,
         upload: meeting.between(CONNECTED, UPLOADED),
@@ -666,7 +670,25 @@ async fn run(server: &Server, o: &Options) -> RunFigures {
         peak_kib,
         cpu_seconds: cpu_after - cpu_before,
         cuts,
+        bomb_before_kib,
+        bomb_after_kib,
     }
+}
+
+/// A signed-in device sends a sync message whose one change inflates to 256 MiB (a quarter of a
+/// megabyte on the wire): the server's resident memory before and once it has answered or cut
+/// the connection (or ten seconds on), in KiB.
+async fn bomb_attempt(server: &Server, o: &Options, epoch: Instant) -> (u64, u64) {
+    let (dial, me) = server.client(o.clients, "bomb");
+    let mut device = Device::open(&dial, &me, o.clients, epoch).await;
+    device.handshake().await;
+    let target = device.sync.server().expect("connected").to_string();
+    let before = process_use(server.pid()).0;
+    device
+        .send(common::compression_bomb(&me, &target, 256))
+        .await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), device.socket.next()).await;
+    (before, process_use(server.pid()).0)
 }
 
 /// A device that filed tickets offline connects: the time until the server has them all (or the
@@ -726,6 +748,8 @@ fn summary(runs: &[RunFigures], o: &Options) -> serde_json::Value {
         "catch_up_ms": each(&|r| millis(r.catch_up)),
         "rss_mib": each(&|r| r.rss_kib as f64 / 1024.0),
         "peak_rss_mib": each(&|r| r.peak_kib as f64 / 1024.0),
+        "bomb_rss_before_mib": each(&|r| r.bomb_before_kib as f64 / 1024.0),
+        "bomb_rss_after_mib": each(&|r| r.bomb_after_kib as f64 / 1024.0),
         "connections_cut": each(&|r| f64::from(r.cuts)),
         "undelivered": each(&|r| r.undelivered as f64),
         "cpu_ms_per_change": each(&|r| r.cpu_seconds * 1000.0 / (docs * 2.0 + (r.steady_changes + r.burst_changes) as f64)),
@@ -789,6 +813,11 @@ async fn main() {
         ("catch-up of tickets filed offline, ms", "catch_up_ms"),
         ("resident memory after the load, MiB", "rss_mib"),
         ("peak resident memory, MiB", "peak_rss_mib"),
+        (
+            "resident memory before a 256 MiB bomb, MiB",
+            "bomb_rss_before_mib",
+        ),
+        ("resident memory after the bomb, MiB", "bomb_rss_after_mib"),
         ("server CPU per document or change, ms", "cpu_ms_per_change"),
         (
             "connections the server cut (each client reconnects)",

@@ -4,7 +4,7 @@
 mod common;
 
 use automerge::transaction::Transactable;
-use common::{add_person, page_dir, temp_dir, Peer, Relay};
+use common::{add_person, compression_bomb, page_dir, temp_dir, Peer, Relay};
 use innerdesk_core::domain::DocumentId;
 use minicbor::Encoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -359,53 +359,17 @@ fn resident_mib(relay: &Relay) -> u64 {
     kib / 1024
 }
 
-/// A change chunk compressed whole (chunk type 2) whose data inflates to `mib` MiB of zeros.
-fn compressed_bomb(mib: usize) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    let zeros = vec![0; 1024 * 1024];
-    for _ in 0..mib {
-        encoder.write_all(&zeros).unwrap();
-    }
-    let data = encoder.finish().unwrap();
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut n = data.len();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        chunk.push(if n == 0 { byte } else { byte | 0x80 });
-        if n == 0 {
-            break;
-        }
-    }
-    chunk.extend(data);
-    chunk
-}
-
 #[tokio::test]
 async fn a_compression_bomb_is_refused_before_it_inflates_and_only_its_sender_is_cut() {
-    use automerge::sync;
     let setup = relay_with(&[]);
     let kept = setup.synced_document().await;
-    let bomb = sync::Message {
-        heads: Vec::new(),
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: compressed_bomb(256).into(),
-        flags: None,
-        version: sync::MessageVersion::V1,
-    }
-    .encode();
+    let frame = compression_bomb(
+        &format!("{}~attacker", setup.person),
+        "innerdesk-relay",
+        256,
+    );
     // A quarter of a megabyte on the wire, a quarter of a gigabyte once inflated.
-    assert!(bomb.len() < 300_000, "{} bytes", bomb.len());
-    let frame = innerdesk_core::sync::Message::Sync(innerdesk_core::sync::wire::DocumentMessage {
-        sender: format!("{}~attacker", setup.person),
-        target: "innerdesk-relay".into(),
-        document: DocumentId::from_bytes([6; 16]),
-        data: bomb,
-    })
-    .encode();
+    assert!(frame.len() < 300_000, "{} bytes", frame.len());
     let before = resident_mib(&setup.relay);
     let mut attacker = setup.peer("attacker").await;
     let why = cut_for(&mut attacker, Frame::Binary(frame.into())).await;

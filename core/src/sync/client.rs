@@ -105,6 +105,11 @@ impl SyncClient {
         self.server.is_some()
     }
 
+    /// The server's name on the wire, once it has answered.
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
+    }
+
     /// Keeps `id` in step with the server from now on, fetching it if this device lacks it.
     pub fn track(&mut self, id: DocumentId, replica: &mut impl Replica) -> Vec<Output> {
         self.docs.entry(id).or_default();

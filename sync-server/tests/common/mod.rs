@@ -621,3 +621,46 @@ pub async fn change_ticket(
     }
     touched
 }
+
+/// A change chunk compressed whole (chunk type 2) whose data inflates to `mib` MiB of zeros.
+fn compressed_chunk(mib: usize) -> Vec<u8> {
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let zeros = vec![0; 1024 * 1024];
+    for _ in 0..mib {
+        encoder.write_all(&zeros).unwrap();
+    }
+    let data = encoder.finish().unwrap();
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut n = data.len();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        chunk.push(if n == 0 { byte } else { byte | 0x80 });
+        if n == 0 {
+            break;
+        }
+    }
+    chunk.extend(data);
+    chunk
+}
+
+/// A sync frame from `sender` to `target` whose one change inflates to `mib` MiB (a quarter of a
+/// megabyte on the wire for 256): a compression bomb.
+pub fn compression_bomb(sender: &str, target: &str, mib: usize) -> Vec<u8> {
+    let message = automerge::sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: compressed_chunk(mib).into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    Message::Sync(innerdesk_core::sync::wire::DocumentMessage {
+        sender: sender.into(),
+        target: target.into(),
+        document: DocumentId::from_bytes([6; 16]),
+        data: message.encode(),
+    })
+    .encode()
+}
