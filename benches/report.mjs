@@ -23,7 +23,9 @@ const lockedCrate = (name) => {
 };
 const os = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="(.+)"$/m)?.[1] ?? 'unknown';
 
-const number = (x, digits = 1) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+// A figure no run produced (nothing arrived in time) is null: shown as a dash.
+const number = (x, digits = 1) => (x == null ? '—'
+  : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const times = (x) => `${number(x, 2)}×`;
 
 // Relay: higher is better for rates, lower for times and memory.
@@ -47,9 +49,10 @@ const RELAY_ROWS = [
 function relayRow([label, key, , goal]) {
   const ours = relay.ours[key];
   const theirs = relay.reference[key];
-  const ratio = theirs > 0 ? times(ours / theirs) : '—';
+  const comparable = ours != null && theirs > 0;
+  const ratio = comparable ? times(ours / theirs) : '—';
   let met = '';
-  if (goal && theirs > 0) {
+  if (goal && comparable) {
     const bound = Number(goal.replace(/[^0-9.]/g, ''));
     met = (goal.startsWith('≥') ? ours / theirs >= bound : ours / theirs <= bound) ? 'met' : '**missed**';
   }

@@ -731,12 +731,18 @@ fn millis(d: Duration) -> f64 {
 fn summary(runs: &[RunFigures], o: &Options) -> serde_json::Value {
     let docs = (o.clients * o.docs) as f64;
     let each = |f: &dyn Fn(&RunFigures) -> f64| median(runs.iter().map(f).collect());
+    // A run in which nothing arrived in time has no latencies: the median is of those that do,
+    // and there is none (null in the JSON) if no run does.
     let latency = |p: f64| {
-        each(&|r| {
-            let mut l = r.steady_latencies.clone();
-            l.sort();
-            millis(percentile(&l, p))
-        })
+        let timed: Vec<f64> = (runs.iter())
+            .filter(|r| !r.steady_latencies.is_empty())
+            .map(|r| {
+                let mut l = r.steady_latencies.clone();
+                l.sort();
+                millis(percentile(&l, p))
+            })
+            .collect();
+        (!timed.is_empty()).then(|| median(timed))
     };
     json!({
         "upload_docs_per_s": each(&|r| r.uploaded as f64 / r.upload.as_secs_f64()),
