@@ -238,7 +238,11 @@ impl SyncClient {
             None => tracked.arriving.get_or_insert_with(AutoCommit::new),
         };
         tracked.ours = doc.get_heads();
-        tracked.settled = in_step(&tracked.state, &tracked.ours);
+        // Only ever unsettles here: settling is news the caller reports (`Output::Settled`), so
+        // it is noticed where the server's word arrives, in `apply`.
+        if !in_step(&tracked.state, &tracked.ours) {
+            tracked.settled = false;
+        }
         let message = doc.sync().generate_sync_message(&mut tracked.state);
         let Some(message) = message else { return };
         let body = DocumentMessage {
@@ -392,13 +396,31 @@ mod tests {
         assert_eq!(laptop.status(), SyncStatus::Offline);
 
         let hello = laptop.hello();
-        converse(
+        let seen = converse(
             &mut server,
             &mut laptop,
             &mut laptop_docs,
             vec![Output::Send(hello)],
         );
         assert_eq!(laptop.status(), SyncStatus::UpToDate);
+        assert!(laptop.is_settled(id));
+        assert_eq!(
+            seen.iter().filter(|o| **o == Output::Settled(id)).count(),
+            1,
+            "the page is told once, so the document leaves its outbox: {seen:?}"
+        );
+
+        // A later change unsettles it until the server has it, and is reported settled again.
+        laptop_docs
+            .docs
+            .get_mut(&id)
+            .unwrap()
+            .put(automerge::ROOT, "note", "出差报销（已改）")
+            .unwrap();
+        let outputs = laptop.changed_locally(id, &mut laptop_docs);
+        assert!(!laptop.is_settled(id));
+        let seen = converse(&mut server, &mut laptop, &mut laptop_docs, outputs);
+        assert!(seen.contains(&Output::Settled(id)), "{seen:?}");
         assert!(laptop.is_settled(id));
 
         let (mut phone, mut phone_docs) = (SyncClient::new("wang~phone"), MemoryReplica::default());
