@@ -27,8 +27,8 @@ const PASSED_OVER: [&str; 4] = [
 const OUTBOX_FRAMES: usize = 4_096;
 /// How long a new connection may take to introduce itself.
 const HANDSHAKE: Duration = Duration::from_secs(10);
-/// Most messages whose changes share one sync to disk: the documents they touch are held
-/// until it ends.
+/// Most messages whose changes share one sync to disk: nobody hears of those changes until it
+/// ends, so a long batch would delay everyone following the documents it touches.
 const MOST_IN_A_BATCH: usize = 256;
 
 /// Why a connection is closed.

@@ -373,17 +373,6 @@ impl Hub {
         self.store.publish(staged)
     }
 
-    /// Publishes a staged chunk and returns only once it (and every log line written before
-    /// it) is on disk, so nobody is told of a change a power cut could take back. The sync is
-    /// shared with every other message written meanwhile.
-    async fn write_durably(&self, staged: Staged) -> std::io::Result<usize> {
-        self.publish(&staged).await?;
-        self.durability.barrier().await?;
-        let increments = staged.increments;
-        self.store.tidy(staged);
-        Ok(increments)
-    }
-
     fn over_quota(&self, id: DocumentId, over: OverQuota) -> HubError {
         self.shared.metrics.quota_refused(&over);
         HubError::Quota(id, over)
@@ -471,9 +460,11 @@ impl Hub {
             .store
             .stage_snapshot(id, &doc)
             .map_err(|e| HubError::Storage(id, e))?;
-        self.write_durably(staged)
+        self.publish(&staged)
             .await
             .map_err(|e| HubError::Storage(id, e))?;
+        // Like any write: nobody hears of it until it is synced, and nobody waits for that.
+        slot.unsynced += 1;
         slot.increments = 0;
         slot.put_away = None;
         let loaded = slot.doc.is_some();
@@ -491,10 +482,13 @@ impl Hub {
             }
             access != Access::None
         });
-        slot.answer_everyone(id);
         drop(guard);
-        self.put_away_extra();
-        Ok(())
+        self.settle(vec![Pending {
+            id,
+            slot: handle.clone(),
+            staged,
+        }])
+        .await
     }
 
     /// A document's access facts changed: connections that lost access are told it is gone;
