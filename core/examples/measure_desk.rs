@@ -463,6 +463,7 @@ fn directory() -> Directory {
                 department: DepartmentId(department.into()),
                 manager: None,
                 role: Role::Requester,
+                deactivated: false,
             },
         );
     }

@@ -23,6 +23,17 @@ impl BrowserStore {
             Err(e) => (Self::Memory(MemoryStore::new()), Some(e)),
         }
     }
+
+    /// Deletes everything this store keeps on the device (signing out).
+    pub async fn destroy(&self) -> Result<(), StorageError> {
+        match self {
+            Self::IndexedDb(db) => {
+                db.close();
+                IdbStore::delete(DATABASE).await
+            }
+            Self::Memory(_) => Ok(()),
+        }
+    }
 }
 
 impl ChunkStore for BrowserStore {

@@ -53,6 +53,12 @@ impl IdbStore {
             .map_err(unavailable_from)?
             .dyn_into::<IdbDatabase>()
             .map_err(unavailable)?;
+        // Another tab deleting the database (signing out) waits for every connection to close:
+        // this one steps aside, and its page finds no store on its next write.
+        let closing = db.clone();
+        let step_aside = Closure::<dyn FnMut()>::new(move || closing.close());
+        db.set_onversionchange(Some(step_aside.as_ref().unchecked_ref()));
+        step_aside.forget();
         Ok(Self { db })
     }
 

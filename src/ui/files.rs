@@ -1,4 +1,5 @@
-//! Files in and out of the page: a download made from text, and the bytes of a chosen file.
+//! Files in and out of the page: a download made from text, the bytes of a chosen file, text to
+//! the clipboard.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,6 +23,26 @@ pub fn save_file(name: &str, text: &str) {
         link.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Puts text on the clipboard; true if the browser took it. Where the Clipboard API is missing
+/// (a page served over plain HTTP from another machine), the text of the input is selected and
+/// copied the old way.
+pub async fn copy_text(text: &str, input: Option<&web_sys::HtmlInputElement>) -> bool {
+    let clipboard = window().navigator().clipboard();
+    let promise = clipboard.write_text(text);
+    if JsFuture::from(promise).await.is_ok() {
+        return true;
+    }
+    let Some(input) = input else {
+        return false;
+    };
+    input.select();
+    document()
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false)
 }
 
 /// The name and bytes of the file chosen in an `<input type="file">`, if one was chosen and could be read.

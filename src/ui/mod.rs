@@ -25,6 +25,7 @@ mod search_form;
 mod service_editor;
 mod service_levels;
 mod sign_in;
+mod sign_out;
 mod sla_settings;
 mod sla_timeline;
 mod socket;

@@ -3,6 +3,7 @@
 use super::devices::DeviceList;
 use super::i18n::*;
 use super::route::{navigate, Route};
+use super::sign_out::SignOut;
 use super::state::AppState;
 use crate::domain::{Profile, ProfileError};
 use leptos::prelude::*;
@@ -62,6 +63,6 @@ pub fn ProfileForm(first_visit: bool) -> impl IntoView {
                 </button>
             </form>
         </section>
-        {(signed_in && !first_visit).then(|| view! { <DeviceList/> })}
+        {(signed_in && !first_visit).then(|| view! { <DeviceList/> <SignOut/> })}
     }
 }

@@ -5,10 +5,13 @@
 //! message, say) first says who each is and what becomes of the work not yet sent, and waits to
 //! be told.
 
+use super::format::date_time;
 use super::i18n::*;
 use super::route::{navigate, Route};
 use super::state::AppState;
 use super::sync::{self, token_in_link, SignInError};
+use crate::domain::Timestamp;
+use crate::sync::SpentLink;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -46,18 +49,6 @@ async fn finish(state: AppState, token: &str) -> Progress {
     }
 }
 
-/// Documents changed here that the relay has not confirmed, leaving out those it said it will
-/// not share with this person (they would never be sent).
-fn unsent(state: AppState) -> usize {
-    let unavailable = state.unavailable.get_untracked();
-    state.read_untracked(|d| {
-        d.outbox()
-            .into_iter()
-            .filter(|id| !unavailable.contains(id))
-            .count()
-    })
-}
-
 /// Signs in, or asks first when the token belongs to someone other than the person signed in.
 async fn sign_in_or_ask(state: AppState, token: String) -> Progress {
     let current = state.read_untracked(|d| d.profile().filter(|p| p.account.is_some()));
@@ -74,8 +65,43 @@ async fn sign_in_or_ask(state: AppState, token: String) -> Progress {
             current: current.name,
             name: session.person.name,
             department: session.person.department,
-            unsent: unsent(state),
+            unsent: state.unsent(),
         }),
+    }
+}
+
+/// Why signing in failed, in the person's words.
+fn failure_text(l: Locale, e: &SignInError) -> String {
+    let on = |at: i64| date_time(l, Timestamp(at.saturating_mul(1000)));
+    match e {
+        SignInError::Refused => td_string!(l, sign_in.refused).to_string(),
+        SignInError::Unreachable => td_string!(l, sign_in.unreachable).to_string(),
+        SignInError::Storage => td_string!(l, sign_in.storage).to_string(),
+        SignInError::Spent(SpentLink::Used { at, device }) => {
+            td_string!(l, sign_in.used, date = on(*at), device = device.clone()).to_string()
+        }
+        SignInError::Spent(SpentLink::Expired { at }) => {
+            td_string!(l, sign_in.expired, date = on(*at)).to_string()
+        }
+        SignInError::Spent(SpentLink::Replaced { at }) => {
+            td_string!(l, sign_in.replaced, date = on(*at)).to_string()
+        }
+        SignInError::Spent(SpentLink::Revoked { at }) => {
+            td_string!(l, sign_in.withdrawn, date = on(*at)).to_string()
+        }
+    }
+}
+
+/// Names the refusal for tests and styles.
+fn refusal_code(e: &SignInError) -> &'static str {
+    match e {
+        SignInError::Refused => "refused",
+        SignInError::Unreachable => "unreachable",
+        SignInError::Storage => "storage",
+        SignInError::Spent(SpentLink::Used { .. }) => "used",
+        SignInError::Spent(SpentLink::Expired { .. }) => "expired",
+        SignInError::Spent(SpentLink::Replaced { .. }) => "replaced",
+        SignInError::Spent(SpentLink::Revoked { .. }) => "withdrawn",
     }
 }
 
@@ -137,13 +163,13 @@ pub fn SignInPage() -> impl IntoView {
                 </button>
             </div>
         }.into_any()),
-        Progress::Failed(e) => Some(view! {
-            <p class="field-error" role="alert">{move || match e {
-                SignInError::Refused => t_string!(i18n, sign_in.refused),
-                SignInError::Unreachable => t_string!(i18n, sign_in.unreachable),
-                SignInError::Storage => t_string!(i18n, sign_in.storage),
-            }}</p>
-        }.into_any()),
+        Progress::Failed(e) => Some({
+            let code = refusal_code(&e);
+            view! {
+            <p class="field-error" role="alert" data-refused=code>
+                {move || failure_text(i18n.get_locale(), &e)}
+            </p>
+        }}.into_any()),
     }
     };
     view! {

@@ -173,6 +173,30 @@ impl AppState {
         self.inner().store()
     }
 
+    /// Deletes everything the page keeps on this device. From here on, until the page is
+    /// reloaded, it works in memory only, so nothing is written back.
+    pub(super) async fn forget_everything(&self) {
+        let kept = self
+            .inner()
+            .store
+            .replace(Rc::new(BrowserStore::Memory(Default::default())));
+        if kept.destroy().await.is_err() {
+            leptos::logging::warn!("could not delete this device's data");
+        }
+    }
+
+    /// Documents changed here that the relay has not confirmed, leaving out those it said it
+    /// will not share with this person (they would never be sent).
+    pub fn unsent(&self) -> usize {
+        let unavailable = self.unavailable.get();
+        self.read(|d| {
+            d.outbox()
+                .into_iter()
+                .filter(|id| !unavailable.contains(id))
+                .count()
+        })
+    }
+
     pub(super) fn link(&self) -> Rc<RefCell<Link>> {
         self.inner().link.clone()
     }

@@ -7,7 +7,10 @@ use super::state::{new_id, AppState, Notice};
 use crate::domain::{Account, DocumentId, Profile};
 use crate::storage::{Batch, ChunkStore};
 use crate::sync::session::socket_query;
-use crate::sync::{DeviceView, Enrolled, Output, Session, SyncClient, SyncStatus};
+use crate::sync::{
+    AccountView, DeviceView, Enrolled, InvitationRequest, Invited, Output, Session, SpentLink,
+    SyncClient, SyncStatus,
+};
 use futures::channel::mpsc;
 use futures::StreamExt;
 use gloo::net::http::Request;
@@ -50,12 +53,26 @@ impl SyncView {
 }
 
 /// Why signing in did not work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInError {
     Refused,
+    /// A sign-in link that worked once: used, expired, replaced or withdrawn.
+    Spent(SpentLink),
     Unreachable,
     /// The page could not store the token on this device.
     Storage,
+}
+
+/// What a refusal from the relay means for signing in.
+async fn refusal(response: gloo::net::http::Response) -> SignInError {
+    match response.status() {
+        401 | 403 => SignInError::Refused,
+        410 => response
+            .json::<SpentLink>()
+            .await
+            .map_or(SignInError::Refused, SignInError::Spent),
+        _ => SignInError::Unreachable,
+    }
 }
 
 /// The connection's moving parts, kept in the app state.
@@ -109,8 +126,7 @@ async fn enrol(link: &str, device: &str) -> Result<String, SignInError> {
             .await
             .map(|enrolled| enrolled.credential)
             .map_err(|_| SignInError::Unreachable),
-        401 | 403 => Err(SignInError::Refused),
-        _ => Err(SignInError::Unreachable),
+        _ => Err(refusal(response).await),
     }
 }
 
@@ -155,8 +171,7 @@ async fn fetch_session(secret: &str, device: &str) -> Result<Session, SignInErro
             .json::<Session>()
             .await
             .map_err(|_| SignInError::Unreachable),
-        401 | 403 => Err(SignInError::Refused),
-        _ => Err(SignInError::Unreachable),
+        _ => Err(refusal(response).await),
     }
 }
 
@@ -206,7 +221,7 @@ async fn run(state: AppState) {
                     delay = FIRST_RETRY_MS;
                 }
             }
-            Err(SignInError::Refused) => {
+            Err(SignInError::Refused | SignInError::Spent(_)) => {
                 state.sync.set(SyncView::Refused);
                 state.link().borrow_mut().running = false;
                 return;
@@ -454,6 +469,48 @@ pub async fn revoke_device(state: AppState, device: &DeviceView) -> bool {
     let path = format!("/api/devices/{}/{}", device.person, device.id);
     let response = as_this_device(state, Request::delete(&path)).await;
     response.is_some_and(|r| r.status() == 204)
+}
+
+/// Everyone's accounts (administrators only); `None` if refused or unreachable.
+pub async fn accounts(state: AppState) -> Option<Vec<AccountView>> {
+    let response = as_this_device(state, Request::get("/api/people")).await?;
+    if response.status() != 200 {
+        return None;
+    }
+    response.json().await.ok()
+}
+
+/// Sign-in links for these people of the directory; `None` if refused or unreachable.
+pub async fn invite(state: AppState, emails: Vec<String>) -> Option<Invited> {
+    let body = serde_json::to_string(&InvitationRequest { emails }).ok()?;
+    let request = Request::post("/api/invitations").header("Content-Type", "application/json");
+    let secret = state.store().setting(TOKEN_SETTING).await.ok()??;
+    let response = (request.header("Authorization", &format!("Bearer {secret}")))
+        .body(body)
+        .ok()?
+        .send()
+        .await
+        .ok()?;
+    if response.status() != 200 {
+        return None;
+    }
+    response.json().await.ok()
+}
+
+/// Signs this device out: the relay revokes its credential (when it can be reached; if not,
+/// the credential goes with the rest of the device's data and lapses unused), then everything
+/// the page keeps on the device is deleted and the page starts afresh.
+pub async fn sign_out(state: AppState) {
+    let device = state.store().setting(DEVICE_SETTING).await.ok().flatten();
+    let person = state.read_untracked(|d| d.profile().and_then(|p| p.account).map(|a| a.person));
+    if let (Some(device), Some(person)) = (device, person) {
+        let path = format!("/api/devices/{person}/{device}");
+        let _ = as_this_device(state, Request::delete(&path)).await;
+    }
+    state.forget_everything().await;
+    let location = window().location();
+    let _ = location.set_hash("#/");
+    let _ = location.reload();
 }
 
 /// Sends a request to the relay signed in as this device; `None` if the device is not signed in

@@ -67,6 +67,9 @@ pub struct ServeArgs {
     /// link again.
     #[arg(long, env = "INNERDESK_DEVICE_IDLE_DAYS")]
     pub device_idle_days: Option<u64>,
+    /// Days an invitation (a sign-in link handed out by an administrator) stays usable.
+    #[arg(long, env = "INNERDESK_INVITATION_DAYS")]
+    pub invitation_days: Option<u64>,
     /// Acknowledge changes before they are synced to disk: faster on slow disks, but a power
     /// cut (not a crash of the relay alone) may lose changes devices were told are kept.
     #[arg(long, env = "INNERDESK_UNSYNCED_WRITES")]
@@ -141,7 +144,26 @@ pub enum PeopleCommand {
     },
     /// List everyone, with their role and whether they may sign in.
     List,
-    /// Issue a new sign-in token (earlier ones stay valid until revoked).
+    /// Issue an invitation: a sign-in link that enrols one device, once, within
+    /// --invitation-days (an earlier invitation stops working).
+    Invite {
+        /// Email or person id.
+        who: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+    /// Make sure an administrator can sign in: creates one if there is none and prints an
+    /// invitation while no administrator has signed in on a device (the run command does this).
+    FirstAdmin {
+        #[arg(long, default_value = "admin@localhost")]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+    /// Issue a key for a script or other client: it signs in until revoked (earlier keys stay
+    /// valid). People are better given an invitation.
     Token {
         /// Email or person id.
         who: String,
@@ -203,12 +225,22 @@ pub struct Limits {
     pub synced_writes: bool,
     /// Days a device credential stays valid unused.
     pub device_idle_days: u64,
+    /// Days an invitation stays usable.
+    pub invitation_days: u64,
 }
 
 impl Limits {
     pub fn device_idle_seconds(&self) -> i64 {
-        i64::try_from(self.device_idle_days.saturating_mul(86_400)).unwrap_or(i64::MAX)
+        days_in_seconds(self.device_idle_days)
     }
+
+    pub fn invitation_seconds(&self) -> i64 {
+        days_in_seconds(self.invitation_days)
+    }
+}
+
+fn days_in_seconds(days: u64) -> i64 {
+    i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX)
 }
 
 impl Default for Limits {
@@ -232,6 +264,9 @@ impl Default for Limits {
             synced_writes: true,
             // A remote site may be offline for weeks; a lost laptop is revoked by hand.
             device_idle_days: 90,
+            // Long enough to reach someone back from a week away; short enough that a link
+            // forgotten in a mailbox is soon worth nothing.
+            invitation_days: 7,
         }
     }
 }
@@ -293,6 +328,7 @@ impl Cli {
                 &mut limits.change_burst_per_person,
             ),
             (s.device_idle_days, &mut limits.device_idle_days),
+            (s.invitation_days, &mut limits.invitation_days),
         ] {
             *limit = flag.unwrap_or(*limit);
         }

@@ -15,6 +15,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(&'static str),
+    #[error("this sign-in link no longer works: ask an administrator for a new one")]
+    Spent(innerdesk_core::sync::SpentLink),
     #[error("the relay could not read its data: {0}")]
     Io(std::io::Error),
 }
@@ -27,15 +29,18 @@ impl IntoResponse for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Spent(_) => StatusCode::GONE,
             AppError::Io(e) => {
                 tracing::error!(error = %e, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        (
-            status,
-            axum::Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response()
+        let mut body = match &self {
+            // Says why (used when, on which device; expired; replaced; revoked) for the page.
+            AppError::Spent(spent) => serde_json::to_value(spent).expect("spent links serialise"),
+            _ => serde_json::json!({}),
+        };
+        body["error"] = self.to_string().into();
+        (status, axum::Json(body)).into_response()
     }
 }

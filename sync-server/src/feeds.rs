@@ -264,6 +264,7 @@ impl Feeds {
             .iter()
             .map(|(_, queue)| shared.current_queue(queue))
             .collect();
+        shared.follow_directory(&directory);
         *shared.directory.write().unwrap() = Some((doc, directory));
         let mut moved = Vec::new();
         for ((ticket, queue), was) in tickets.into_iter().zip(before) {

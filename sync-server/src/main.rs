@@ -100,6 +100,8 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
     let dir = &settings.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let text = |e: people::PeopleError| e.to_string();
+    let now = chrono::Utc::now().timestamp();
+    let lifetime = settings.limits.invitation_seconds();
     match command {
         Command::People(PeopleCommand::Add {
             name,
@@ -124,7 +126,15 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
             let book = PeopleBook::open(dir).map_err(text)?;
             println!("id\tname\temail\tdepartment\trole\tsign-in");
             for p in book.everyone() {
-                let state = if p.may_sign_in() { "active" } else { "revoked" };
+                let state = if p.deactivated() {
+                    "deactivated"
+                } else if p.may_sign_in() {
+                    "active"
+                } else if p.pending_invitation(now).is_some() {
+                    "invited"
+                } else {
+                    "revoked"
+                };
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{state}",
                     p.id,
@@ -133,6 +143,36 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
                     p.department,
                     p.role.as_str()
                 );
+            }
+        }
+        Command::People(PeopleCommand::Invite { who, url }) => {
+            let (person, token, expires_at) = PeopleBook::open(dir)
+                .and_then(|mut b| b.invite(&who, lifetime, now))
+                .map_err(text)?;
+            println!("invited {} <{}>", person.name, person.email);
+            print_invitation(&url, &token, expires_at);
+        }
+        Command::People(PeopleCommand::FirstAdmin { email, name, url }) => {
+            let first = PeopleBook::open(dir)
+                .and_then(|mut b| b.first_admin(&name, &email, lifetime, now))
+                .map_err(text)?;
+            match first {
+                people::FirstAdmin::Invited {
+                    person,
+                    token,
+                    expires_at,
+                } => {
+                    println!(
+                        "administrator {} <{}>: open this link to sign in",
+                        person.name, person.email
+                    );
+                    print_invitation(&url, &token, expires_at);
+                }
+                people::FirstAdmin::SignedIn(person) => println!(
+                    "administrator {} <{}> has signed in already \
+                     (a new link: sync-server people invite {})",
+                    person.name, person.email, person.email
+                ),
             }
         }
         Command::People(PeopleCommand::Token { who, url }) => {
@@ -162,7 +202,7 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
         }
         Command::People(PeopleCommand::Revoke { who }) => {
             let person = PeopleBook::open(dir)
-                .and_then(|mut b| b.revoke(&who))
+                .and_then(|mut b| b.revoke(&who, now))
                 .map_err(text)?;
             println!(
                 "revoked every sign-in link and device of {} <{}>",
@@ -239,6 +279,16 @@ fn manage(command: Command, settings: &Settings) -> Result<(), String> {
         Command::Audit { .. } => return Err("name a document id, or `verify`".into()),
     }
     Ok(())
+}
+
+fn print_invitation(url: &str, token: &str, expires_at: i64) {
+    let until = chrono::DateTime::from_timestamp(expires_at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    println!(
+        "sign-in link (one device, until {until}): {}/#/signin/{token}",
+        url.trim_end_matches('/')
+    );
 }
 
 fn print_token(url: &str, token: &str) {

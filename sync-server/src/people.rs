@@ -1,15 +1,25 @@
 //! The people who may sign in, kept in `people.json` in the data folder. Only SHA-256 hashes of
 //! secrets are stored; a secret itself is shown once, when it is issued.
 //!
-//! Two kinds of secret: a person's sign-in link token (`idk_…`), valid until revoked, which only
-//! enrols devices; and each device's own credential (`idd_…`), which the page keeps and signs in
-//! with. A device credential lapses after a spell unused and can be revoked alone.
+//! Three kinds of secret:
+//! - an invitation (`idk_…`, in a sign-in link an administrator hands out): it enrols one device,
+//!   once, before it expires, and a newer one replaces it;
+//! - a key (`idk_…` too, from `people add` or `people token`): for scripts and other clients, it
+//!   signs in and enrols devices until revoked;
+//! - each device's own credential (`idd_…`), which the page keeps and signs in with. It lapses
+//!   after a spell unused and can be revoked alone.
+//!
+//! The organisation's directory is where administrators set roles and deactivate people: the
+//! relay follows it ([`PeopleBook::follow_directory`]), the shell commands stay for scripting and
+//! recovery.
 //!
 //! The admin subcommands and the relay both edit the file: every edit rereads it under a lock
 //! file, so neither undoes the other's. The relay rereads it within a second of a change and cuts
 //! the open connections of anyone whose sign-in, role or department changed.
 
 use innerdesk_core::access::{PersonId, Role, Viewer};
+use innerdesk_core::domain::directory::{Directory, Member};
+use innerdesk_core::sync::SpentLink;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -24,13 +34,55 @@ pub struct Person {
     pub email: String,
     pub department: String,
     pub role: Role,
-    /// SHA-256 (hex) of every sign-in link token that is still valid.
+    /// SHA-256 (hex) of every key that is still valid.
     #[serde(default)]
     pub token_hashes: Vec<String>,
-    /// The devices signed in with one of those links.
+    /// The devices signed in with a key or an invitation.
     #[serde(default)]
     pub devices: Vec<Device>,
+    /// The latest invitations, open or spent (a spent one is kept to say why it no longer works).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitations: Vec<InvitationRecord>,
+    /// What the directory said of this person when the relay last followed it; `None` while it
+    /// has not listed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<Listed>,
 }
+
+/// One sign-in link handed out by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRecord {
+    pub hash: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    pub expires_at: i64,
+    /// Why it no longer works, once used, replaced or revoked (expiry is read off the clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<SpentLink>,
+}
+
+/// A person as the directory lists them, for the fields the relay follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub name: String,
+    pub department: String,
+    pub role: Role,
+    pub deactivated: bool,
+}
+
+impl Listed {
+    fn of(member: &Member) -> Self {
+        Self {
+            name: member.name.clone(),
+            department: member.department.0.clone(),
+            role: member.role,
+            deactivated: member.deactivated,
+        }
+    }
+}
+
+/// How many spent invitations a person keeps, to explain a link opened again.
+const SPENT_INVITATIONS_KEPT: usize = 3;
 
 /// A browser (or other client) that enrolled with a sign-in link and holds its own credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +103,31 @@ pub struct Device {
 pub struct Credential {
     /// What `people.json` keeps of it.
     pub hash: String,
-    /// The device it belongs to; `None` for a sign-in link token.
+    /// The device it belongs to; `None` for a key or an invitation.
     pub device: Option<String>,
+    /// An invitation: it only enrols a device, never signs in for anything else.
+    pub invitation: bool,
+}
+
+/// Which secret of a person a hash is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Secret {
+    Key,
+    Invitation(usize),
+    Device(usize),
+}
+
+/// What the run command's first administrator needs.
+#[derive(Debug)]
+pub enum FirstAdmin {
+    /// An invitation for the administrator, created now or not yet used.
+    Invited {
+        person: Person,
+        token: String,
+        expires_at: i64,
+    },
+    /// An administrator has signed in on a device already: no new link is made.
+    SignedIn(Person),
 }
 
 /// How stale a device's last use may be on disk: one write an hour at most per device.
@@ -68,13 +143,44 @@ impl Person {
     }
 
     pub fn may_sign_in(&self) -> bool {
-        !self.token_hashes.is_empty() || !self.devices.is_empty()
+        !self.deactivated() && (!self.token_hashes.is_empty() || !self.devices.is_empty())
     }
 
-    /// Whether a secret with this hash still signs this person in (lapse aside).
+    /// Whether the directory deactivated this person.
+    pub fn deactivated(&self) -> bool {
+        self.listed.as_ref().is_some_and(|l| l.deactivated)
+    }
+
+    /// Whether a key or device credential with this hash still signs this person in (lapse
+    /// aside). Invitations do not count: they only enrol.
     pub fn holds(&self, hash: &str) -> bool {
         self.token_hashes.iter().any(|h| h == hash)
             || self.devices.iter().any(|d| d.credential_hash == hash)
+    }
+
+    /// The invitation still waiting to be used, if any.
+    pub fn pending_invitation(&self, now: i64) -> Option<&InvitationRecord> {
+        self.invitations
+            .iter()
+            .find(|i| i.ended.is_none() && now < i.expires_at)
+    }
+
+    /// Ends every open invitation, for this reason.
+    fn end_invitations(&mut self, reason: SpentLink) {
+        for invitation in self.invitations.iter_mut().filter(|i| i.ended.is_none()) {
+            invitation.ended = Some(reason.clone());
+        }
+    }
+
+    /// Revokes every secret: keys, devices, invitations.
+    fn revoke_all(&mut self, now: i64) {
+        self.token_hashes.clear();
+        self.devices.clear();
+        self.end_invitations(SpentLink::Revoked { at: now });
+    }
+
+    fn is_active_admin(&self) -> bool {
+        self.role == Role::Admin && !self.deactivated()
     }
 }
 
@@ -100,6 +206,10 @@ pub enum PeopleError {
     Missing(&'static str),
     #[error("{0} has no device {1:?}")]
     UnknownDevice(String, String),
+    #[error("{0} is deactivated in the directory: make them active there first")]
+    Deactivated(String),
+    #[error("this sign-in link no longer works")]
+    Spent(SpentLink),
 }
 
 /// Everyone, as stored in the data folder.
@@ -109,8 +219,8 @@ pub struct PeopleBook {
     people: Vec<Person>,
     /// Position of each person in `people`: the relay looks people up on every message.
     by_id: HashMap<PersonId, usize>,
-    /// The person and (for a device credential) the device each secret's hash belongs to.
-    by_credential: HashMap<String, (usize, Option<usize>)>,
+    /// The person each secret's hash belongs to, and which of their secrets it is.
+    by_credential: HashMap<String, (usize, Secret)>,
     /// When the file was last read, to notice edits by the admin subcommands.
     read_at: Option<(SystemTime, u64)>,
 }
@@ -164,11 +274,15 @@ impl PeopleBook {
         self.by_credential.clear();
         for (i, person) in self.people.iter().enumerate() {
             for hash in &person.token_hashes {
-                self.by_credential.insert(hash.clone(), (i, None));
+                self.by_credential.insert(hash.clone(), (i, Secret::Key));
+            }
+            for (n, invitation) in person.invitations.iter().enumerate() {
+                self.by_credential
+                    .insert(invitation.hash.clone(), (i, Secret::Invitation(n)));
             }
             for (d, device) in person.devices.iter().enumerate() {
                 self.by_credential
-                    .insert(device.credential_hash.clone(), (i, Some(d)));
+                    .insert(device.credential_hash.clone(), (i, Secret::Device(d)));
             }
         }
     }
@@ -237,6 +351,8 @@ impl PeopleBook {
             role,
             token_hashes: vec![token_hash(&token)],
             devices: Vec::new(),
+            invitations: Vec::new(),
+            listed: None,
         };
         self.edit(|people| {
             if people.iter().any(|p| p.email == person.email) {
@@ -284,20 +400,139 @@ impl PeopleBook {
         })
     }
 
-    /// Revokes every sign-in link and every device of a person.
-    pub fn revoke(&mut self, who: &str) -> Result<Person, PeopleError> {
+    /// Revokes every key, invitation and device of a person.
+    pub fn revoke(&mut self, who: &str, now: i64) -> Result<Person, PeopleError> {
         self.edit(|people| {
             let person = find(people, who)?;
-            person.token_hashes.clear();
-            person.devices.clear();
+            person.revoke_all(now);
             Ok(person.clone())
         })
     }
 
+    /// A new invitation for the person with this email or id, replacing any still open; it
+    /// expires after `lifetime` seconds. Returns the person, the token and its expiry.
+    pub fn invite(
+        &mut self,
+        who: &str,
+        lifetime: i64,
+        now: i64,
+    ) -> Result<(Person, String, i64), PeopleError> {
+        self.edit(|people| {
+            let person = find(people, who)?;
+            let (token, expires_at) = issue_invitation(person, lifetime, now)?;
+            Ok((person.clone(), token, expires_at))
+        })
+    }
+
+    /// Invitations for these directory members, in one write: those without an account get one,
+    /// with the directory's name, department and role. Deactivated members are refused by the
+    /// caller; here they fail the whole batch.
+    pub fn invite_members(
+        &mut self,
+        members: &[Member],
+        lifetime: i64,
+        now: i64,
+    ) -> Result<Vec<(Person, String, i64)>, PeopleError> {
+        self.edit(|people| {
+            let mut issued = Vec::with_capacity(members.len());
+            for member in members {
+                let at = match people.iter().position(|p| p.email == member.email) {
+                    Some(at) => at,
+                    None => {
+                        people.push(account_for(member));
+                        people.len() - 1
+                    }
+                };
+                let person = &mut people[at];
+                let (token, expires_at) = issue_invitation(person, lifetime, now)?;
+                issued.push((person.clone(), token, expires_at));
+            }
+            Ok(issued)
+        })
+    }
+
+    /// The administrator the run command signs a newcomer in as: created if there is no
+    /// administrator yet; given a fresh invitation while no administrator has a device.
+    pub fn first_admin(
+        &mut self,
+        name: &str,
+        email: &str,
+        lifetime: i64,
+        now: i64,
+    ) -> Result<FirstAdmin, PeopleError> {
+        let email = email.trim().to_lowercase();
+        self.edit(|people| {
+            if let Some(admin) = people
+                .iter()
+                .find(|p| p.is_active_admin() && !p.devices.is_empty())
+            {
+                return Ok(FirstAdmin::SignedIn(admin.clone()));
+            }
+            let at = match people.iter().position(|p| p.is_active_admin()) {
+                Some(at) => at,
+                None => {
+                    if people.iter().any(|p| p.email == email) {
+                        return Err(PeopleError::EmailTaken(email.clone()));
+                    }
+                    let member = Member {
+                        email: email.clone(),
+                        name: name.trim().into(),
+                        department: innerdesk_core::domain::directory::DepartmentId("IT".into()),
+                        manager: None,
+                        role: Role::Admin,
+                        deactivated: false,
+                    };
+                    let mut admin = account_for(&member);
+                    admin.listed = None;
+                    people.push(admin);
+                    people.len() - 1
+                }
+            };
+            let admin = &mut people[at];
+            let (token, expires_at) = issue_invitation(admin, lifetime, now)?;
+            Ok(FirstAdmin::Invited {
+                person: admin.clone(),
+                token,
+                expires_at,
+            })
+        })
+    }
+
+    /// Takes in what the directory now says of the people it lists: name, department and role,
+    /// and deactivation, which revokes every secret (open connections are cut by the caller).
+    /// Only what changed in the directory since it was last followed is applied, so a change
+    /// made with the shell commands stays until the directory changes that person again. The
+    /// last active administrator is never demoted or deactivated this way. True if anything
+    /// changed.
+    pub fn follow_directory(
+        &mut self,
+        directory: &Directory,
+        now: i64,
+    ) -> Result<bool, PeopleError> {
+        let listed_changes = |people: &[Person]| {
+            people.iter().any(|p| {
+                directory
+                    .people
+                    .get(&p.email)
+                    .is_some_and(|m| p.listed.as_ref() != Some(&Listed::of(m)))
+            })
+        };
+        if !listed_changes(&self.people) {
+            return Ok(false);
+        }
+        self.edit(|people| {
+            apply_directory(people, directory, now);
+            Ok(true)
+        })
+    }
+
     /// Gives a device of this person its own credential (replacing one it had) and returns it.
+    /// An invitation it enrols with is used up, under the lock, so two devices racing with one
+    /// link cannot both enrol.
     pub fn enrol(
         &mut self,
         person: &PersonId,
+        with: &Credential,
         device: &str,
         label: &str,
         now: i64,
@@ -312,6 +547,25 @@ impl PeopleBook {
         };
         self.edit(|people| {
             let person = find(people, &person.0)?;
+            if person.deactivated() {
+                return Err(PeopleError::Deactivated(person.email.clone()));
+            }
+            if with.invitation {
+                let invitation = person
+                    .invitations
+                    .iter_mut()
+                    .find(|i| i.hash == with.hash)
+                    .ok_or(PeopleError::Spent(SpentLink::Revoked { at: now }))?;
+                if let Some(spent) = spent(invitation, now) {
+                    return Err(PeopleError::Spent(spent));
+                }
+                invitation.ended = Some(SpentLink::Used {
+                    at: now,
+                    device: label.into(),
+                });
+            } else if !person.holds(&with.hash) {
+                return Err(PeopleError::Spent(SpentLink::Revoked { at: now }));
+            }
             person.devices.retain(|d| d.id != enrolled.id);
             person.devices.push(enrolled);
             Ok(())
@@ -367,12 +621,15 @@ impl PeopleBook {
     }
 
     fn device_of(&self, hash: &str) -> Option<&Device> {
-        let &(person, device) = self.by_credential.get(hash)?;
-        self.people[person].devices.get(device?)
+        match self.by_credential.get(hash)? {
+            &(person, Secret::Device(d)) => self.people[person].devices.get(d),
+            _ => None,
+        }
     }
 
     /// The person a secret signs in, and which secret it is. A device credential unused for
-    /// longer than `idle_seconds` has lapsed.
+    /// longer than `idle_seconds` has lapsed; an invitation works until used or expired;
+    /// nothing signs in a deactivated person.
     pub fn authenticate(
         &self,
         secret: &str,
@@ -380,19 +637,51 @@ impl PeopleBook {
         now: i64,
     ) -> Option<(&Person, Credential)> {
         let hash = token_hash(secret);
-        let &(person, device) = self.by_credential.get(&hash)?;
+        let &(person, which) = self.by_credential.get(&hash)?;
         let person = &self.people[person];
-        let device = match device {
-            None => None,
-            Some(d) => {
+        if person.deactivated() {
+            return None;
+        }
+        let (device, invitation) = match which {
+            Secret::Key => (None, false),
+            Secret::Invitation(n) => {
+                spent(&person.invitations[n], now).is_none().then_some(())?;
+                (None, true)
+            }
+            Secret::Device(d) => {
                 let device = &person.devices[d];
                 if now - device.last_used_at > idle_seconds {
                     return None;
                 }
-                Some(device.id.clone())
+                (Some(device.id.clone()), false)
             }
         };
-        Some((person, Credential { hash, device }))
+        Some((
+            person,
+            Credential {
+                hash,
+                device,
+                invitation,
+            },
+        ))
+    }
+
+    /// Why a secret that is one of the invitations this relay issued no longer works; `None`
+    /// for any other secret (a valid one, or one it never issued).
+    pub fn spent(&self, secret: &str, now: i64) -> Option<SpentLink> {
+        let hash = token_hash(secret);
+        match self.by_credential.get(&hash)? {
+            &(person, Secret::Invitation(n)) => {
+                let person = &self.people[person];
+                let invitation = &person.invitations[n];
+                spent(invitation, now).or_else(|| {
+                    person.deactivated().then_some(SpentLink::Revoked {
+                        at: invitation.issued_at,
+                    })
+                })
+            }
+            _ => None,
+        }
     }
 
     pub fn get(&self, id: &PersonId) -> Option<&Person> {
@@ -411,6 +700,104 @@ impl PeopleBook {
         self.people
             .iter()
             .find(|p| p.email == key || p.id.0 == who.trim())
+    }
+}
+
+/// Why an invitation no longer works, if it does not.
+fn spent(invitation: &InvitationRecord, now: i64) -> Option<SpentLink> {
+    match &invitation.ended {
+        Some(ended) => Some(ended.clone()),
+        None if now >= invitation.expires_at => Some(SpentLink::Expired {
+            at: invitation.expires_at,
+        }),
+        None => None,
+    }
+}
+
+/// Issues a person a new invitation, ending any open one.
+fn issue_invitation(
+    person: &mut Person,
+    lifetime: i64,
+    now: i64,
+) -> Result<(String, i64), PeopleError> {
+    if person.deactivated() {
+        return Err(PeopleError::Deactivated(person.email.clone()));
+    }
+    person.end_invitations(SpentLink::Replaced { at: now });
+    let spent = person
+        .invitations
+        .len()
+        .saturating_sub(SPENT_INVITATIONS_KEPT);
+    person.invitations.drain(..spent);
+    let token = new_secret("idk");
+    let expires_at = now.saturating_add(lifetime);
+    person.invitations.push(InvitationRecord {
+        hash: token_hash(&token),
+        issued_at: now,
+        expires_at,
+        ended: None,
+    });
+    Ok((token, expires_at))
+}
+
+/// An account for someone the directory lists, with no secret yet.
+fn account_for(member: &Member) -> Person {
+    let listed = Listed::of(member);
+    Person {
+        id: PersonId(format!("p{}", hex(&random_bytes::<6>()))),
+        name: listed.name.clone(),
+        email: member.email.clone(),
+        department: listed.department.clone(),
+        role: listed.role,
+        token_hashes: Vec::new(),
+        devices: Vec::new(),
+        invitations: Vec::new(),
+        listed: Some(listed),
+    }
+}
+
+/// Applies the directory's changes to each person it lists (see
+/// [`PeopleBook::follow_directory`]).
+fn apply_directory(people: &mut [Person], directory: &Directory, now: i64) {
+    for at in 0..people.len() {
+        let Some(member) = directory.people.get(&people[at].email) else {
+            continue;
+        };
+        let now_listed = Listed::of(member);
+        let before = people[at].listed.clone();
+        if before.as_ref() == Some(&now_listed) {
+            continue;
+        }
+        let changed =
+            |field: fn(&Listed) -> String| before.as_ref().map(field) != Some(field(&now_listed));
+        let loses_admin = people[at].is_active_admin()
+            && (now_listed.deactivated || now_listed.role != Role::Admin);
+        let another_admin = people
+            .iter()
+            .enumerate()
+            .any(|(i, p)| i != at && p.is_active_admin() && p.may_sign_in());
+        if loses_admin && !another_admin {
+            tracing::warn!(
+                email = %people[at].email,
+                "the directory demotes or deactivates the last administrator: left as they are"
+            );
+            continue;
+        }
+        let person = &mut people[at];
+        if changed(|l| l.name.clone()) {
+            person.name = now_listed.name.clone();
+        }
+        if changed(|l| l.department.clone()) {
+            person.department = now_listed.department.clone();
+        }
+        if changed(|l| l.role.as_str().to_string()) {
+            person.role = now_listed.role;
+        }
+        let was_deactivated = before.as_ref().is_some_and(|l| l.deactivated);
+        person.listed = Some(now_listed);
+        if person.deactivated() && !was_deactivated {
+            person.revoke_all(now);
+        }
     }
 }
 
@@ -500,7 +887,7 @@ mod tests {
 
         // Another process (the admin subcommand) revokes; this book notices on refresh.
         let mut admin = PeopleBook::open(&dir).unwrap();
-        admin.revoke("wang.fang@example.cn").unwrap();
+        admin.revoke("wang.fang@example.cn", NOW).unwrap();
         book.refresh().unwrap();
         assert!(book.authenticate(&token, IDLE, NOW).is_none());
     }
@@ -513,11 +900,12 @@ mod tests {
         let dir = temp_dir("devices");
         let mut book = PeopleBook::open(&dir).unwrap();
         let (li, link) = book.add("李雷", "li@example.cn", "IT", "agent").unwrap();
+        let key = credential(&book, &link);
         let laptop = book
-            .enrol(&li.id, "laptop", "Firefox on Linux", NOW)
+            .enrol(&li.id, &key, "laptop", "Firefox on Linux", NOW)
             .unwrap();
         let phone = book
-            .enrol(&li.id, "phone", "Safari on iPhone", NOW)
+            .enrol(&li.id, &key, "phone", "Safari on iPhone", NOW)
             .unwrap();
         let (_, on_laptop) = book.authenticate(&laptop, IDLE, NOW).unwrap();
         assert_eq!(on_laptop.device.as_deref(), Some("laptop"));
@@ -550,14 +938,15 @@ mod tests {
     fn edits_from_two_processes_both_stay() {
         let dir = temp_dir("two-writers");
         let mut relay = PeopleBook::open(&dir).unwrap();
-        let (li, _) = relay.add("李雷", "li@example.cn", "IT", "agent").unwrap();
+        let (li, link) = relay.add("李雷", "li@example.cn", "IT", "agent").unwrap();
+        let key = credential(&relay, &link);
         // The admin command adds someone the relay has not read yet; the relay then enrols.
         let mut admin = PeopleBook::open(&dir).unwrap();
         admin
             .add("王芳", "wang@example.cn", "财务部", "requester")
             .unwrap();
         relay
-            .enrol(&li.id, "laptop", "Edge on Windows", NOW)
+            .enrol(&li.id, &key, "laptop", "Edge on Windows", NOW)
             .unwrap();
         let on_disk = PeopleBook::open(&dir).unwrap();
         assert_eq!(
@@ -585,8 +974,177 @@ mod tests {
             Err(PeopleError::Missing(_))
         ));
         assert!(matches!(
-            book.revoke("nobody"),
+            book.revoke("nobody", NOW),
             Err(PeopleError::Unknown(_))
         ));
+    }
+
+    fn credential(book: &PeopleBook, secret: &str) -> Credential {
+        book.authenticate(secret, IDLE, NOW).unwrap().1
+    }
+
+    const WEEK: i64 = 7 * 86_400;
+
+    fn member(email: &str, department: &str, role: Role) -> Member {
+        Member {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            department: innerdesk_core::domain::directory::DepartmentId(department.into()),
+            manager: None,
+            role,
+            deactivated: false,
+        }
+    }
+
+    fn directory(members: &[Member]) -> Directory {
+        let mut directory = Directory::default();
+        for m in members {
+            directory.people.insert(m.email.clone(), m.clone());
+        }
+        directory
+    }
+
+    #[test]
+    fn an_invitation_enrols_one_device_once_before_it_expires() {
+        let mut book = PeopleBook::open(&temp_dir("invitation")).unwrap();
+        let wang = member("wang@example.cn", "财务部", Role::Requester);
+        let issued = book
+            .invite_members(std::slice::from_ref(&wang), WEEK, NOW)
+            .unwrap();
+        let (person, token, expires_at) = issued[0].clone();
+        assert_eq!((person.role, expires_at), (Role::Requester, NOW + WEEK));
+        assert!(!person.may_sign_in(), "an invitation alone is no sign-in");
+
+        let invited = credential(&book, &token);
+        assert!(invited.invitation);
+        book.enrol(
+            &person.id,
+            &invited,
+            "laptop",
+            "Chrome on Windows",
+            NOW + 60,
+        )
+        .unwrap();
+        assert!(book.authenticate(&token, IDLE, NOW + 61).is_none());
+        assert_eq!(
+            book.spent(&token, NOW + 61),
+            Some(SpentLink::Used {
+                at: NOW + 60,
+                device: "Chrome on Windows".into()
+            })
+        );
+        // A second device racing with the same link, checked under the lock, is refused.
+        assert!(matches!(
+            book.enrol(&person.id, &invited, "phone", "Safari on iPhone", NOW + 62),
+            Err(PeopleError::Spent(SpentLink::Used { .. }))
+        ));
+        assert_eq!(book.get(&person.id).unwrap().devices.len(), 1);
+
+        // A new invitation replaces an open one; an unused one expires.
+        let (_, first, _) = book.invite("wang@example.cn", WEEK, NOW).unwrap();
+        let (_, second, _) = book.invite("wang@example.cn", WEEK, NOW + 5).unwrap();
+        assert_eq!(
+            book.spent(&first, NOW + 6),
+            Some(SpentLink::Replaced { at: NOW + 5 })
+        );
+        assert!(book.authenticate(&second, IDLE, NOW + WEEK).is_some());
+        assert_eq!(
+            book.spent(&second, NOW + 5 + WEEK),
+            Some(SpentLink::Expired { at: NOW + 5 + WEEK })
+        );
+        assert_eq!(book.spent("idk_never_issued", NOW), None);
+        assert!(
+            book.get(&person.id).unwrap().invitations.len() <= SPENT_INVITATIONS_KEPT + 1,
+            "spent invitations are not kept forever"
+        );
+    }
+
+    #[test]
+    fn the_directory_sets_roles_and_deactivation_revokes_everything() {
+        let mut book = PeopleBook::open(&temp_dir("follow")).unwrap();
+        let admin = member("admin@example.cn", "IT", Role::Admin);
+        let li = member("li@example.cn", "IT", Role::Requester);
+        let issued = book
+            .invite_members(&[admin.clone(), li.clone()], WEEK, NOW)
+            .unwrap();
+        for (person, token, _) in &issued {
+            let with = credential(&book, token);
+            book.enrol(&person.id, &with, "d1", "Firefox on Linux", NOW)
+                .unwrap();
+        }
+        let li_id = issued[1].0.id.clone();
+
+        let promoted = member("li@example.cn", "网络组", Role::Agent);
+        assert!(book
+            .follow_directory(&directory(&[admin.clone(), promoted.clone()]), NOW)
+            .unwrap());
+        let person = book.get(&li_id).unwrap();
+        assert_eq!(
+            (person.role, person.department.as_str()),
+            (Role::Agent, "网络组")
+        );
+        // The same directory again changes nothing, and a shell change stays until the
+        // directory changes that person again.
+        book.change("li@example.cn", None, Some("lead")).unwrap();
+        assert!(!book
+            .follow_directory(&directory(&[admin.clone(), promoted.clone()]), NOW)
+            .unwrap());
+        assert_eq!(book.get(&li_id).unwrap().role, Role::Lead);
+
+        let gone = Member {
+            deactivated: true,
+            ..promoted.clone()
+        };
+        book.follow_directory(&directory(&[admin.clone(), gone]), NOW + 9)
+            .unwrap();
+        let person = book.get(&li_id).unwrap();
+        assert!(!person.may_sign_in() && person.devices.is_empty());
+        assert!(matches!(
+            book.invite("li@example.cn", WEEK, NOW),
+            Err(PeopleError::Deactivated(_))
+        ));
+
+        // Active again: no old secret comes back, a new invitation is needed and works.
+        book.follow_directory(&directory(&[admin.clone(), promoted]), NOW + 10)
+            .unwrap();
+        assert!(!book.get(&li_id).unwrap().may_sign_in());
+        let (_, token, _) = book.invite("li@example.cn", WEEK, NOW + 10).unwrap();
+        assert!(book.authenticate(&token, IDLE, NOW + 11).is_some());
+    }
+
+    #[test]
+    fn the_last_administrator_is_never_demoted_by_the_directory() {
+        let mut book = PeopleBook::open(&temp_dir("last-admin")).unwrap();
+        let FirstAdmin::Invited { person, token, .. } = book
+            .first_admin("Administrator", "admin@localhost", WEEK, NOW)
+            .unwrap()
+        else {
+            panic!("a fresh data folder has no administrator");
+        };
+        let with = credential(&book, &token);
+        book.enrol(&person.id, &with, "d1", "Firefox on Linux", NOW)
+            .unwrap();
+        assert!(matches!(
+            book.first_admin("Administrator", "admin@localhost", WEEK, NOW)
+                .unwrap(),
+            FirstAdmin::SignedIn(_)
+        ));
+        let demoted = member("admin@localhost", "IT", Role::Requester);
+        book.follow_directory(&directory(std::slice::from_ref(&demoted)), NOW)
+            .unwrap();
+        assert_eq!(book.get(&person.id).unwrap().role, Role::Admin);
+
+        // With a second administrator signed in, the first may be demoted.
+        let second = member("chen@example.cn", "IT", Role::Admin);
+        let (other, token, _) = book
+            .invite_members(std::slice::from_ref(&second), WEEK, NOW)
+            .unwrap()[0]
+            .clone();
+        let with = credential(&book, &token);
+        book.enrol(&other.id, &with, "d1", "Edge on Windows", NOW)
+            .unwrap();
+        book.follow_directory(&directory(&[demoted, second]), NOW)
+            .unwrap();
+        assert_eq!(book.get(&person.id).unwrap().role, Role::Requester);
     }
 }

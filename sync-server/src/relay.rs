@@ -105,6 +105,23 @@ impl Shared {
         Some((person, credential))
     }
 
+    /// Why a sign-in link no longer works, if it is one that did.
+    pub fn spent(&self, secret: &str) -> Option<innerdesk_core::sync::SpentLink> {
+        let now = chrono::Utc::now().timestamp();
+        self.people.read().unwrap().spent(secret, now)
+    }
+
+    /// Takes in the roles, departments and deactivations an administrator set in the directory;
+    /// the connections of whoever changed are cut at once.
+    pub fn follow_directory(&self, directory: &Directory) {
+        let now = chrono::Utc::now().timestamp();
+        match self.edit_people(|people| people.follow_directory(directory, now)) {
+            Ok(true) => tracing::info!("accounts follow the directory's changes"),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "could not follow the directory"),
+        }
+    }
+
     fn touch(&self, hashes: &[String], now: i64) {
         if let Err(e) = self.edit_people(|people| people.touch(hashes, now)) {
             tracing::error!(error = %e, "could not record when devices were last used");

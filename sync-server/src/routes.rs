@@ -1,5 +1,6 @@
-//! HTTP routes: the page's static files, the sync socket, the session the page signs in with, the
-//! audit trail for admins, health and metrics; security headers on every response.
+//! HTTP routes: the page's static files, the sync socket, the session the page signs in with,
+//! devices, accounts and invitations, the audit trail for admins, health and metrics; security
+//! headers on every response.
 
 use crate::audit;
 use crate::client_address::{client_address, Cidr};
@@ -15,11 +16,14 @@ use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State, WebSocket
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use innerdesk_core::access::{Access, Role};
 use innerdesk_core::domain::DocumentId;
-use innerdesk_core::sync::{DeviceView, Enrolled, Session, SessionPerson};
+use innerdesk_core::sync::{
+    AccountView, DeviceView, Enrolled, Invitation, InvitationRequest, Invited, NotInvited, Session,
+    SessionPerson,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -101,6 +105,8 @@ pub fn router(settings: &Settings, relay: Arc<Relay>) -> Router {
         .route("/api/session", get(session))
         .route("/api/devices", get(devices).post(enrol))
         .route("/api/devices/{person}/{device}", delete(revoke_device))
+        .route("/api/people", get(accounts))
+        .route("/api/invitations", post(invite))
         .route("/api/audit/{document}", get(audit_trail))
         .with_state(app)
         .fallback_service(page)
@@ -149,6 +155,7 @@ async fn sync_socket(
         Some(ticket) => app.redeem(client.ip(), &headers, &ticket)?,
         None => {
             let (person, credential) = app.sign_in(client.ip(), &headers, bearer(&headers))?;
+            lasting(&credential)?;
             let device = device_of(&credential, params.device)?;
             (person, credential, device)
         }
@@ -207,22 +214,27 @@ struct SessionParams {
 }
 
 /// Who the secret signs in, which index documents list the tickets they may read, and a ticket
-/// that opens the sync socket once.
+/// that opens the sync socket once. An invitation is answered too (the page asks whose it is
+/// before it enrols), with no ticket: it never opens a socket.
 async fn session(
     State(app): State<App>,
-    SignedIn { person, credential }: SignedIn,
+    SigningIn(SignedIn { person, credential }): SigningIn,
     Query(params): Query<SessionParams>,
 ) -> Result<Response, AppError> {
     let device = device_of(&credential, params.device)?;
     let indexes = app.relay.feeds.indexes_for(&person).await;
-    let ticket = app.tickets.issue(
-        Ticket {
-            person: person.id.clone(),
-            credential,
-            device,
-        },
-        Instant::now(),
-    );
+    let ticket = if credential.invitation {
+        String::new()
+    } else {
+        app.tickets.issue(
+            Ticket {
+                person: person.id.clone(),
+                credential,
+                device,
+            },
+            Instant::now(),
+        )
+    };
     let person = SessionPerson {
         id: person.id,
         name: person.name,
@@ -252,10 +264,10 @@ struct EnrolRequest {
 }
 
 /// A device signing in with a link gets its own credential: the page keeps that, not the link,
-/// so the device can lapse or be revoked alone.
+/// so the device can lapse or be revoked alone. An invitation is used up doing so.
 async fn enrol(
     State(app): State<App>,
-    SignedIn { person, credential }: SignedIn,
+    SigningIn(SignedIn { person, credential }): SigningIn,
     headers: HeaderMap,
     Json(request): Json<EnrolRequest>,
 ) -> Result<Response, AppError> {
@@ -272,7 +284,7 @@ async fn enrol(
     let now = chrono::Utc::now().timestamp();
     let label = device_label(user_agent);
     let secret = (app.relay.shared)
-        .edit_people(|people| people.enrol(&person.id, &request.device, &label, now))
+        .edit_people(|people| people.enrol(&person.id, &credential, &request.device, &label, now))
         .map_err(people_error)?;
     tracing::info!(person = %person.id, device = %request.device, "device enrolled");
     Ok(Json(Enrolled {
@@ -343,7 +355,120 @@ async fn revoke_device(
 }
 
 fn people_error(e: PeopleError) -> AppError {
-    AppError::Io(std::io::Error::other(e.to_string()))
+    match e {
+        PeopleError::Spent(spent) => AppError::Spent(spent),
+        PeopleError::Deactivated(_) => AppError::SignIn,
+        e => AppError::Io(std::io::Error::other(e.to_string())),
+    }
+}
+
+/// Everyone with an account, for administrators: the directory page shows who is invited,
+/// signed in or deactivated beside each person.
+async fn accounts(
+    State(app): State<App>,
+    SignedIn { person, .. }: SignedIn,
+) -> Result<Response, AppError> {
+    admin_only(&person, "only admins list accounts")?;
+    let now = chrono::Utc::now().timestamp();
+    let people = app.relay.shared.people.read().unwrap();
+    let listed: Vec<AccountView> = people
+        .everyone()
+        .iter()
+        .map(|p| AccountView {
+            email: p.email.clone(),
+            name: p.name.clone(),
+            role: p.role,
+            department: p.department.clone(),
+            deactivated: p.deactivated(),
+            devices: p.devices.len(),
+            invited_until: p.pending_invitation(now).map(|i| i.expires_at),
+        })
+        .collect();
+    Ok(Json(listed).into_response())
+}
+
+/// The most people one request may invite: a whole large department at once.
+const MOST_INVITED_AT_ONCE: usize = 5_000;
+
+/// Sign-in links for people of the directory the relay holds, by email: those without an account
+/// get one with the directory's department and role. Each link enrols one device once, and
+/// replaces the person's earlier invitation.
+async fn invite(
+    State(app): State<App>,
+    SignedIn { person, .. }: SignedIn,
+    Json(request): Json<InvitationRequest>,
+) -> Result<Response, AppError> {
+    admin_only(&person, "only admins invite people")?;
+    if request.emails.len() > MOST_INVITED_AT_ONCE {
+        return Err(AppError::BadRequest(format!(
+            "at most {MOST_INVITED_AT_ONCE} people at once"
+        )));
+    }
+    let shared = &app.relay.shared;
+    let mut refused = Vec::new();
+    let members: Vec<_> = {
+        let directory = shared.directory.read().unwrap();
+        let listed = |email: &str| {
+            directory
+                .as_ref()
+                .and_then(|(_, d)| d.people.get(email).cloned())
+        };
+        request
+            .emails
+            .iter()
+            .map(|email| email.trim().to_lowercase())
+            .filter_map(|email| match listed(&email) {
+                None => {
+                    refused.push((email, NotInvited::NotListed));
+                    None
+                }
+                Some(m) if m.deactivated => {
+                    refused.push((email, NotInvited::Deactivated));
+                    None
+                }
+                Some(m) => Some(m),
+            })
+            .collect()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let lifetime = shared.limits.invitation_seconds();
+    let issued = shared
+        .edit_people(|people| people.invite_members(&members, lifetime, now))
+        .map_err(people_error)?;
+    tracing::info!(by = %person.id, invited = issued.len(), "invitations issued");
+    let invitations = issued
+        .into_iter()
+        .map(|(p, token, expires_at)| Invitation {
+            email: p.email,
+            name: p.name,
+            token,
+            expires_at,
+        })
+        .collect();
+    Ok(Json(Invited {
+        invitations,
+        refused,
+    })
+    .into_response())
+}
+
+fn admin_only(person: &Person, refusal: &'static str) -> Result<(), AppError> {
+    if person.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(refusal))
+    }
+}
+
+/// Refuses an invitation where a lasting sign-in is needed: an invitation only enrols a device.
+fn lasting(credential: &Credential) -> Result<(), AppError> {
+    if credential.invitation {
+        Err(AppError::Forbidden(
+            "a sign-in link only enrols a device: sign in with the device's own credential",
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -390,10 +515,13 @@ async fn metrics(
     let is_monitor = app
         .metrics_token
         .is_some_and(|secret| token.is_some_and(|t| sha256(t) == secret));
-    if !is_monitor && app.sign_in(client.ip(), &headers, token)?.0.role != Role::Admin {
-        return Err(AppError::Forbidden(
+    if !is_monitor {
+        let (person, credential) = app.sign_in(client.ip(), &headers, token)?;
+        lasting(&credential)?;
+        admin_only(
+            &person,
             "only admins and the metrics token read the metrics",
-        ));
+        )?;
     }
     let shared = &app.relay.shared;
     Ok((
@@ -409,7 +537,7 @@ pub fn sha256(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
-/// A request signed in with the secret in its `Authorization` header.
+/// A request signed in with a key or a device credential in its `Authorization` header.
 struct SignedIn {
     person: Person,
     credential: Credential,
@@ -419,13 +547,26 @@ impl FromRequestParts<App> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        let SigningIn(signed_in) = SigningIn::from_request_parts(parts, app).await?;
+        lasting(&signed_in.credential)?;
+        Ok(signed_in)
+    }
+}
+
+/// A request that may also bring an invitation: asking whose it is, or enrolling with it.
+struct SigningIn(SignedIn);
+
+impl FromRequestParts<App> for SigningIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
         let ConnectInfo(client) = *parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .expect("the relay serves with connection info");
         let (person, credential) =
             app.sign_in(client.ip(), &parts.headers, bearer(&parts.headers))?;
-        Ok(SignedIn { person, credential })
+        Ok(SigningIn(SignedIn { person, credential }))
     }
 }
 
@@ -442,6 +583,10 @@ impl App {
         // one is hopeless either way, so a valid token is never held up by someone else's failures.
         if let Some(signed_in) = token.and_then(|t| self.relay.shared.authenticate(t)) {
             return Ok(signed_in);
+        }
+        // A link that worked once says why it no longer does (it is a real secret: no failure).
+        if let Some(spent) = token.and_then(|t| self.relay.shared.spent(t)) {
+            return Err(AppError::Spent(spent));
         }
         Err(self.refuse(peer, headers))
     }

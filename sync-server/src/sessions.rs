@@ -93,6 +93,7 @@ mod tests {
             credential: Credential {
                 hash: "h".into(),
                 device: Some("laptop".into()),
+                invitation: false,
             },
             device: "laptop".into(),
         }

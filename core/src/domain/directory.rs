@@ -37,6 +37,10 @@ pub struct Member {
     /// The email of their manager, if any.
     pub manager: Option<String>,
     pub role: Role,
+    /// No longer signs in: the relay revokes their account. Kept in the directory (never
+    /// deleted) so their tickets and figures still name them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deactivated: bool,
 }
 
 /// One organisational change, effective from a date.
@@ -96,6 +100,8 @@ pub enum EditError {
     EmptyName,
     #[error("a department named {0} already exists")]
     Exists(DepartmentId),
+    #[error("nobody in the directory has the email {0}")]
+    UnknownPerson(String),
 }
 
 /// Why a department cannot be deleted.
@@ -376,6 +382,25 @@ impl Directory {
         Ok(())
     }
 
+    /// Gives a person another role: what they may read and do follows on every device.
+    pub fn set_role(&mut self, email: &str, role: Role) -> Result<(), EditError> {
+        self.person_mut(email)?.role = role;
+        Ok(())
+    }
+
+    /// Deactivates a person (their account is revoked) or makes them active again (they sign in
+    /// anew, with a new invitation).
+    pub fn set_deactivated(&mut self, email: &str, deactivated: bool) -> Result<(), EditError> {
+        self.person_mut(email)?.deactivated = deactivated;
+        Ok(())
+    }
+
+    fn person_mut(&mut self, email: &str) -> Result<&mut Member, EditError> {
+        self.people
+            .get_mut(email)
+            .ok_or_else(|| EditError::UnknownPerson(email.into()))
+    }
+
     /// Takes in what another directory has and this one lacks (departments, people, org changes),
     /// keeping this one's version of anything both have.
     pub fn absorb(&mut self, other: Directory) {
@@ -443,6 +468,7 @@ mod tests {
             department: DepartmentId(department.into()),
             manager: manager.map(str::to_string),
             role: Role::Requester,
+            deactivated: false,
         }
     }
 

@@ -97,7 +97,12 @@ pub fn preview_import(bytes: &[u8], current: &Directory) -> Result<Preview, CsvE
             row: &row,
         };
         match read_row(&fields, &mut preview.result, &mut preview.new_departments) {
-            Ok(member) => {
+            Ok(mut member) => {
+                // A CSV has no column for it: who was deactivated stays so.
+                member.deactivated = current
+                    .people
+                    .get(&member.email)
+                    .is_some_and(|old| old.deactivated);
                 if lines_by_email.contains_key(&member.email) {
                     preview.errors.push(RowError {
                         line,
@@ -218,6 +223,7 @@ fn read_row(
         department,
         manager,
         role,
+        deactivated: false,
     })
 }
 

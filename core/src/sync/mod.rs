@@ -8,5 +8,8 @@ pub mod session;
 pub mod wire;
 
 pub use client::{MemoryReplica, Output, ProtocolError, Replica, SyncClient, SyncStatus};
-pub use session::{DeviceView, Enrolled, Session, SessionPerson};
+pub use session::{
+    AccountView, DeviceView, Enrolled, Invitation, InvitationRequest, Invited, NotInvited, Session,
+    SessionPerson, SpentLink,
+};
 pub use wire::{Message, WireError};

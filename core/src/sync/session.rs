@@ -41,6 +41,75 @@ pub struct DeviceView {
     pub current: bool,
 }
 
+/// An administrator asks the relay for sign-in links for these people of the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRequest {
+    pub emails: Vec<String>,
+}
+
+/// One person's sign-in link: it enrols one device, once, before it expires. A newer one
+/// replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub email: String,
+    pub name: String,
+    /// The secret of the link `#/signin/<token>`; shown now and never again.
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Why someone named in an [`InvitationRequest`] got no link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotInvited {
+    /// Not in the directory the relay holds (yet: it may not have synced).
+    NotListed,
+    Deactivated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invited {
+    pub invitations: Vec<Invitation>,
+    pub refused: Vec<(String, NotInvited)>,
+}
+
+/// A person's account as administrators see it beside the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub department: String,
+    pub deactivated: bool,
+    /// Signed-in devices.
+    pub devices: usize,
+    /// The open invitation's expiry (unix seconds), if one waits to be used.
+    pub invited_until: Option<i64>,
+}
+
+/// Why a sign-in link no longer works: what the relay answers (410 Gone) so the page can say so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "spent")]
+pub enum SpentLink {
+    /// It enrolled a device already (unix seconds, and the device's label).
+    Used {
+        at: i64,
+        device: String,
+    },
+    Expired {
+        at: i64,
+    },
+    /// A newer link was issued for the same person.
+    Replaced {
+        at: i64,
+    },
+    /// The person's sign-in was revoked or they were deactivated.
+    Revoked {
+        at: i64,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionPerson {
     pub id: PersonId,

@@ -15,6 +15,9 @@ pub fn edit_error(l: Locale, e: &EditError) -> String {
         EditError::Exists(id) => {
             td_string!(l, directory.error_exists, name = id.0.clone()).to_string()
         }
+        EditError::UnknownPerson(email) => {
+            td_string!(l, directory.error_unknown_person, email = email.clone()).to_string()
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The directory page: the department tree, people found by name, pinyin, initials or email, the
-//! history of org changes, and, for administrators, CSV import and export and the org changes
-//! themselves. The rules live in `domain::directory`; this module only shows them.
+//! history of org changes, and, for administrators, CSV import and export, the org changes
+//! themselves, and people's accounts (invitations, roles, deactivation). The rules live in
+//! `domain::directory`; this module only shows them.
 
+mod accounts;
 mod actions;
 mod import;
 mod messages;
@@ -9,12 +11,12 @@ mod messages;
 use super::files::save_file;
 use super::format::{date, iso};
 use super::i18n::*;
-use super::labels::role_label;
 use super::search_form::SearchForm;
 use super::state::{now, AppState};
 use crate::domain::directory::{DepartmentId, Directory, Member, OrgChange};
 use crate::domain::people_csv;
 use crate::domain::people_search::DirectorySearch;
+use accounts::{InvitationLinks, InviteBar, PersonAccount, RoleCell, SelectPerson};
 use actions::DepartmentActions;
 use import::Import;
 use leptos::prelude::*;
@@ -115,6 +117,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let i18n = use_i18n();
     let directory = use_directory();
     let may_edit = Memo::new(move |_| state.read(|d| d.may_configure()));
+    accounts::provide_accounts();
     let search = Memo::new(move |_| directory.with(DirectorySearch::new));
     let query = RwSignal::new(String::new());
     let selected = RwSignal::new(None::<DepartmentId>);
@@ -137,6 +140,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 <button type="button" class="button" on:click=export id="export-directory">{t!(i18n, directory.export)}</button>
             </div>
             <p class="muted" id="directory-counts">{counts}</p>
+            <InvitationLinks/>
             {move || if may_edit.get() {
                 view! { <Import/> }.into_any()
             } else {
@@ -292,8 +296,9 @@ fn DepartmentPanel(
 fn PeopleTable(people: Vec<Member>) -> impl IntoView {
     let i18n = use_i18n();
     let directory = use_directory();
+    let with_accounts = accounts::use_accounts().is_some();
+    let bar = people.clone();
     let rows = move || {
-        let locale = i18n.get_locale();
         directory.with(|d| {
             people
                 .iter()
@@ -308,12 +313,14 @@ fn PeopleTable(people: Vec<Member>) -> impl IntoView {
                         })
                         .unwrap_or_default();
                     view! {
-                        <tr>
+                        <tr class:deactivated=p.deactivated>
+                            {with_accounts.then(|| view! { <td><SelectPerson member=p.clone()/></td> })}
                             <td>{p.name.clone()}</td>
                             <td class="email">{p.email.clone()}</td>
                             <td>{department_name(d, &p.department.0)}</td>
                             <td>{manager}</td>
-                            <td>{role_label(locale, p.role)}</td>
+                            <td><RoleCell member=p.clone()/></td>
+                            {with_accounts.then(|| view! { <td class="account"><PersonAccount member=p.clone()/></td> })}
                         </tr>
                     }
                 })
@@ -321,15 +328,18 @@ fn PeopleTable(people: Vec<Member>) -> impl IntoView {
         })
     };
     view! {
+        <InviteBar people=bar/>
         <div class="table-scroll">
-            <table class="data people">
+            <table class="data people" class:with-accounts=with_accounts>
                 <thead>
                     <tr>
+                        {with_accounts.then(|| view! { <th scope="col"><span class="visually-hidden">{t!(i18n, accounts.select_column)}</span></th> })}
                         <th scope="col">{t!(i18n, directory.name)}</th>
                         <th scope="col">{t!(i18n, directory.email)}</th>
                         <th scope="col">{t!(i18n, directory.department)}</th>
                         <th scope="col">{t!(i18n, directory.manager)}</th>
                         <th scope="col">{t!(i18n, directory.role)}</th>
+                        {with_accounts.then(|| view! { <th scope="col">{t!(i18n, accounts.column)}</th> })}
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

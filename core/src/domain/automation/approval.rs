@@ -263,6 +263,7 @@ mod tests {
                     department: DepartmentId(dept.into()),
                     manager: manager.map(str::to_string),
                     role: Role::Requester,
+                    deactivated: false,
                 },
             );
         }

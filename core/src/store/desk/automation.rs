@@ -819,6 +819,7 @@ mod tests {
             department: DepartmentId(department.into()),
             manager: manager.map(str::to_string),
             role,
+            deactivated: false,
         }
     }
 
