@@ -218,7 +218,11 @@ impl SyncClient {
         }
         self.offer(id, replica, out);
         if let Some(tracked) = self.docs.get_mut(&id) {
-            let now = settled(tracked);
+            // A document the server only lets this person read settles once this device has
+            // everything the server has: changes made here are refused (and reported as such),
+            // so waiting for the server to hold them would never end.
+            let now = settled(tracked)
+                || (tracked.read_only && holds_all_theirs(replica.doc_mut(id), &tracked.state));
             if now && !tracked.settled {
                 out.push(Output::Settled(id));
             }
@@ -265,6 +269,14 @@ fn settled(tracked: &Tracked) -> bool {
     in_step(&tracked.state, &tracked.ours)
 }
 
+/// Whether this device's copy has every change the server said it has.
+fn holds_all_theirs(doc: Option<&mut AutoCommit>, state: &sync::State) -> bool {
+    match (doc, &state.their_heads) {
+        (Some(doc), Some(theirs)) => theirs.iter().all(|h| doc.get_change_by_hash(h).is_some()),
+        _ => false,
+    }
+}
+
 fn in_step(state: &sync::State, ours: &[ChangeHash]) -> bool {
     let Some(theirs) = &state.their_heads else {
         return false;
@@ -293,6 +305,7 @@ mod tests {
     use super::*;
     use automerge::transaction::Transactable;
     use automerge::ReadDoc;
+    use std::collections::HashSet;
 
     /// The server side of the protocol, just enough to exercise the client: answers `join`,
     /// holds documents, and says `doc-unavailable` for a request it cannot serve.
@@ -300,6 +313,8 @@ mod tests {
     struct TinyServer {
         docs: HashMap<DocumentId, AutoCommit>,
         states: HashMap<(String, DocumentId), sync::State>,
+        /// Peers whose changes to a document are ignored, as the relay does for readers.
+        readers: HashSet<(String, DocumentId)>,
     }
 
     impl TinyServer {
@@ -322,10 +337,13 @@ mod tests {
                 }
                 Message::Sync(m) | Message::Request(m) => {
                     let doc = self.docs.entry(m.document).or_default();
-                    let state = self
-                        .states
-                        .entry((m.sender.clone(), m.document))
-                        .or_default();
+                    let key = (m.sender.clone(), m.document);
+                    let reader = self.readers.contains(&key);
+                    let state = self.states.entry(key).or_insert_with(|| {
+                        let mut state = sync::State::new();
+                        state.set_read_only(reader);
+                        state
+                    });
                     let message = sync::Message::decode(&m.data).unwrap();
                     doc.sync().receive_sync_message(state, message).unwrap();
                     let reply = doc.sync().generate_sync_message(state);
@@ -380,6 +398,37 @@ mod tests {
         doc.put(automerge::ROOT, "note", text).unwrap();
         doc.commit();
         doc
+    }
+
+    #[test]
+    fn a_reader_whose_changes_are_refused_is_still_up_to_date_once_it_has_everything() {
+        let id = DocumentId::from_bytes([2; 16]);
+        let mut server = TinyServer::default();
+        server.docs.insert(id, note("状态：处理中"));
+        server.readers.insert(("wang~laptop".into(), id));
+        let (mut wang, mut docs) = (SyncClient::new("wang~laptop"), MemoryReplica::default());
+        // Worked on before signing in: she changed the team's part, which she may only read.
+        let mut mine = server.docs[&id].clone();
+        mine.put(automerge::ROOT, "note", "状态：已解决").unwrap();
+        docs.docs.insert(id, mine);
+        wang.track(id, &mut docs);
+        let hello = wang.hello();
+        let seen = converse(&mut server, &mut wang, &mut docs, vec![Output::Send(hello)]);
+        assert!(seen.contains(&Output::ReadOnly(id)), "{seen:?}");
+        assert_eq!(
+            wang.status(),
+            SyncStatus::UpToDate,
+            "not 'syncing' for ever: the refused change will never be taken"
+        );
+        let kept = server.docs[&id]
+            .get(automerge::ROOT, "note")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            kept.0.to_string(),
+            "\"状态：处理中\"",
+            "the server ignored her change"
+        );
     }
 
     #[test]
