@@ -484,10 +484,7 @@ pub async fn accounts(state: AppState) -> Option<Vec<AccountView>> {
 pub async fn invite(state: AppState, emails: Vec<String>) -> Option<Invited> {
     let body = serde_json::to_string(&InvitationRequest { emails }).ok()?;
     let request = Request::post("/api/invitations").header("Content-Type", "application/json");
-    let secret = state.store().setting(TOKEN_SETTING).await.ok()??;
-    let response = (request.header("Authorization", &format!("Bearer {secret}")))
-        .body(body)
-        .ok()?
+    let response = (signed(state, request).await?.body(body).ok()?)
         .send()
         .await
         .ok()?;
@@ -519,9 +516,14 @@ async fn as_this_device(
     state: AppState,
     request: gloo::net::http::RequestBuilder,
 ) -> Option<gloo::net::http::Response> {
+    signed(state, request).await?.send().await.ok()
+}
+
+/// The request with this device's credential; `None` if the device is not signed in.
+async fn signed(
+    state: AppState,
+    request: gloo::net::http::RequestBuilder,
+) -> Option<gloo::net::http::RequestBuilder> {
     let secret = state.store().setting(TOKEN_SETTING).await.ok()??;
-    (request.header("Authorization", &format!("Bearer {secret}")))
-        .send()
-        .await
-        .ok()
+    Some(request.header("Authorization", &format!("Bearer {secret}")))
 }

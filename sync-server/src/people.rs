@@ -343,17 +343,8 @@ impl PeopleBook {
             }
         }
         let token = new_secret("idk");
-        let person = Person {
-            id: PersonId(format!("p{}", hex(&random_bytes::<6>()))),
-            name: name.into(),
-            email,
-            department: department.into(),
-            role,
-            token_hashes: vec![token_hash(&token)],
-            devices: Vec::new(),
-            invitations: Vec::new(),
-            listed: None,
-        };
+        let mut person = account(name, &email, department, role);
+        person.token_hashes.push(token_hash(&token));
         self.edit(|people| {
             if people.iter().any(|p| p.email == person.email) {
                 return Err(PeopleError::EmailTaken(person.email.clone()));
@@ -474,17 +465,7 @@ impl PeopleBook {
                     if people.iter().any(|p| p.email == email) {
                         return Err(PeopleError::EmailTaken(email.clone()));
                     }
-                    let member = Member {
-                        email: email.clone(),
-                        name: name.trim().into(),
-                        department: innerdesk_core::domain::directory::DepartmentId("IT".into()),
-                        manager: None,
-                        role: Role::Admin,
-                        deactivated: false,
-                    };
-                    let mut admin = account_for(&member);
-                    admin.listed = None;
-                    people.push(admin);
+                    people.push(account(name.trim(), &email, "IT", Role::Admin));
                     people.len() - 1
                 }
             };
@@ -743,16 +724,23 @@ fn issue_invitation(
 /// An account for someone the directory lists, with no secret yet.
 fn account_for(member: &Member) -> Person {
     let listed = Listed::of(member);
+    let mut person = account(&listed.name, &member.email, &listed.department, listed.role);
+    person.listed = Some(listed);
+    person
+}
+
+/// A new account with no secret, not (yet) followed from the directory.
+fn account(name: &str, email: &str, department: &str, role: Role) -> Person {
     Person {
         id: PersonId(format!("p{}", hex(&random_bytes::<6>()))),
-        name: listed.name.clone(),
-        email: member.email.clone(),
-        department: listed.department.clone(),
-        role: listed.role,
+        name: name.into(),
+        email: email.into(),
+        department: department.into(),
+        role,
         token_hashes: Vec::new(),
         devices: Vec::new(),
         invitations: Vec::new(),
-        listed: Some(listed),
+        listed: None,
     }
 }
 
